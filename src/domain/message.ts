@@ -1,0 +1,101 @@
+/**
+ * The gateway's own vocabulary for WhatsApp traffic, independent of any provider's wire format.
+ * Provider adapters (src/providers/*) turn webhooks into `InboundEvent`s; the spool stores them
+ * as JSON; the writer turns them into `whatsapp.history` values.
+ */
+export const PROVIDERS = ['fonnte', 'meta', 'twilio'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export const DIRECTIONS = ['in', 'out'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export const MESSAGE_TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contact',
+  'poll',
+  'reaction',
+  'button',
+  'other',
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const MESSAGE_STATES = ['received', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+/** Media as the provider announced it; the writer downloads it into an ir.attachment. */
+export interface MediaRef {
+  /** A URL to download from (Fonnte, Twilio), if the provider gave one. */
+  url?: string;
+  /** Meta's media id, resolved to a short-lived URL with the access token. */
+  mediaId?: string;
+  mimetype?: string;
+  filename?: string;
+}
+
+/** A message a contact sent to the business (or, rarely, an echo of one the business sent). */
+export interface MessageEvent {
+  kind: 'message';
+  provider: Provider;
+  /** Provider's id (wamid, MessageSid, Fonnte inboxid) or a stable content hash when it gives none. */
+  providerMessageId: string;
+  direction: Direction;
+  /** E.164 (`+62812…`), or a group JID (`…@g.us`) for group chats. */
+  phone: string;
+  contactName: string | null;
+  /** The business number/account that received it. */
+  device: string | null;
+  messageType: MessageType;
+  /** Body, caption, or a textual rendering (location, reaction, poll, button…). */
+  text: string | null;
+  media: MediaRef | null;
+  /** ISO 8601 UTC: when the provider says it happened. */
+  timestamp: string;
+  /** The provider's original event, for audit (stored in raw_payload). */
+  raw: unknown;
+}
+
+/** A delivery receipt for a message the business sent. */
+export interface StatusEvent {
+  kind: 'status';
+  provider: Provider;
+  /** The id the provider returned when the message was sent; absent on Fonnte's stateid-only calls. */
+  providerMessageId: string | null;
+  /** Fonnte's receipt-stream id (`stateid`), linked to providerMessageId on the first status call. */
+  aliasId: string | null;
+  state: 'sent' | 'delivered' | 'read' | 'failed';
+  error: string | null;
+  timestamp: string;
+  raw: unknown;
+}
+
+/** A provider device/account connected or disconnected (logged, not stored in Odoo). */
+export interface DeviceEvent {
+  kind: 'device';
+  provider: Provider;
+  device: string | null;
+  status: 'connect' | 'disconnect';
+  reason: string | null;
+  timestamp: string;
+}
+
+export type InboundEvent = MessageEvent | StatusEvent | DeviceEvent;
+
+/** Forward-only order of outgoing states; `failed` can follow any state but `read`. */
+export const STATE_RANK: Record<MessageState, number> = {
+  received: 0,
+  queued: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+};
+
+/** The Odoo model and the fields the gateway reads and writes. Mirrors odoo-addon/whatsapp_headless. */
+export const HISTORY_MODEL = 'whatsapp.history';
+export const PARTNER_MODEL = 'res.partner';
