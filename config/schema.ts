@@ -1,0 +1,171 @@
+/**
+ * Every setting the gateway reads, with its default and a one-line description.
+ * This file is the single source of truth: src/config.ts validates the environment against it,
+ * and .env.example / the README's configuration table are written from it.
+ */
+export interface SettingSpec {
+  type: 'string' | 'integer' | 'boolean';
+  default?: string | number | boolean;
+  description: string;
+  /** Extra JSON-schema keywords (enum, minimum, pattern…). */
+  rules?: Record<string, unknown>;
+  /** Shown (and logged) as *** — never printed. */
+  secret?: boolean;
+  required?: boolean;
+}
+
+export const SETTINGS = {
+  // --- server
+  HOST: { type: 'string', default: '0.0.0.0', description: 'Interface to listen on' },
+  PORT: { type: 'integer', default: 8080, description: 'TCP port', rules: { minimum: 1, maximum: 65535 } },
+  LOG_LEVEL: {
+    type: 'string',
+    default: 'info',
+    description: 'pino level: fatal, error, warn, info, debug (Odoo call durations), trace, silent',
+    rules: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+  },
+  PUBLIC_URL: {
+    type: 'string',
+    default: '',
+    description: 'The URL providers call, e.g. https://wa.example.com (needed for Twilio signatures behind a proxy)',
+    rules: { pattern: '^(https?://[^\\s]+)?$' },
+  },
+  BODY_LIMIT_BYTES: {
+    type: 'integer',
+    default: 1048576,
+    description: 'Largest request body accepted (bytes); larger → 413',
+    rules: { minimum: 1024 },
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    type: 'integer',
+    default: 10000,
+    description: 'On SIGTERM/SIGINT: time allowed to finish in-flight work before exiting',
+    rules: { minimum: 100 },
+  },
+
+  // --- Odoo
+  ODOO_URL: {
+    type: 'string',
+    required: true,
+    description: 'Base URL of Odoo 13, e.g. http://localhost:8069',
+    rules: { pattern: '^https?://[^\\s]+$' },
+  },
+  ODOO_DB: { type: 'string', required: true, description: 'Odoo database name', rules: { minLength: 1 } },
+  ODOO_USERNAME: {
+    type: 'string',
+    required: true,
+    description: 'Login of the integration user (member of WhatsApp / Gateway)',
+    rules: { minLength: 1 },
+  },
+  ODOO_PASSWORD: {
+    type: 'string',
+    required: true,
+    secret: true,
+    description: 'Password of the integration user',
+    rules: { minLength: 1 },
+  },
+  ODOO_TIMEOUT_MS: {
+    type: 'integer',
+    default: 15000,
+    description: 'Timeout of every Odoo call (ms)',
+    rules: { minimum: 100 },
+  },
+
+  // --- spool and writer
+  SPOOL_PATH: {
+    type: 'string',
+    default: './data/spool.db',
+    description: 'SQLite file holding accepted webhooks until Odoo has them (keep it on a persistent disk)',
+    rules: { minLength: 1 },
+  },
+  WRITER_BATCH_SIZE: {
+    type: 'integer',
+    default: 200,
+    description: 'Messages per Odoo create call (≈200 is fastest on Odoo 13)',
+    rules: { minimum: 1, maximum: 5000 },
+  },
+  WRITER_MAX_BACKOFF_MS: {
+    type: 'integer',
+    default: 60000,
+    description: 'Longest wait between retries while Odoo is down',
+    rules: { minimum: 10 },
+  },
+  DEFAULT_COUNTRY: {
+    type: 'string',
+    default: 'ID',
+    description: 'ISO country for numbers written without a country code (0812… → +62812…)',
+    rules: { pattern: '^[A-Z]{2}$' },
+  },
+
+  // --- media
+  MEDIA_MAX_BYTES: {
+    type: 'integer',
+    default: 16777216,
+    description: 'Largest media file downloaded into Odoo (bytes); larger ones keep only media_url',
+    rules: { minimum: 0 },
+  },
+  MEDIA_TIMEOUT_MS: { type: 'integer', default: 20000, description: 'Timeout of one media download (ms)', rules: { minimum: 100 } },
+
+  // --- REST API
+  API_TOKENS: {
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'Comma-separated token:scope+scope entries, scopes read and send (e.g. abc123:read,def456:read+send)',
+  },
+  RATE_LIMIT_MAX: {
+    type: 'integer',
+    default: 120,
+    description: 'REST requests per RATE_LIMIT_WINDOW_MS per token (per IP when unauthenticated)',
+    rules: { minimum: 1 },
+  },
+  RATE_LIMIT_WINDOW_MS: { type: 'integer', default: 60000, description: 'Rate-limit window (ms)', rules: { minimum: 1000 } },
+  WEBHOOK_RATE_LIMIT_MAX: {
+    type: 'integer',
+    default: 6000,
+    description: 'Webhook requests per RATE_LIMIT_WINDOW_MS per IP',
+    rules: { minimum: 1 },
+  },
+
+  // --- providers
+  WEBHOOK_SECRET: {
+    type: 'string',
+    default: '',
+    secret: true,
+    description: 'Fonnte webhook secret (?secret=… in the registered URL or X-Webhook-Secret); empty = Fonnte webhook off',
+  },
+  FONNTE_TOKEN: { type: 'string', default: '', secret: true, description: 'Fonnte device token for sending; empty = Fonnte sending off' },
+  FONNTE_BASE_URL: {
+    type: 'string',
+    default: 'https://api.fonnte.com',
+    description: 'Fonnte API base URL',
+    rules: { pattern: '^https?://[^\\s]+$' },
+  },
+  META_APP_SECRET: { type: 'string', default: '', secret: true, description: 'Meta app secret (X-Hub-Signature-256); empty = Meta webhook off' },
+  META_VERIFY_TOKEN: { type: 'string', default: '', secret: true, description: 'Meta webhook verify token (GET handshake)' },
+  META_ACCESS_TOKEN: { type: 'string', default: '', secret: true, description: 'Meta Cloud API access token (media downloads, sending)' },
+  META_PHONE_NUMBER_ID: { type: 'string', default: '', description: 'Meta phone-number id used for sending' },
+  META_GRAPH_URL: {
+    type: 'string',
+    default: 'https://graph.facebook.com/v21.0',
+    description: 'Meta Graph API base URL including version',
+    rules: { pattern: '^https?://[^\\s]+$' },
+  },
+  TWILIO_ACCOUNT_SID: { type: 'string', default: '', description: 'Twilio account SID (sending)' },
+  TWILIO_AUTH_TOKEN: { type: 'string', default: '', secret: true, description: 'Twilio auth token (signatures, sending); empty = Twilio webhook off' },
+  TWILIO_FROM: { type: 'string', default: '', description: 'Twilio WhatsApp sender, e.g. +14155550100' },
+  TWILIO_BASE_URL: {
+    type: 'string',
+    default: 'https://api.twilio.com',
+    description: 'Twilio API base URL',
+    rules: { pattern: '^https?://[^\\s]+$' },
+  },
+  SEND_PROVIDER: {
+    type: 'string',
+    default: 'fonnte',
+    description: 'Provider used by POST /api/wa/send_message: fonnte, meta or twilio',
+    rules: { enum: ['fonnte', 'meta', 'twilio'] },
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,50 @@
+/**
+ * Builds the Fastify application from already-constructed dependencies. No I/O happens here,
+ * so tests build it with the Odoo double and a temporary spool (test/helpers/build.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { OdooClient } from './odoo/types.js';
+import { errorHandler } from './plugins/error-handler.js';
+import { createReadinessProbe, healthRoutes } from './routes/health.js';
+import type { Spool } from './spool/types.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  odoo: OdooClient;
+  spool: Spool;
+}
+
+/** Accept a caller's request id only when it is short and harmless; otherwise make one. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    // pino's Logger is wider than FastifyBaseLogger; narrowing keeps the app typed as a plain FastifyInstance.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandler);
+  await app.register(healthRoutes, { readiness: createReadinessProbe(deps) });
+
+  return app;
+}

@@ -1,0 +1,83 @@
+/**
+ * GET /healthz — the process answers (liveness).
+ * GET /readyz  — Odoo reachable and the integration user logged in with access to whatsapp.history,
+ *                and the spool writable: 200; otherwise 503 with the reasons.
+ */
+import type { FastifyInstance } from 'fastify';
+import { HISTORY_MODEL } from '../domain/message.js';
+import { isOdooError } from '../odoo/errors.js';
+import type { OdooClient } from '../odoo/types.js';
+import type { Spool } from '../spool/types.js';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: {
+    odoo: { ok: boolean; error?: string; latencyMs?: number };
+    spool: { ok: boolean; error?: string };
+  };
+  spool?: ReturnType<Spool['stats']>;
+}
+
+/** Probes Odoo at most once per `cacheMs` so a flood of /readyz cannot load Odoo. */
+export function createReadinessProbe(deps: { odoo: OdooClient; spool: Spool }, cacheMs = 2000) {
+  let last: { at: number; odoo: ReadinessReport['checks']['odoo'] } | undefined;
+  let inFlight: Promise<ReadinessReport['checks']['odoo']> | undefined;
+
+  async function checkOdoo(): Promise<ReadinessReport['checks']['odoo']> {
+    const started = performance.now();
+    try {
+      // One cheap call proves reachability, login and read access to the addon's model.
+      await deps.odoo.searchCount(HISTORY_MODEL, [['id', '=', 0]]);
+      return { ok: true, latencyMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      const reason = isOdooError(error) ? `${error.kind}: ${error.message}` : String(error);
+      return { ok: false, error: reason };
+    }
+  }
+
+  return async function readiness(): Promise<ReadinessReport> {
+    const now = Date.now();
+    let odoo = last && now - last.at < cacheMs ? last.odoo : undefined;
+    if (!odoo) {
+      inFlight ??= checkOdoo().finally(() => (inFlight = undefined));
+      odoo = await inFlight;
+      last = { at: Date.now(), odoo };
+    }
+    let spoolCheck: ReadinessReport['checks']['spool'] = { ok: true };
+    let stats: ReadinessReport['spool'];
+    try {
+      deps.spool.probe();
+      stats = deps.spool.stats();
+    } catch (error) {
+      spoolCheck = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    return { ready: odoo.ok && spoolCheck.ok, checks: { odoo, spool: spoolCheck }, ...(stats ? { spool: stats } : {}) };
+  };
+}
+
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { readiness: () => Promise<ReadinessReport> },
+): Promise<void> {
+  app.get('/healthz', async () => ({ ok: true, data: { status: 'alive' } }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const report = await opts.readiness();
+    if (!report.ready) {
+      return reply.status(503).send({
+        ok: false,
+        error: {
+          code: 'not_ready',
+          message: [
+            !report.checks.odoo.ok ? `Odoo: ${report.checks.odoo.error}` : undefined,
+            !report.checks.spool.ok ? `Spool: ${report.checks.spool.error}` : undefined,
+          ]
+            .filter(Boolean)
+            .join('; '),
+          details: [report],
+        },
+      });
+    }
+    return { ok: true, data: report };
+  });
+}

@@ -1,0 +1,312 @@
+/**
+ * The spool on local disk: SQLite (better-sqlite3) in WAL mode with synchronous=FULL, so a commit
+ * survives a kill -9 or a power cut. One commit costs ~0.15 ms here (measured), so each webhook is
+ * committed synchronously before its 2xx without hurting latency.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { InboundEvent, MediaRef, Provider } from '../domain/message.js';
+import type { DeadLetter, MediaJob, Spool, SpooledEvent, SpoolStats } from './types.js';
+
+/** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL,
+     dedupe_key TEXT NOT NULL UNIQUE,
+     payload TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT
+   );
+   CREATE INDEX events_due ON events (kind, next_attempt_at, id);
+   CREATE TABLE dead_letters (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     dedupe_key TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     error TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     failed_at TEXT NOT NULL
+   );
+   CREATE TABLE aliases (
+     provider TEXT NOT NULL,
+     alias_id TEXT NOT NULL,
+     provider_message_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (provider, alias_id)
+   );
+   CREATE TABLE media_jobs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     provider TEXT NOT NULL,
+     provider_message_id TEXT NOT NULL,
+     media TEXT NOT NULL,
+     state TEXT NOT NULL DEFAULT 'pending',
+     record_id INTEGER,
+     data BLOB,
+     mimetype TEXT,
+     filename TEXT,
+     error TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (provider, provider_message_id)
+   );
+   CREATE TABLE probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);`,
+];
+
+export function dedupeKey(event: InboundEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return `m:${event.provider}:${event.providerMessageId}`;
+    case 'status':
+      return `s:${event.provider}:${event.providerMessageId ?? `alias:${event.aliasId ?? ''}`}:${event.state}`;
+    case 'device':
+      return `d:${event.provider}:${event.device ?? ''}:${event.status}:${event.timestamp}`;
+  }
+}
+
+interface EventRow {
+  id: number;
+  payload: string;
+  attempts: number;
+  received_at: string;
+}
+
+interface MediaRow {
+  id: number;
+  provider: Provider;
+  provider_message_id: string;
+  media: string;
+  state: MediaJob['state'];
+  record_id: number | null;
+  attempts: number;
+  data: Buffer | null;
+  mimetype: string | null;
+  filename: string | null;
+  error: string | null;
+}
+
+const toMediaJob = (row: MediaRow): MediaJob => ({
+  id: row.id,
+  provider: row.provider,
+  providerMessageId: row.provider_message_id,
+  media: JSON.parse(row.media) as MediaRef,
+  state: row.state,
+  recordId: row.record_id,
+  attempts: row.attempts,
+  data: row.data,
+  mimetype: row.mimetype,
+  filename: row.filename,
+  error: row.error,
+});
+
+export function openSqliteSpool(path: string): Spool {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+
+  const insertEvent = db.prepare(
+    'INSERT OR IGNORE INTO events (kind, dedupe_key, payload, received_at) VALUES (?, ?, ?, ?)',
+  );
+  const insertMedia = db.prepare(
+    'INSERT OR IGNORE INTO media_jobs (provider, provider_message_id, media) VALUES (?, ?, ?)',
+  );
+  const selectDue = db.prepare(
+    'SELECT id, payload, attempts, received_at FROM events WHERE kind = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?',
+  );
+  const deleteEvent = db.prepare('DELETE FROM events WHERE id = ?');
+  const linkMedia = db.prepare(
+    'UPDATE media_jobs SET record_id = ?, next_attempt_at = 0 WHERE provider = ? AND provider_message_id = ?',
+  );
+  const rescheduleEvent = db.prepare(
+    'UPDATE events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+  );
+  const selectEvent = db.prepare('SELECT id, dedupe_key, payload, attempts FROM events WHERE id = ?');
+  const insertDead = db.prepare(
+    'INSERT INTO dead_letters (dedupe_key, payload, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const upsertAlias = db.prepare(
+    'INSERT OR REPLACE INTO aliases (provider, alias_id, provider_message_id, created_at) VALUES (?, ?, ?, ?)',
+  );
+  const selectAlias = db.prepare('SELECT provider_message_id FROM aliases WHERE provider = ? AND alias_id = ?');
+  const wakeStatuses = db.prepare(
+    "UPDATE events SET next_attempt_at = 0 WHERE kind = 'status' AND dedupe_key LIKE ? ESCAPE '\\'",
+  );
+  const wakeAliasedStatuses = db.prepare(
+    `UPDATE events SET next_attempt_at = 0 WHERE kind = 'status' AND dedupe_key IN (
+       SELECT 's:' || provider || ':alias:' || alias_id || ':' || st.state
+       FROM aliases, (SELECT 'sent' AS state UNION ALL SELECT 'delivered' UNION ALL SELECT 'read' UNION ALL SELECT 'failed') st
+       WHERE provider = ? AND provider_message_id = ?)`,
+  );
+
+  const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+  const enqueue = db.transaction((events: InboundEvent[]): number => {
+    const receivedAt = new Date().toISOString();
+    let added = 0;
+    for (const event of events) {
+      if (event.kind === 'device') continue; // device events are logged by the route, not stored in Odoo
+      const result = insertEvent.run(event.kind, dedupeKey(event), JSON.stringify(event), receivedAt);
+      added += result.changes;
+      if (result.changes > 0 && event.kind === 'message' && event.media) {
+        insertMedia.run(event.provider, event.providerMessageId, JSON.stringify(event.media));
+      }
+    }
+    return added;
+  });
+
+  const complete = db.transaction(
+    (ids: number[], delivered: { provider: Provider; providerMessageId: string; recordId: number }[]) => {
+      for (const id of ids) deleteEvent.run(id);
+      for (const d of delivered) linkMedia.run(d.recordId, d.provider, d.providerMessageId);
+    },
+  );
+
+  const reschedule = db.transaction((ids: number[], nextAttemptAt: number, error: string) => {
+    for (const id of ids) rescheduleEvent.run(nextAttemptAt, error.slice(0, 2000), id);
+  });
+
+  const deadLetter = db.transaction((id: number, error: string) => {
+    const row = selectEvent.get(id) as { dedupe_key: string; payload: string; attempts: number } | undefined;
+    if (!row) return;
+    insertDead.run(row.dedupe_key, row.payload, error.slice(0, 4000), row.attempts + 1, new Date().toISOString());
+    deleteEvent.run(id);
+  });
+
+  const replay = db.transaction((ids?: number[]): number => {
+    const rows = (
+      ids === undefined
+        ? db.prepare('SELECT id, dedupe_key, payload FROM dead_letters ORDER BY id').all()
+        : ids.map((id) => db.prepare('SELECT id, dedupe_key, payload FROM dead_letters WHERE id = ?').get(id)).filter(Boolean)
+    ) as { id: number; dedupe_key: string; payload: string }[];
+    const now = new Date().toISOString();
+    for (const row of rows) {
+      const event = JSON.parse(row.payload) as InboundEvent;
+      insertEvent.run(event.kind, row.dedupe_key, row.payload, now);
+      db.prepare('DELETE FROM dead_letters WHERE id = ?').run(row.id);
+    }
+    return rows.length;
+  });
+
+  return {
+    enqueue: (events) => enqueue(events),
+
+    takeDue(kind, limit, now = Date.now()) {
+      const rows = selectDue.all(kind, now, limit) as EventRow[];
+      return rows.map(
+        (r): SpooledEvent => ({
+          id: r.id,
+          event: JSON.parse(r.payload) as InboundEvent,
+          attempts: r.attempts,
+          receivedAt: r.received_at,
+        }),
+      );
+    },
+
+    complete: (ids, delivered = []) => complete(ids, delivered),
+    reschedule: (ids, nextAttemptAt, error) => reschedule(ids, nextAttemptAt, error),
+    deadLetter: (id, error) => deadLetter(id, error),
+
+    deadLetters(limit = 100) {
+      const rows = db
+        .prepare('SELECT id, payload, error, attempts, failed_at FROM dead_letters ORDER BY id LIMIT ?')
+        .all(limit) as { id: number; payload: string; error: string; attempts: number; failed_at: string }[];
+      return rows.map(
+        (r): DeadLetter => ({
+          id: r.id,
+          event: JSON.parse(r.payload) as InboundEvent,
+          error: r.error,
+          attempts: r.attempts,
+          failedAt: r.failed_at,
+        }),
+      );
+    },
+
+    replayDeadLetters: (ids) => replay(ids),
+
+    rememberAlias(provider, aliasId, providerMessageId) {
+      upsertAlias.run(provider, aliasId, providerMessageId, new Date().toISOString());
+    },
+
+    resolveAlias(provider, aliasId) {
+      const row = selectAlias.get(provider, aliasId) as { provider_message_id: string } | undefined;
+      return row?.provider_message_id ?? null;
+    },
+
+    wake(provider, providerMessageId) {
+      wakeStatuses.run(`s:${escapeLike(provider)}:${escapeLike(providerMessageId)}:%`);
+      wakeAliasedStatuses.run(provider, providerMessageId);
+    },
+
+    takeMediaToFetch(limit, now = Date.now()) {
+      const rows = db
+        .prepare("SELECT * FROM media_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
+        .all(now, limit) as MediaRow[];
+      return rows.map(toMediaJob);
+    },
+
+    saveMedia(id, file) {
+      db.prepare(
+        "UPDATE media_jobs SET state = 'fetched', data = ?, mimetype = ?, filename = ?, error = NULL, attempts = 0, next_attempt_at = 0 WHERE id = ?",
+      ).run(file.data, file.mimetype, file.filename, id);
+    },
+
+    failMedia(id, error) {
+      db.prepare("UPDATE media_jobs SET state = 'failed', error = ?, attempts = 0, next_attempt_at = 0 WHERE id = ?").run(
+        error.slice(0, 2000),
+        id,
+      );
+    },
+
+    takeMediaToAttach(limit, now = Date.now()) {
+      const rows = db
+        .prepare(
+          "SELECT * FROM media_jobs WHERE state IN ('fetched', 'failed') AND record_id IS NOT NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        )
+        .all(now, limit) as MediaRow[];
+      return rows.map(toMediaJob);
+    },
+
+    completeMediaJob(id) {
+      db.prepare('DELETE FROM media_jobs WHERE id = ?').run(id);
+    },
+
+    rescheduleMediaJob(id, nextAttemptAt, error) {
+      db.prepare('UPDATE media_jobs SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?').run(
+        nextAttemptAt,
+        error.slice(0, 2000),
+        id,
+      );
+    },
+
+    stats(): SpoolStats {
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      const oldest = db.prepare('SELECT MIN(received_at) AS t FROM events').get() as { t: string | null };
+      return {
+        pending: count('SELECT COUNT(*) AS n FROM events'),
+        parked: count("SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND attempts > 0"),
+        deadLetters: count('SELECT COUNT(*) AS n FROM dead_letters'),
+        mediaPending: count('SELECT COUNT(*) AS n FROM media_jobs'),
+        oldestPendingAt: oldest.t,
+      };
+    },
+
+    probe() {
+      db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)').run(new Date().toISOString());
+    },
+
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

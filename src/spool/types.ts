@@ -1,0 +1,84 @@
+import type { InboundEvent, MediaRef, Provider } from '../domain/message.js';
+
+export interface SpooledEvent {
+  id: number;
+  event: InboundEvent;
+  attempts: number;
+  receivedAt: string;
+}
+
+export interface DeadLetter {
+  id: number;
+  event: InboundEvent;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+/**
+ * Media is downloaded as soon as the webhook is accepted (Fonnte's URLs expire after 30 minutes,
+ * whether Odoo is up or not), kept here, and attached to the record once the message is in Odoo.
+ */
+export interface MediaJob {
+  id: number;
+  provider: Provider;
+  providerMessageId: string;
+  media: MediaRef;
+  state: 'pending' | 'fetched' | 'failed';
+  /** Set once the message is in Odoo. */
+  recordId: number | null;
+  attempts: number;
+  data: Buffer | null;
+  mimetype: string | null;
+  filename: string | null;
+  error: string | null;
+}
+
+export interface SpoolStats {
+  /** Events accepted but not yet in Odoo. */
+  pending: number;
+  /** Statuses waiting for their message to appear. */
+  parked: number;
+  deadLetters: number;
+  mediaPending: number;
+  /** ISO time of the oldest pending event, or null. */
+  oldestPendingAt: string | null;
+}
+
+/**
+ * The durable queue between the webhook routes and Odoo. `enqueue` returns only once the events are
+ * committed to disk, so a 2xx after it can never lose them.
+ */
+export interface Spool {
+  /** Commits the events in one transaction; duplicates of events still pending are ignored. Returns how many were new. */
+  enqueue(events: InboundEvent[]): number;
+  /** Due events of one kind, oldest first. */
+  takeDue(kind: 'message' | 'status', limit: number, now?: number): SpooledEvent[];
+  /** Delivered: removes the events, and tells their media jobs which Odoo record they belong to. */
+  complete(ids: number[], delivered?: { provider: Provider; providerMessageId: string; recordId: number }[]): void;
+  /** Not delivered yet: try again at `nextAttemptAt` (ms epoch). */
+  reschedule(ids: number[], nextAttemptAt: number, error: string): void;
+  /** Permanently rejected: moves the event to the dead-letter table. */
+  deadLetter(id: number, error: string): void;
+  deadLetters(limit?: number): DeadLetter[];
+  /** Puts dead letters back into the queue (all when ids is omitted). Returns how many. */
+  replayDeadLetters(ids?: number[]): number;
+  /** Fonnte's stateid → message id link, learned from the first status call. */
+  rememberAlias(provider: Provider, aliasId: string, providerMessageId: string): void;
+  resolveAlias(provider: Provider, aliasId: string): string | null;
+  /** Makes parked statuses of this message due now (called when the message appears). */
+  wake(provider: Provider, providerMessageId: string): void;
+  /** Media still to download, due now. */
+  takeMediaToFetch(limit: number, now?: number): MediaJob[];
+  saveMedia(id: number, file: { data: Buffer; mimetype: string | null; filename: string | null }): void;
+  /** The download failed for good: the record will keep media_url and this error. */
+  failMedia(id: number, error: string): void;
+  /** Downloaded (or failed) media whose message is in Odoo, due now. */
+  takeMediaToAttach(limit: number, now?: number): MediaJob[];
+  completeMediaJob(id: number): void;
+  rescheduleMediaJob(id: number, nextAttemptAt: number, error: string): void;
+  stats(): SpoolStats;
+  /** Throws when the store cannot be written (readiness probe). */
+  probe(): void;
+  close(): void;
+}
