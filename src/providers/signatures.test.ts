@@ -1,0 +1,141 @@
+import { describe, expect, test } from 'vitest';
+import { verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from './signatures.js';
+
+// Expected values below were computed independently (Python hmac), not with the code under test.
+
+describe('verifyMetaSignature', () => {
+  // Meta signs its escaped-unicode rendering, so the raw bytes contain `\u00e9`, not `é`.
+  const rawBody = Buffer.from(
+    '{"object":"whatsapp_business_account","entry":[{"id":"100000000000001","changes":[{"field":"messages","value":{"messages":[{"text":{"body":"Halo \\u00e9\\ud83d\\ude00"}}]}}]}]}',
+    'utf8',
+  );
+  const secret = 'meta-app-secret';
+  const hex = 'a218b36a9b91e92fde179c91e89603d040f7ef1ef54c6efd81fdd3ea9a0e31c8';
+
+  test.each([
+    ['the right signature', `sha256=${hex}`, true],
+    ['upper-case hex', `sha256=${hex.toUpperCase()}`, true],
+    ['surrounding whitespace', ` sha256=${hex} `, true],
+    ['one digit changed', `sha256=${hex.slice(0, -1)}9`, false],
+    ['truncated', `sha256=${hex.slice(0, 40)}`, false],
+    ['too long', `sha256=${hex}00`, false],
+    ['no prefix', hex, false],
+    ['sha1 prefix', `sha1=${hex}`, false],
+    ['not hex', `sha256=${'z'.repeat(64)}`, false],
+    ['empty', '', false],
+    ['missing', undefined, false],
+  ])('%s → %s', (_name, header, valid) => {
+    expect(verifyMetaSignature(rawBody, header, secret)).toBe(valid);
+  });
+
+  test('the same signature over re-serialised JSON does not verify', () => {
+    const reserialised = Buffer.from(JSON.stringify(JSON.parse(rawBody.toString('utf8'))), 'utf8');
+    expect(verifyMetaSignature(reserialised, `sha256=${hex}`, secret)).toBe(false);
+  });
+
+  test('another app secret does not verify', () => {
+    expect(verifyMetaSignature(rawBody, `sha256=${hex}`, 'other-secret')).toBe(false);
+  });
+
+  test('an empty configured secret verifies nothing, not even its own HMAC', () => {
+    // The correct HMAC-SHA256 of `{}` under an empty key (Python): what a forger would send if an unset secret were used as ''.
+    expect(verifyMetaSignature(Buffer.from('{}'), 'sha256=22f8eea909400af98adf3681a9f31923ef6b7fcba4abb553d92823a3e9d5c25e', '')).toBe(false);
+  });
+});
+
+describe('verifyTwilioSignature', () => {
+  // Twilio's documented example (twilio.com/docs/usage/security; TwilioDevEd/api-snippets).
+  const docUrl = 'https://mycompany.com/myapp.php?foo=1&bar=2';
+  const docParams = {
+    CallSid: 'CA1234567890ABCDE',
+    Caller: '+14158675310',
+    Digits: '1234',
+    From: '+14158675310',
+    To: '+18005551212',
+  };
+
+  test.each([
+    ['documented example', docUrl, docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', true],
+    [
+      'documented example, older number set',
+      docUrl,
+      { ...docParams, Caller: '+14158675309', From: '+14158675309' },
+      'RSOYDt4T1cUTdK1PDd93/VVr8B8=',
+      true,
+    ],
+    ['params in another order', docUrl, { To: '+18005551212', Digits: '1234', From: '+14158675310', Caller: '+14158675310', CallSid: 'CA1234567890ABCDE' }, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', true],
+    ['a param changed', docUrl, { ...docParams, Digits: '1235' }, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', false],
+    ['a param added', docUrl, { ...docParams, Extra: '' }, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', false],
+    ['another URL', 'https://mycompany.com/myapp.php?foo=1&bar=3', docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', false],
+    ['http instead of https', 'http://mycompany.com/myapp.php?foo=1&bar=2', docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', false],
+    ['truncated signature', docUrl, docParams, 'GvWf1cFY/Q7PnoempGyD5oXA', false],
+    ['signature without padding', docUrl, docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc', false],
+    ['empty signature', docUrl, docParams, '', false],
+    ['missing signature', docUrl, docParams, undefined, false],
+  ])('%s → %s', (_name, url, params, header, valid) => {
+    expect(verifyTwilioSignature(url, params, header, '12345')).toBe(valid);
+  });
+
+  test('the wrong auth token does not verify', () => {
+    expect(verifyTwilioSignature(docUrl, docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', '54321')).toBe(false);
+  });
+
+  test('an empty configured auth token verifies nothing, not even the HMAC under an empty key', () => {
+    expect(verifyTwilioSignature(docUrl, docParams, 'xt2QmcbTO4AuEpySMSq7l1pf2Hk=', '')).toBe(false);
+  });
+
+  const whatsappParams = {
+    MessageSid: 'SMfake01',
+    From: 'whatsapp:+6281299990000',
+    To: 'whatsapp:+14155550100',
+    Body: 'Halo ñ 😀',
+    NumMedia: '0',
+  };
+
+  test.each([
+    // Signed by Twilio with the port; we know our URL without it — and the other way round.
+    ['signed with :443, checked without', 'https://wa.example.com/api/wa/webhook/twilio?x=1', 'K+b2vNuBs3sAH5IhYMo2Xmhrzx0='],
+    ['signed with :443, checked with', 'https://wa.example.com:443/api/wa/webhook/twilio?x=1', 'K+b2vNuBs3sAH5IhYMo2Xmhrzx0='],
+    ['signed without port, checked with :443', 'https://wa.example.com:443/api/wa/webhook/twilio?x=1', '7o7oSEMuv35RquyxDKcqT0eaQ3E='],
+    ['signed without port, checked without', 'https://wa.example.com/api/wa/webhook/twilio?x=1', '7o7oSEMuv35RquyxDKcqT0eaQ3E='],
+  ])('default port: %s', (_name, url, header) => {
+    expect(verifyTwilioSignature(url, whatsappParams, header, 'twilio-token')).toBe(true);
+  });
+
+  test('a non-default port must match exactly', () => {
+    expect(
+      verifyTwilioSignature('https://wa.example.com:8443/api/wa/webhook/twilio?x=1', whatsappParams, '7o7oSEMuv35RquyxDKcqT0eaQ3E=', 'twilio-token'),
+    ).toBe(false);
+  });
+
+  test('repeated names: values are de-duplicated and sorted, in any order given', () => {
+    const url = 'https://wa.example.com/api/wa/webhook/twilio';
+    expect(verifyTwilioSignature(url, { ...whatsappParams, Tag: ['b', 'a', 'b'] }, 'UhH9pBgKbxbHGSScsiTiyujURUQ=', 'twilio-token')).toBe(true);
+    expect(verifyTwilioSignature(url, { ...whatsappParams, Tag: ['a', 'b'] }, 'UhH9pBgKbxbHGSScsiTiyujURUQ=', 'twilio-token')).toBe(true);
+    expect(verifyTwilioSignature(url, { ...whatsappParams, Tag: ['a'] }, 'UhH9pBgKbxbHGSScsiTiyujURUQ=', 'twilio-token')).toBe(false);
+  });
+
+  test('an unparsable URL is compared as given, not thrown on', () => {
+    expect(verifyTwilioSignature('not a url', docParams, 'GvWf1cFY/Q7PnoempGyD5oXAezc=', '12345')).toBe(false);
+  });
+});
+
+describe('verifySharedSecret', () => {
+  const expected = 'f0nnte-Webhook-Secret-7d1c';
+  test.each([
+    ['the secret', expected, true],
+    ['one character off', 'f0nnte-Webhook-Secret-7d1d', false],
+    ['a prefix', 'f0nnte-Webhook', false],
+    ['longer', `${expected}x`, false],
+    ['different case', expected.toUpperCase(), false],
+    ['empty', '', false],
+    ['missing', undefined, false],
+  ])('%s → %s', (_name, given, valid) => {
+    expect(verifySharedSecret(given, expected)).toBe(valid);
+  });
+
+  test('an empty configured secret accepts nothing, not even an empty one', () => {
+    expect(verifySharedSecret('', '')).toBe(false);
+    expect(verifySharedSecret(undefined, '')).toBe(false);
+  });
+});
