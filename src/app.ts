@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { OdooClient } from './odoo/types.js';
 import { errorHandler } from './plugins/error-handler.js';
-import { createReadinessProbe, healthRoutes } from './routes/health.js';
+import { createReadinessProbe, healthRoutes, type ReadinessReport } from './routes/health.js';
 import type { Spool } from './spool/types.js';
 
 export interface AppDeps {
@@ -16,6 +16,10 @@ export interface AppDeps {
   logger: Logger;
   odoo: OdooClient;
   spool: Spool;
+  /** Called after webhook events were committed to the spool (wakes the writer). */
+  onAccepted?: () => void;
+  /** Readiness probe; built from odoo + spool when not given. */
+  readiness?: () => Promise<ReadinessReport>;
 }
 
 /** Accept a caller's request id only when it is short and harmless; otherwise make one. */
@@ -44,7 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(errorHandler);
-  await app.register(healthRoutes, { readiness: createReadinessProbe(deps) });
+  await app.register(healthRoutes, { readiness: deps.readiness ?? createReadinessProbe(deps) });
 
   return app;
 }

@@ -1,0 +1,70 @@
+/**
+ * Entry point: `npm start` (built) or `npm run dev`. Configuration problems end the process with one
+ * message and exit code 1; Odoo being down does not (the gateway runs, /readyz says why).
+ */
+import { pino } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createGateway } from './gateway.js';
+import { loggerOptions } from './logger.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = pino(loggerOptions(config.LOG_LEVEL));
+const gateway = await createGateway(config, logger);
+
+let shuttingDown = false;
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ reason }, 'shutting down: no new requests, finishing in-flight work');
+  const timer = setTimeout(() => {
+    // Everything acknowledged is already committed to the spool, so leaving now loses nothing.
+    logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting anyway');
+    process.exit(exitCode);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  timer.unref();
+  try {
+    await gateway.close();
+    logger.info('stopped cleanly');
+  } catch (error) {
+    logger.error({ err: error }, 'error while shutting down');
+  }
+  process.exit(exitCode);
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+process.once('SIGINT', () => void shutdown('SIGINT', 0));
+process.on('unhandledRejection', (reason) => {
+  logger.error({ err: reason }, 'unhandled promise rejection (kept running)');
+});
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception; shutting down');
+  void shutdown('uncaughtException', 1);
+});
+
+try {
+  await gateway.app.listen({ host: config.HOST, port: config.PORT });
+} catch (error) {
+  logger.fatal({ err: error }, `cannot listen on ${config.HOST}:${config.PORT}`);
+  process.exit(1);
+}
+gateway.startWorkers();
+
+const ready = await gateway.readiness();
+if (ready.ready) {
+  logger.info({ odooLatencyMs: ready.checks.odoo.latencyMs, spool: ready.spool }, 'gateway ready: Odoo reachable and logged in');
+} else {
+  logger.warn(
+    { odoo: ready.checks.odoo, spool: ready.checks.spool },
+    'gateway started but NOT ready: webhooks are still accepted into the spool; see GET /readyz',
+  );
+}

@@ -1,0 +1,315 @@
+/**
+ * The background writer: moves accepted events from the spool into Odoo.
+ *
+ * Messages go in batches (one `create` with a list of values per batch, ~200 is fastest on Odoo 13).
+ * Exactly once:
+ *  - before creating, one search_read finds which provider ids Odoo already has (a previous run may
+ *    have crashed between Odoo's commit and the spool's) — those are completed, not created again;
+ *  - Odoo's unique (provider, provider_message_id) constraint is the last line of defence: a batch it
+ *    rejects is split in halves until the duplicate is isolated, so one duplicate never sinks its batch;
+ *  - the spool forgets an event only after Odoo has it.
+ * Odoo down or slow → the batch is retried with exponential backoff and jitter; nothing is dropped.
+ * An event Odoo rejects for good (validation) goes to the dead-letter table.
+ */
+import type { Logger } from 'pino';
+import {
+  HISTORY_MODEL,
+  type MessageEvent,
+  type MessageState,
+  type Provider,
+  type StatusEvent,
+} from '../domain/message.js';
+import { backoffDelay } from '../lib/backoff.js';
+import { isOdooError, type OdooError } from '../odoo/errors.js';
+import type { Domain, OdooClient } from '../odoo/types.js';
+import type { SpooledEvent, Spool } from '../spool/types.js';
+import { messageValues, nextState, type MediaUrlResolver } from './history-values.js';
+
+export interface WriterOptions {
+  batchSize: number;
+  /** First retry delay; doubles per consecutive failure up to maxBackoffMs. */
+  baseBackoffMs?: number;
+  maxBackoffMs: number;
+  /** A single event failing with an unexplained server error this many times is dead-lettered. */
+  maxAttempts?: number;
+  /** How long a status may wait for its message before it is dead-lettered. */
+  statusParkingMs?: number;
+  /** Idle poll interval when the spool is empty. */
+  idleMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface WriterDeps {
+  odoo: Pick<OdooClient, 'createMany' | 'searchRead' | 'write'>;
+  spool: Spool;
+  logger: Logger;
+  /** Finds the res.partner for each E.164 number (null when none). */
+  resolvePartners: (phones: string[]) => Promise<Map<string, number | null>>;
+  mediaUrl: MediaUrlResolver;
+  onDelivered?: (count: number) => void;
+}
+
+export interface PassResult {
+  delivered: number;
+  duplicates: number;
+  deadLettered: number;
+  statusesApplied: number;
+  /** The error that made this pass stop and back off, if any. */
+  retryAfterError?: OdooError | Error;
+}
+
+const keyOf = (provider: string, id: string) => `${provider}\u0000${id}`;
+
+/** Errors that say something about the data (split the batch, dead-letter a single culprit). */
+const isDataError = (e: unknown) =>
+  isOdooError(e) && (e.kind === 'unique' || e.kind === 'validation' || e.kind === 'user' || e.kind === 'missing' || e.kind === 'internal');
+
+export function createWriter(deps: WriterDeps, options: WriterOptions) {
+  const { odoo, spool, logger } = deps;
+  const now = options.now ?? Date.now;
+  const baseBackoffMs = options.baseBackoffMs ?? 500;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const statusParkingMs = options.statusParkingMs ?? 7 * 24 * 3600 * 1000;
+  const idleMs = options.idleMs ?? 250;
+  let consecutiveFailures = 0;
+
+  async function findExisting(events: { provider: Provider; providerMessageId: string }[]) {
+    const found = new Map<string, { id: number; state: MessageState }>();
+    const byProvider = new Map<Provider, string[]>();
+    for (const e of events) byProvider.set(e.provider, [...(byProvider.get(e.provider) ?? []), e.providerMessageId]);
+    for (const [provider, ids] of byProvider) {
+      const domain: Domain = [
+        ['provider', '=', provider],
+        ['provider_message_id', 'in', [...new Set(ids)]],
+      ];
+      const rows = await odoo.searchRead<{ id: number; provider_message_id: string; state: MessageState }>(HISTORY_MODEL, domain, {
+        fields: ['id', 'provider_message_id', 'state'],
+      });
+      for (const row of rows) found.set(keyOf(provider, row.provider_message_id), { id: row.id, state: row.state });
+    }
+    return found;
+  }
+
+  interface Outcome {
+    created: { item: SpooledEvent; recordId: number }[];
+    duplicates: SpooledEvent[];
+    rejected: { item: SpooledEvent; error: OdooError }[];
+  }
+
+  /** Creates the batch; on a data error splits it in halves until the culprits are isolated. */
+  async function createSplitting(items: SpooledEvent[], values: Record<string, unknown>[], outcome: Outcome): Promise<void> {
+    try {
+      const ids = await odoo.createMany(HISTORY_MODEL, values);
+      items.forEach((item, i) => outcome.created.push({ item, recordId: ids[i] as number }));
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (items.length === 1) {
+        const odooError = error as OdooError;
+        if (odooError.kind === 'unique') outcome.duplicates.push(items[0] as SpooledEvent);
+        else outcome.rejected.push({ item: items[0] as SpooledEvent, error: odooError });
+        return;
+      }
+      const mid = Math.ceil(items.length / 2);
+      await createSplitting(items.slice(0, mid), values.slice(0, mid), outcome);
+      await createSplitting(items.slice(mid), values.slice(mid), outcome);
+    }
+  }
+
+  async function deliverMessages(result: PassResult): Promise<number> {
+    const batch = spool.takeDue('message', options.batchSize, now());
+    if (batch.length === 0) return 0;
+    const events = batch.map((b) => b.event as MessageEvent);
+
+    const existing = await findExisting(events);
+    const fresh = batch.filter((b) => {
+      const e = b.event as MessageEvent;
+      return !existing.has(keyOf(e.provider, e.providerMessageId));
+    });
+    const alreadyThere = batch.filter((b) => !fresh.includes(b));
+
+    const phones = [...new Set(fresh.map((b) => (b.event as MessageEvent).phone).filter((p) => p.startsWith('+')))];
+    const partners = phones.length > 0 ? await deps.resolvePartners(phones) : new Map<string, number | null>();
+    const values = fresh.map((b) => {
+      const e = b.event as MessageEvent;
+      return messageValues(e, partners.get(e.phone) ?? null, deps.mediaUrl);
+    });
+
+    const outcome: Outcome = { created: [], duplicates: [], rejected: [] };
+    try {
+      if (fresh.length > 0) await createSplitting(fresh, values, outcome);
+    } finally {
+      // Whatever Odoo accepted is recorded even if a later half failed; the rest stays spooled.
+      const raced = outcome.duplicates.length > 0 ? await findExisting(outcome.duplicates.map((d) => d.event as MessageEvent)) : new Map();
+      const delivered = [
+        ...outcome.created.map(({ item, recordId }) => ({ item, recordId })),
+        ...[...alreadyThere, ...outcome.duplicates].map((item) => {
+          const e = item.event as MessageEvent;
+          const hit = existing.get(keyOf(e.provider, e.providerMessageId)) ?? raced.get(keyOf(e.provider, e.providerMessageId));
+          return { item, recordId: hit?.id as number | undefined };
+        }),
+      ];
+      const linked = delivered
+        .filter((d): d is { item: SpooledEvent; recordId: number } => d.recordId !== undefined)
+        .map(({ item, recordId }) => {
+          const e = item.event as MessageEvent;
+          return { provider: e.provider, providerMessageId: e.providerMessageId, recordId };
+        });
+      spool.complete(
+        delivered.map((d) => d.item.id),
+        linked,
+      );
+      for (const { item, error } of outcome.rejected) {
+        if (error.kind === 'internal' && item.attempts + 1 < maxAttempts) {
+          spool.reschedule([item.id], now() + backoffDelay(item.attempts, baseBackoffMs, options.maxBackoffMs, options.random), error.message);
+          continue;
+        }
+        spool.deadLetter(item.id, `${error.kind}: ${error.message}`);
+        result.deadLettered++;
+        logger.error(
+          { provider: (item.event as MessageEvent).provider, providerMessageId: (item.event as MessageEvent).providerMessageId, odooErrorKind: error.kind, reason: error.message.slice(0, 500) },
+          'Odoo rejected a message for good; moved to the dead-letter table (replay with `npm run spool -- replay`)',
+        );
+      }
+      result.delivered += outcome.created.length;
+      result.duplicates += alreadyThere.length + outcome.duplicates.length;
+      if (outcome.created.length > 0) deps.onDelivered?.(outcome.created.length);
+    }
+    return batch.length;
+  }
+
+  async function applyStatuses(result: PassResult): Promise<number> {
+    const batch = spool.takeDue('status', options.batchSize, now());
+    if (batch.length === 0) return 0;
+    const resolved = batch.map((item) => {
+      const e = item.event as StatusEvent;
+      if (e.providerMessageId && e.aliasId) spool.rememberAlias(e.provider, e.aliasId, e.providerMessageId);
+      const id = e.providerMessageId ?? (e.aliasId ? spool.resolveAlias(e.provider, e.aliasId) : null);
+      return { item, event: e, id };
+    });
+    const known = resolved.filter((r): r is typeof r & { id: string } => r.id !== null);
+    const records = known.length > 0 ? await findExisting(known.map((r) => ({ provider: r.event.provider, providerMessageId: r.id }))) : new Map();
+
+    // Fold all statuses of one record into the furthest state, then write per target state.
+    const target = new Map<number, { state: MessageState; error: string | null }>();
+    const applied: number[] = [];
+    const parked: typeof resolved = [];
+    for (const r of resolved) {
+      const record = r.id === null ? undefined : records.get(keyOf(r.event.provider, r.id));
+      if (!record) {
+        parked.push(r);
+        continue;
+      }
+      const current = target.get(record.id)?.state ?? record.state;
+      const next = nextState(current, r.event.state);
+      if (next) target.set(record.id, { state: next, error: next === 'failed' ? r.event.error : null });
+      applied.push(r.item.id);
+    }
+    const groups = new Map<string, { ids: number[]; state: MessageState; error: string | null }>();
+    for (const [recordId, t] of target) {
+      const key = `${t.state}\u0000${t.error ?? ''}`;
+      const group = groups.get(key) ?? { ids: [], state: t.state, error: t.error };
+      group.ids.push(recordId);
+      groups.set(key, group);
+    }
+    for (const group of groups.values()) {
+      await odoo.write(HISTORY_MODEL, group.ids, {
+        state: group.state,
+        ...(group.state === 'failed' ? { error_message: group.error ?? 'The provider reported a failure' } : {}),
+      });
+    }
+    spool.complete(applied);
+    result.statusesApplied += target.size;
+
+    for (const r of parked) {
+      const age = now() - Date.parse(r.item.receivedAt);
+      if (age > statusParkingMs) {
+        spool.deadLetter(r.item.id, 'No message with this provider id appeared in Odoo');
+        result.deadLettered++;
+        continue;
+      }
+      // Parked: tried again with growing delays (capped at an hour), or at once when spool.wake() is called.
+      spool.reschedule([r.item.id], now() + backoffDelay(r.item.attempts, 1000, 3600_000, options.random), 'waiting for its message');
+    }
+    return batch.length;
+  }
+
+  /** One pass: a batch of messages, then a batch of statuses. Never throws. */
+  async function runOnce(): Promise<PassResult & { worked: boolean }> {
+    const result: PassResult = { delivered: 0, duplicates: 0, deadLettered: 0, statusesApplied: 0 };
+    let worked = false;
+    try {
+      worked = (await deliverMessages(result)) > 0;
+      worked = (await applyStatuses(result)) > 0 || worked;
+      consecutiveFailures = 0;
+    } catch (error) {
+      result.retryAfterError = error as Error;
+      consecutiveFailures++;
+      const delay = backoffDelay(consecutiveFailures - 1, baseBackoffMs, options.maxBackoffMs, options.random);
+      const due = [...spool.takeDue('message', options.batchSize, now()), ...spool.takeDue('status', options.batchSize, now())];
+      spool.reschedule(
+        due.map((d) => d.id),
+        now() + delay,
+        error instanceof Error ? error.message : String(error),
+      );
+      const level = consecutiveFailures === 1 || consecutiveFailures % 10 === 0 ? 'warn' : 'debug';
+      logger[level](
+        { err: error, odooErrorKind: isOdooError(error) ? error.kind : undefined, retryInMs: delay, consecutiveFailures },
+        'Odoo is not taking messages; the spool keeps them and retries',
+      );
+      worked = false;
+    }
+    return { ...result, worked };
+  }
+
+  let running = false;
+  let stopRequested = false;
+  let wakeUp: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wakeUp = undefined;
+        resolve();
+      }, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      };
+    });
+
+  return {
+    runOnce,
+
+    /** Starts the loop: work while there is work, otherwise sleep until kicked or idle time passes. */
+    start() {
+      if (running) return;
+      running = true;
+      stopRequested = false;
+      loop = (async () => {
+        while (!stopRequested) {
+          const pass = await runOnce();
+          if (stopRequested) break;
+          if (!pass.worked) await sleep(pass.retryAfterError ? Math.min(idleMs * 4, 1000) : idleMs);
+        }
+        running = false;
+      })();
+    },
+
+    /** New events were spooled: skip the idle wait. */
+    kick() {
+      wakeUp?.();
+    },
+
+    /** Finishes the current pass (so nothing is half-written) and stops. */
+    async stop() {
+      stopRequested = true;
+      wakeUp?.();
+      await loop;
+    },
+  };
+}
+
+export type Writer = ReturnType<typeof createWriter>;

@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { MessageEvent, StatusEvent } from '../domain/message.js';
+import { openSqliteSpool } from './sqlite-spool.js';
+import type { Spool } from './types.js';
+
+const message = (id: string, extra: Partial<MessageEvent> = {}): MessageEvent => ({
+  kind: 'message',
+  provider: 'fonnte',
+  providerMessageId: id,
+  direction: 'in',
+  phone: '+6281299990000',
+  contactName: 'Budi',
+  device: '+6285700000001',
+  messageType: 'text',
+  text: `hello ${id}`,
+  media: null,
+  timestamp: '2026-01-29T09:20:00.000Z',
+  raw: { id },
+  ...extra,
+});
+
+const status = (id: string | null, state: StatusEvent['state'], aliasId: string | null = null): StatusEvent => ({
+  kind: 'status',
+  provider: 'fonnte',
+  providerMessageId: id,
+  aliasId,
+  state,
+  error: null,
+  timestamp: '2026-01-29T09:21:00.000Z',
+  raw: {},
+});
+
+let dir: string;
+let path: string;
+let spool: Spool;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  path = join(dir, 'nested', 'spool.db');
+  spool = openSqliteSpool(path);
+});
+afterEach(() => {
+  spool.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sqlite spool', () => {
+  test('keeps accepted events across a reopen (what a crash after the 2xx looks like)', () => {
+    expect(spool.enqueue([message('a'), message('b')])).toBe(2);
+    spool.close();
+    spool = openSqliteSpool(path);
+    expect(spool.takeDue('message', 10).map((e) => (e.event as MessageEvent).providerMessageId)).toEqual(['a', 'b']);
+  });
+
+  test('a provider retry of a pending event is not queued twice', () => {
+    spool.enqueue([message('a')]);
+    expect(spool.enqueue([message('a'), message('c')])).toBe(1);
+    expect(spool.stats().pending).toBe(2);
+  });
+
+  test('statuses are deduplicated per message and state', () => {
+    expect(spool.enqueue([status('m1', 'delivered'), status('m1', 'delivered'), status('m1', 'read')])).toBe(2);
+  });
+
+  test('device events are not spooled', () => {
+    expect(spool.enqueue([{ kind: 'device', provider: 'fonnte', device: '1', status: 'connect', reason: null, timestamp: 'x' }])).toBe(0);
+  });
+
+  test('rescheduled events wait until due; completed ones are gone', () => {
+    spool.enqueue([message('a'), message('b')]);
+    const [a, b] = spool.takeDue('message', 10);
+    spool.reschedule([a!.id], Date.now() + 60_000, 'odoo down');
+    spool.complete([b!.id]);
+    expect(spool.takeDue('message', 10)).toEqual([]);
+    const later = spool.takeDue('message', 10, Date.now() + 61_000);
+    expect(later).toHaveLength(1);
+    expect(later[0]!.attempts).toBe(1);
+  });
+
+  test('dead letters are kept with their error and can be replayed', () => {
+    spool.enqueue([message('poison'), message('fine')]);
+    const [poison] = spool.takeDue('message', 1);
+    spool.deadLetter(poison!.id, 'validation: bad value');
+    expect(spool.stats()).toMatchObject({ pending: 1, deadLetters: 1 });
+    const [dead] = spool.deadLetters();
+    expect(dead).toMatchObject({ error: 'validation: bad value', attempts: 1 });
+    expect((dead!.event as MessageEvent).providerMessageId).toBe('poison');
+    expect(spool.replayDeadLetters()).toBe(1);
+    expect(spool.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
+  });
+
+  test('media jobs: queued at enqueue, fetched, then linked to the record on completion', () => {
+    spool.enqueue([message('img', { messageType: 'image', media: { url: 'http://x/y.jpg' } })]);
+    const [job] = spool.takeMediaToFetch(10);
+    expect(job).toMatchObject({ providerMessageId: 'img', state: 'pending', recordId: null });
+    spool.saveMedia(job!.id, { data: Buffer.from('jpeg'), mimetype: 'image/jpeg', filename: 'y.jpg' });
+    expect(spool.takeMediaToAttach(10)).toEqual([]); // message not in Odoo yet
+    const [event] = spool.takeDue('message', 10);
+    spool.complete([event!.id], [{ provider: 'fonnte', providerMessageId: 'img', recordId: 77 }]);
+    const [ready] = spool.takeMediaToAttach(10);
+    expect(ready).toMatchObject({ recordId: 77, state: 'fetched', mimetype: 'image/jpeg' });
+    expect(ready!.data?.toString()).toBe('jpeg');
+  });
+
+  test('aliases and wake: a parked status becomes due when its message appears', () => {
+    spool.enqueue([status(null, 'read', 'state-1'), status('m9', 'delivered')]);
+    for (const s of spool.takeDue('status', 10)) spool.reschedule([s.id], Date.now() + 3600_000, 'waiting');
+    expect(spool.takeDue('status', 10)).toEqual([]);
+    spool.rememberAlias('fonnte', 'state-1', 'm9');
+    expect(spool.resolveAlias('fonnte', 'state-1')).toBe('m9');
+    spool.wake('fonnte', 'm9');
+    expect(spool.takeDue('status', 10).map((s) => (s.event as StatusEvent).state).sort()).toEqual(['delivered', 'read']);
+  });
+
+  test('probe writes; stats report the oldest pending event', () => {
+    expect(() => spool.probe()).not.toThrow();
+    spool.enqueue([message('a')]);
+    expect(spool.stats().oldestPendingAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+});
