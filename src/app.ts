@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { OdooClient } from './odoo/types.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { createReadinessProbe, healthRoutes, type ReadinessReport } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks/index.js';
 import type { Spool } from './spool/types.js';
 
 export interface AppDeps {
@@ -49,6 +50,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errorHandler);
   await app.register(healthRoutes, { readiness: deps.readiness ?? createReadinessProbe(deps) });
+  await app.register(webhookRoutes, {
+    config,
+    spool: deps.spool,
+    ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
+  });
 
   return app;
 }

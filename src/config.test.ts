@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { renderEnvExample } from '../config/env-example.js';
+import { ConfigError, loadConfig, parseApiTokens } from './config.js';
+
+const REQUIRED = { ODOO_URL: 'http://localhost:8069', ODOO_DB: 'odoo', ODOO_USERNAME: 'gateway', ODOO_PASSWORD: 's3cret-pass' };
+
+function problemsOf(env: Record<string, string>, dotenv: Record<string, string> = {}): string[] {
+  try {
+    loadConfig(env, dotenv);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  test('defaults apply to everything optional', () => {
+    const config = loadConfig(REQUIRED, {});
+    expect(config).toMatchObject({ HOST: '0.0.0.0', PORT: 8080, SPOOL_PATH: './data/spool.db', DEFAULT_COUNTRY: 'ID', LOG_LEVEL: 'info' });
+    expect(config.apiTokens).toEqual([]);
+  });
+
+  test('every missing required setting is reported at once, with what to set', () => {
+    const problems = problemsOf({});
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/ODOO_URL is required: Base URL of Odoo 13/);
+    expect(problems.join('\n')).toMatch(/ODOO_PASSWORD is required/);
+  });
+
+  test.each([
+    ['PORT', 'eighty', /PORT must be integer/],
+    ['PORT', '70000', /PORT must be <= 65535/],
+    ['ODOO_URL', 'localhost:8069', /ODOO_URL must match pattern/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be equal to one of the allowed values/],
+    ['DEFAULT_COUNTRY', 'id', /DEFAULT_COUNTRY must match pattern/],
+    ['DEFAULT_COUNTRY', 'XX', /DEFAULT_COUNTRY "XX" is not a known country code/],
+    ['SEND_PROVIDER', 'whatsapp-web', /SEND_PROVIDER must be equal to one of/],
+    ['ODOO_TIMEOUT_MS', '5', /ODOO_TIMEOUT_MS must be >= 100/],
+  ])('%s=%s is rejected', (name, value, message) => {
+    const problems = problemsOf({ ...REQUIRED, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  test('a secret is never echoed back in a problem', () => {
+    const problems = problemsOf({ ...REQUIRED, API_TOKENS: 'short:read' });
+    expect(problems.join('\n')).not.toContain('short');
+  });
+
+  test('the environment wins over .env; empty variables mean "use the default"', () => {
+    const config = loadConfig({ ...REQUIRED, PORT: '9090', HOST: '' }, { PORT: '7070', LOG_LEVEL: 'debug' });
+    expect(config.PORT).toBe(9090);
+    expect(config.LOG_LEVEL).toBe('debug');
+    expect(config.HOST).toBe('0.0.0.0');
+  });
+
+  test('several problems of different kinds come in one error', () => {
+    const problems = problemsOf({ ODOO_URL: 'nope', PORT: 'x', API_TOKENS: 'abcdefghijklmnopqrstuvwxyz:admin' });
+    expect(problems.length).toBe(6); // 3 missing + URL + PORT + token scope
+  });
+});
+
+describe('parseApiTokens', () => {
+  test.each([
+    ['abcdefghijklmnop1234:read', [['abcdefghijklmnop1234', ['read']]]],
+    ['abcdefghijklmnop1234:read+send, zyxwvutsrqponmlk9876:send', [['abcdefghijklmnop1234', ['read', 'send']], ['zyxwvutsrqponmlk9876', ['send']]]],
+    ['', []],
+  ])('%j', (input, expected) => {
+    const { tokens, problems } = parseApiTokens(input);
+    expect(problems).toEqual([]);
+    expect(tokens.map((t) => [t.token, [...t.scopes]])).toEqual(expected);
+  });
+
+  test.each([
+    ['tooshort:read', /at least 16 characters/],
+    ['abcdefghijklmnop1234', /scopes must be one or more of read, send/],
+    ['abcdefghijklmnop1234:write', /scopes must be one or more/],
+    ['abcdefghijklmnop1234:read,abcdefghijklmnop1234:send', /the same token appears twice/],
+  ])('%j is rejected', (input, message) => {
+    expect(parseApiTokens(input).problems.join('\n')).toMatch(message);
+  });
+});
+
+test('.env.example documents every setting with its default (regenerate with npx tsx config/env-example.ts)', () => {
+  expect(readFileSync(new URL('../.env.example', import.meta.url), 'utf8')).toBe(renderEnvExample());
+});

@@ -1,0 +1,157 @@
+/**
+ * Provider webhooks. Each request is authenticated, validated, normalised and committed to the spool
+ * BEFORE it is answered 2xx; Odoo is never touched here (the writer delivers in the background), so a
+ * webhook is acknowledged in about a millisecond whether Odoo is up or not.
+ *
+ * Bodies are read raw in this scope: Meta signs the exact bytes, Twilio signs the form parameters,
+ * and Fonnte's Content-Type is not to be trusted.
+ */
+// Brings @fastify/swagger's route-schema typing (`hide`): webhooks are for providers, not in the public API docs.
+import type {} from '@fastify/swagger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { InboundEvent } from '../../domain/message.js';
+import { BadRequestError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError, ForbiddenError } from '../../errors.js';
+import type { CountryCode } from '../../lib/phone.js';
+import type { ParseResult, ProviderParser } from '../../providers/common.js';
+import { parseFonnte } from '../../providers/fonnte.js';
+import { parseMeta } from '../../providers/meta.js';
+import { verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from '../../providers/signatures.js';
+import { parseTwilio } from '../../providers/twilio.js';
+import type { Provider } from '../../domain/message.js';
+import type { Spool } from '../../spool/types.js';
+
+export interface WebhookRouteOptions {
+  config: Config;
+  spool: Spool;
+  onAccepted?: () => void;
+  /** Per-route config merged into every webhook route (e.g. the webhook rate limit). */
+  routeConfig?: Record<string, unknown>;
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+function parseJsonBody(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new BadRequestError('The request body is empty; a JSON object is expected', [], 'invalid_json');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new BadRequestError(`The request body is not valid JSON: ${(error as Error).message}`, [], 'invalid_json');
+  }
+}
+
+function parseFormBody(raw: unknown): Record<string, string | string[]> {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  if (text.trim() === '') throw new BadRequestError('The request body is empty; form parameters are expected', [], 'invalid_form');
+  const params: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const prior = params[key];
+    params[key] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+  }
+  if (Object.keys(params).length === 0) throw new BadRequestError('The body holds no form parameters', [], 'invalid_form');
+  return params;
+}
+
+function single(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
+  const { config, spool } = opts;
+  const ctxCountry = config.DEFAULT_COUNTRY as CountryCode;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+
+  /** Validate + normalise, then commit to the spool; throws a 4xx on bad input, 503 if the disk fails. */
+  function accept(request: FastifyRequest, provider: Provider, parse: ProviderParser, body: unknown) {
+    const result: ParseResult = parse(body, { defaultCountry: ctxCountry, receivedAt: new Date() });
+    if (!result.ok) {
+      request.log.warn({ provider, errors: result.errors.slice(0, 5) }, 'webhook rejected: invalid payload');
+      throw new BadRequestError(
+        `The ${provider} payload is invalid: ${result.errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`,
+        result.errors,
+        'invalid_payload',
+      );
+    }
+    for (const warning of result.warnings) request.log.info({ provider, warning }, 'webhook content not stored');
+    for (const event of result.events) if (event.kind === 'device') logDeviceEvent(request.log as unknown as Logger, event);
+    let added: number;
+    try {
+      added = spool.enqueue(result.events);
+    } catch (error) {
+      request.log.error({ err: error }, 'spool write failed; webhook NOT acknowledged so the provider retries');
+      throw new ServiceUnavailableError('The gateway cannot store the event right now; retry later', 'spool_unavailable');
+    }
+    const stored = result.events.filter((e) => e.kind !== 'device').length;
+    if (added > 0) opts.onAccepted?.();
+    request.log.debug({ provider, events: result.events.length, added }, 'webhook accepted');
+    return { accepted: added, duplicates: stored - added, events: result.events.length };
+  }
+
+  function logDeviceEvent(log: Logger, event: Extract<InboundEvent, { kind: 'device' }>) {
+    const level = event.status === 'disconnect' ? 'warn' : 'info';
+    log[level]({ provider: event.provider, device: event.device, status: event.status, reason: event.reason }, `WhatsApp device ${event.status}ed`);
+  }
+
+  function rejectAuth(request: FastifyRequest, provider: Provider, what: string): never {
+    // Never log the value we were given, only that it was wrong or missing.
+    request.log.warn({ provider, ip: request.ip }, `webhook rejected: ${what}`);
+    throw new UnauthorizedError(`${what}`, 'invalid_signature');
+  }
+
+  // ---------------------------------------------------------------- Fonnte
+  const fonnteHandler = async (request: FastifyRequest) => {
+    if (!config.WEBHOOK_SECRET) throw new ProviderDisabledError('Fonnte', 'WEBHOOK_SECRET');
+    const given = single((request.query as Record<string, unknown>).secret) ?? single(request.headers['x-webhook-secret']);
+    if (!verifySharedSecret(given, config.WEBHOOK_SECRET)) {
+      rejectAuth(request, 'fonnte', given === undefined ? 'Missing webhook secret (?secret= or X-Webhook-Secret)' : 'Wrong webhook secret');
+    }
+    return { ok: true, data: accept(request, 'fonnte', parseFonnte, parseJsonBody(request.body)) };
+  };
+  app.post('/api/wa/webhook', { config: opts.routeConfig, schema: { hide: true } }, fonnteHandler);
+  app.post('/api/wa/webhook/fonnte', { config: opts.routeConfig, schema: { hide: true } }, fonnteHandler);
+
+  // ---------------------------------------------------------------- Meta
+  app.get('/api/wa/webhook/meta', { config: opts.routeConfig, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!config.META_VERIFY_TOKEN) throw new ProviderDisabledError('Meta', 'META_VERIFY_TOKEN');
+    const query = request.query as Record<string, unknown>;
+    const mode = single(query['hub.mode']);
+    const challenge = single(query['hub.challenge']);
+    if (mode !== 'subscribe' || challenge === undefined) {
+      throw new BadRequestError('Expected hub.mode=subscribe, hub.verify_token and hub.challenge', [], 'invalid_handshake');
+    }
+    if (!verifySharedSecret(single(query['hub.verify_token']), config.META_VERIFY_TOKEN)) {
+      request.log.warn({ provider: 'meta' }, 'webhook verification rejected: wrong verify token');
+      throw new ForbiddenError('Wrong hub.verify_token', 'invalid_verify_token');
+    }
+    return reply.type('text/plain').send(challenge);
+  });
+
+  app.post('/api/wa/webhook/meta', { config: opts.routeConfig, schema: { hide: true } }, async (request: FastifyRequest) => {
+    if (!config.META_APP_SECRET) throw new ProviderDisabledError('Meta', 'META_APP_SECRET');
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = single(request.headers['x-hub-signature-256']);
+    if (!verifyMetaSignature(raw, header, config.META_APP_SECRET)) {
+      rejectAuth(request, 'meta', header === undefined ? 'Missing X-Hub-Signature-256' : 'Wrong X-Hub-Signature-256');
+    }
+    return { ok: true, data: accept(request, 'meta', parseMeta, parseJsonBody(raw)) };
+  });
+
+  // ---------------------------------------------------------------- Twilio
+  app.post('/api/wa/webhook/twilio', { config: opts.routeConfig, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!config.TWILIO_AUTH_TOKEN) throw new ProviderDisabledError('Twilio', 'TWILIO_AUTH_TOKEN');
+    const params = parseFormBody(request.body);
+    // Twilio signs the URL it called; behind a proxy only PUBLIC_URL knows it.
+    const base = config.PUBLIC_URL ? config.PUBLIC_URL.replace(/\/$/, '') : `${request.protocol}://${request.host}`;
+    const header = single(request.headers['x-twilio-signature']);
+    if (!verifyTwilioSignature(`${base}${request.url}`, params, header, config.TWILIO_AUTH_TOKEN)) {
+      rejectAuth(request, 'twilio', header === undefined ? 'Missing X-Twilio-Signature' : 'Wrong X-Twilio-Signature');
+    }
+    accept(request, 'twilio', parseTwilio, params);
+    return reply.type('text/xml').send(EMPTY_TWIML);
+  });
+}
