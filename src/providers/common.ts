@@ -1,0 +1,203 @@
+/**
+ * What the provider adapters share: the parse contract, one ajv instance, and small pure helpers
+ * (timestamps, media types, location text, redaction). Adapters never throw on any input: a body
+ * they cannot use is `{ ok: false, errors }`, which the route answers with a 400.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { CountryCode } from '../lib/phone.js';
+import type { InboundEvent, MessageType } from '../domain/message.js';
+
+export interface ParseContext {
+  /** For numbers written nationally (`0812…`). */
+  defaultCountry: CountryCode;
+  /** When the gateway received the webhook: the timestamp of events the provider does not date. */
+  receivedAt: Date;
+}
+
+/** A reason the body was rejected; `path` is a JSON pointer into the body (`/entry/0/changes/0/value/messages/0/from`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Something in an accepted body the gateway does not turn into an event, worth a log line. */
+export interface ParseWarning {
+  path: string;
+  code:
+    | 'status_ignored' // a status that moves nothing forward (Fonnte pending, Twilio queued, Meta deleted…)
+    | 'provider_error' // Meta reported an error about the webhook itself (value.errors[])
+    | 'change_ignored' // a Meta change that is not about messages (template, account, quality…)
+    | 'device_unrecognised' // our own number in an unexpected form: kept as null rather than reject the message
+    | 'media_url_ignored'; // an attachment URL that is not http(s)
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; events: InboundEvent[]; warnings: ParseWarning[] }
+  | { ok: false; errors: FieldError[] };
+
+export type ProviderParser = (body: unknown, ctx: ParseContext) => ParseResult;
+
+/** Strict about our schemas, tolerant of the providers' extra fields (no `additionalProperties: false` anywhere). */
+export const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+
+const MAX_ERRORS = 20;
+
+export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = ''): FieldError[] {
+  return (errors ?? []).slice(0, MAX_ERRORS).map((error) => {
+    const missing = error.keyword === 'required' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
+    return {
+      path: prefix + error.instancePath + (missing === undefined ? '' : `/${missing}`),
+      message: missing === undefined ? (error.message ?? 'is invalid') : 'is required',
+    };
+  });
+}
+
+/** Validates with a compiled schema and narrows the type; errors come back as FieldErrors. */
+export function check<T>(validate: ValidateFunction<T>, value: unknown, prefix = ''): { ok: true; value: T } | { ok: false; errors: FieldError[] } {
+  return validate(value) ? { ok: true, value } : { ok: false, errors: schemaErrors(validate.errors, prefix) };
+}
+
+export function fail(path: string, message: string): { ok: false; errors: FieldError[] } {
+  return { ok: false, errors: [{ path, message }] };
+}
+
+/** A trimmed non-empty string, or null. Numbers (ids that arrived as JSON numbers) become strings. */
+export function nonEmpty(value: unknown): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** 2000-01-01 .. 2100-01-01: anything outside is a wrong unit or garbage, not a date. */
+const MIN_EPOCH_S = 946_684_800;
+const MAX_EPOCH_S = 4_102_444_800;
+
+/**
+ * A provider timestamp → ISO 8601 UTC. Unix seconds (number or digit string; values above 1e10 are
+ * milliseconds), or an ISO date string. Absent (`undefined`, `null`, `''`, `0`) → `fallback`.
+ * Returns null when the value is present but not a plausible date.
+ */
+export function toIsoTimestamp(value: unknown, fallback: Date): string | null {
+  if (value === undefined || value === null || value === '' || value === 0 || value === '0') return fallback.toISOString();
+  let seconds: number;
+  if (typeof value === 'number') {
+    seconds = value;
+  } else if (typeof value === 'string' && /^\s*\d{1,16}(\.\d{1,6})?\s*$/.test(value)) {
+    seconds = Number(value);
+  } else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value) && value.length <= 40) {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) return null;
+    seconds = ms / 1000;
+  } else {
+    return null;
+  }
+  if (!Number.isFinite(seconds)) return null;
+  if (seconds > 1e10) seconds /= 1000;
+  if (seconds < MIN_EPOCH_S || seconds > MAX_EPOCH_S) return null;
+  return new Date(Math.round(seconds * 1000)).toISOString();
+}
+
+type MediaType = Extract<MessageType, 'image' | 'video' | 'audio' | 'document' | 'sticker'>;
+
+const EXTENSIONS: Record<string, [MediaType, string]> = {
+  jpg: ['image', 'image/jpeg'],
+  jpeg: ['image', 'image/jpeg'],
+  png: ['image', 'image/png'],
+  gif: ['image', 'image/gif'],
+  bmp: ['image', 'image/bmp'],
+  heic: ['image', 'image/heic'],
+  // WhatsApp stickers are WebP; photos arrive as JPEG.
+  webp: ['sticker', 'image/webp'],
+  mp4: ['video', 'video/mp4'],
+  m4v: ['video', 'video/mp4'],
+  '3gp': ['video', 'video/3gpp'],
+  mov: ['video', 'video/quicktime'],
+  mkv: ['video', 'video/x-matroska'],
+  webm: ['video', 'video/webm'],
+  avi: ['video', 'video/x-msvideo'],
+  mp3: ['audio', 'audio/mpeg'],
+  ogg: ['audio', 'audio/ogg'],
+  oga: ['audio', 'audio/ogg'],
+  opus: ['audio', 'audio/ogg'],
+  m4a: ['audio', 'audio/mp4'],
+  aac: ['audio', 'audio/aac'],
+  amr: ['audio', 'audio/amr'],
+  wav: ['audio', 'audio/wav'],
+  pdf: ['document', 'application/pdf'],
+  doc: ['document', 'application/msword'],
+  docx: ['document', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+  xls: ['document', 'application/vnd.ms-excel'],
+  xlsx: ['document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ppt: ['document', 'application/vnd.ms-powerpoint'],
+  pptx: ['document', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+  txt: ['document', 'text/plain'],
+  csv: ['document', 'text/csv'],
+  zip: ['document', 'application/zip'],
+};
+
+/** The extension of a file name or URL path (`photo.JPG` → `jpg`), or null. */
+export function extensionOf(name: string | null): string | null {
+  if (!name) return null;
+  let path = name;
+  try {
+    if (/^https?:\/\//i.test(name)) path = new URL(name).pathname;
+  } catch {
+    // not a URL after all: use it as a plain name
+  }
+  const match = /\.([a-z0-9]{1,8})$/i.exec(path);
+  return match?.[1] ? match[1].toLowerCase() : null;
+}
+
+/** The last path segment of a URL if it looks like a file name. */
+export function fileNameOfUrl(url: string): string | null {
+  try {
+    const segment = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    return extensionOf(segment) ? segment : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Media type and MIME type from a file extension; unknown extensions are documents. */
+export function mediaFromExtension(extension: string | null): { type: MediaType; mimetype: string | null } {
+  const known = extension ? EXTENSIONS[extension.replace(/^\./, '').toLowerCase()] : undefined;
+  return known ? { type: known[0], mimetype: known[1] } : { type: 'document', mimetype: null };
+}
+
+/** Media type from a MIME type (`image/webp` is a sticker); anything else is a document. */
+export function mediaFromMimetype(mimetype: string | null): MediaType {
+  const mime = (mimetype ?? '').toLowerCase().split(';')[0]?.trim() ?? '';
+  if (mime === 'image/webp') return 'sticker';
+  if (mime.startsWith('image/')) return 'image';
+  if (mime.startsWith('video/')) return 'video';
+  if (mime.startsWith('audio/')) return 'audio';
+  return 'document';
+}
+
+/** `-8.6705,115.2126`, or `Warung Made, Jl. Raya Seminyak (-8.6705,115.2126)`. */
+export function renderLocation(latitude: number, longitude: number, ...labels: (string | null | undefined)[]): string {
+  const coordinates = `${latitude},${longitude}`;
+  const label = labels.map((l) => nonEmpty(l)).filter((l): l is string => l !== null);
+  return label.length === 0 ? coordinates : `${[...new Set(label)].join(', ')} (${coordinates})`;
+}
+
+/** A latitude/longitude pair from numbers or numeric strings, or null when either is missing or out of range. */
+export function coordinates(lat: unknown, lng: unknown): { latitude: number; longitude: number } | null {
+  const toNumber = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
+  const latitude = toNumber(lat);
+  const longitude = toNumber(lng);
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return null;
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return null;
+  return { latitude, longitude };
+}
+
+/** Body keys whose values are credentials (Fonnte's device token on connect webhooks, a secret someone echoes back). */
+const SECRET_KEYS = /^(token|secret|secret_key|secretkey|api_key|apikey|password|authorization|signature)$/i;
+
+/** A shallow copy of a flat webhook body with credential values replaced by `***`. */
+export function redactSecrets<T extends Record<string, unknown>>(body: T): T {
+  // fromEntries defines own properties, so a `__proto__` key in the JSON stays a plain key.
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SECRET_KEYS.test(key) ? '***' : value])) as T;
+}

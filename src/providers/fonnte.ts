@@ -1,0 +1,296 @@
+/**
+ * Fonnte webhooks → InboundEvents. One URL receives three kinds of body, told apart by their fields:
+ * - incoming message: has `sender`;
+ * - device connect/disconnect: `status` is `connect`|`disconnect` (and carries the device `token`,
+ *   which never leaves this function: DeviceEvent has no raw, and `raw` elsewhere is redacted);
+ * - message status: `id` and/or `stateid` with `status` and/or `state`.
+ *
+ * Ids. A message's id is `inboxid` when Fonnte sends it (inbox feature on). Otherwise it is
+ * `h:` + a SHA-256 of what the message says (device, sender, member, timestamp, content): Fonnte
+ * retries a webhook up to 15 times with the same body, and every retry must dedupe to one record.
+ * Without `timestamp` (older deliveries) two identical texts from one sender collapse into one —
+ * the price of not duplicating every retry.
+ *
+ * Statuses. `state` (WhatsApp receipt: sent/delivered/read) wins over `status` (Fonnte processing:
+ * sent, or invalid/expired/url unreachable → failed with that reason). pending/waiting/processing and
+ * unknown values move nothing forward: no event, a `status_ignored` warning for the log.
+ */
+import { createHash } from 'node:crypto';
+import type { JSONSchemaType } from 'ajv';
+import type { DeviceEvent, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../domain/message.js';
+import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
+import {
+  ajv,
+  check,
+  coordinates,
+  extensionOf,
+  fail,
+  fileNameOfUrl,
+  mediaFromExtension,
+  nonEmpty,
+  redactSecrets,
+  renderLocation,
+  toIsoTimestamp,
+  type ParseContext,
+  type ParseResult,
+  type ParseWarning,
+} from './common.js';
+
+type Scalar = string | number | null;
+
+export interface FonnteBody {
+  [key: string]: unknown;
+  device?: Scalar;
+  sender?: Scalar;
+  member?: Scalar;
+  name?: string | null;
+  message?: string | null;
+  text?: string | null;
+  url?: string | null;
+  filename?: string | null;
+  extension?: string | null;
+  location?: string | Record<string, unknown> | null;
+  pollname?: string | null;
+  choices?: string | (string | number)[] | null;
+  timestamp?: Scalar;
+  inboxid?: Scalar;
+  id?: Scalar;
+  stateid?: Scalar;
+  status?: string | null;
+  state?: string | null;
+  reason?: string | null;
+}
+
+const id = { type: ['string', 'integer', 'null'], maxLength: 128 } as const;
+const phone = { type: ['string', 'integer', 'null'], maxLength: 256 } as const;
+const text = { type: ['string', 'null'] } as const;
+const short = { type: ['string', 'null'], maxLength: 256 } as const;
+
+// Loosely typed on purpose: every field is optional and most are [UNCONFIRMED] in shape.
+const schema = {
+  type: 'object',
+  properties: {
+    device: phone,
+    sender: phone,
+    member: phone,
+    name: text,
+    message: text,
+    text,
+    url: { type: ['string', 'null'], maxLength: 4096 },
+    filename: { type: ['string', 'null'], maxLength: 1024 },
+    extension: short,
+    location: { type: ['string', 'object', 'null'] },
+    pollname: text,
+    choices: { type: ['string', 'array', 'null'], items: { type: ['string', 'number'] }, maxItems: 64 },
+    timestamp: { type: ['string', 'number', 'null'], maxLength: 40 },
+    inboxid: id,
+    id,
+    stateid: id,
+    status: short,
+    state: short,
+    reason: text,
+  },
+} as unknown as JSONSchemaType<FonnteBody>;
+
+const validate = ajv.compile<FonnteBody>(schema);
+
+const RECEIPT_STATES = new Set(['sent', 'delivered', 'read']);
+const FAILED_STATUSES = new Set(['invalid', 'expired', 'url unreachable', 'failed']);
+
+export function parseFonnte(body: unknown, ctx: ParseContext): ParseResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return fail('', 'must be a JSON object (a Fonnte webhook)');
+  }
+  const checked = check(validate, body);
+  if (!checked.ok) return checked;
+  const fonnte = checked.value;
+
+  if (nonEmpty(fonnte.sender) !== null) return parseMessage(fonnte, ctx);
+  const status = nonEmpty(fonnte.status)?.toLowerCase() ?? null;
+  const hasIds = nonEmpty(fonnte.id) !== null || nonEmpty(fonnte.stateid) !== null;
+  if ((status === 'connect' || status === 'disconnect') && !hasIds) return parseDevice(fonnte, status, ctx);
+  if (hasIds && (status !== null || nonEmpty(fonnte.state) !== null)) return parseStatus(fonnte, ctx);
+  return fail(
+    '',
+    'is not a Fonnte webhook: expected `sender` (message), `id`/`stateid` with `status`/`state` (message status) or `status` connect|disconnect (device)',
+  );
+}
+
+function timestampOf(fonnte: FonnteBody, ctx: ParseContext): string | null {
+  return toIsoTimestamp(fonnte.timestamp, ctx.receivedAt);
+}
+
+const BAD_TIMESTAMP = 'must be Unix seconds or milliseconds, or an ISO date, between 2000 and 2100';
+
+function deviceOf(fonnte: FonnteBody, ctx: ParseContext, warnings: ParseWarning[]): string | null {
+  const raw = nonEmpty(fonnte.device);
+  if (raw === null) return null;
+  const device = normalizePhone(raw, ctx.defaultCountry, { whatsappId: true });
+  if (device.ok && device.kind === 'phone') return device.e164;
+  warnings.push({ path: '/device', code: 'device_unrecognised', message: `device ${JSON.stringify(raw.slice(0, 64))} is not a phone number; kept as null` });
+  return null;
+}
+
+function parseDevice(fonnte: FonnteBody, status: 'connect' | 'disconnect', ctx: ParseContext): ParseResult {
+  const timestamp = timestampOf(fonnte, ctx);
+  if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
+  const warnings: ParseWarning[] = [];
+  const event: DeviceEvent = {
+    kind: 'device',
+    provider: 'fonnte',
+    device: deviceOf(fonnte, ctx, warnings),
+    status,
+    reason: nonEmpty(fonnte.reason),
+    timestamp,
+  };
+  return { ok: true, events: [event], warnings };
+}
+
+function parseStatus(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
+  const timestamp = timestampOf(fonnte, ctx);
+  if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
+  const state = nonEmpty(fonnte.state)?.toLowerCase() ?? null;
+  const status = nonEmpty(fonnte.status)?.toLowerCase() ?? null;
+
+  let mapped: StatusEvent['state'] | null = null;
+  let error: string | null = null;
+  if (state !== null && RECEIPT_STATES.has(state)) {
+    mapped = state as StatusEvent['state'];
+  } else if (state === 'failed' || state === 'error') {
+    mapped = 'failed';
+    error = nonEmpty(fonnte.reason) ?? state;
+  } else if (status === 'sent') {
+    mapped = 'sent';
+  } else if (status !== null && FAILED_STATUSES.has(status)) {
+    mapped = 'failed';
+    error = nonEmpty(fonnte.reason) ? `${status}: ${nonEmpty(fonnte.reason)}` : status;
+  }
+  if (mapped === null) {
+    return {
+      ok: true,
+      events: [],
+      warnings: [
+        {
+          path: state !== null ? '/state' : '/status',
+          code: 'status_ignored',
+          message: `Fonnte status=${status ?? '-'} state=${state ?? '-'} moves nothing forward`,
+        },
+      ],
+    };
+  }
+  const event: StatusEvent = {
+    kind: 'status',
+    provider: 'fonnte',
+    providerMessageId: nonEmpty(fonnte.id),
+    aliasId: nonEmpty(fonnte.stateid),
+    state: mapped,
+    error,
+    timestamp,
+    raw: redactSecrets(fonnte),
+  };
+  return { ok: true, events: [event], warnings: [] };
+}
+
+interface Content {
+  messageType: MessageType;
+  text: string | null;
+  media: MediaRef | null;
+}
+
+function locationText(location: FonnteBody['location']): string | null {
+  if (typeof location === 'string') {
+    const pair = /^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/.exec(location);
+    const point = pair ? coordinates(pair[1], pair[2]) : null;
+    return point ? renderLocation(point.latitude, point.longitude) : nonEmpty(location);
+  }
+  if (location && typeof location === 'object') {
+    const point = coordinates(location.latitude ?? location.lat, location.longitude ?? location.long ?? location.lng ?? location.lon);
+    const labels = [location.name, location.address].map((v) => (typeof v === 'string' ? v : null));
+    if (point) return renderLocation(point.latitude, point.longitude, ...labels);
+    const label = labels.map((l) => nonEmpty(l)).filter((l) => l !== null);
+    return label.length > 0 ? label.join(', ') : null;
+  }
+  return null;
+}
+
+function choicesText(choices: FonnteBody['choices']): string | null {
+  if (Array.isArray(choices)) return nonEmpty(choices.map(String).join(', '));
+  return nonEmpty(choices);
+}
+
+function contentOf(fonnte: FonnteBody, warnings: ParseWarning[]): Content {
+  const message = nonEmpty(fonnte.message);
+  const url = nonEmpty(fonnte.url);
+  if (url !== null && !/^https?:\/\//i.test(url)) {
+    warnings.push({ path: '/url', code: 'media_url_ignored', message: 'attachment url is not http(s); message kept without media' });
+  }
+  if (url !== null && /^https?:\/\//i.test(url)) {
+    const filename = nonEmpty(fonnte.filename) ?? fileNameOfUrl(url);
+    const extension = nonEmpty(fonnte.extension)?.replace(/^\./, '').toLowerCase() ?? extensionOf(filename) ?? extensionOf(url);
+    const { type, mimetype } = mediaFromExtension(extension);
+    const media: MediaRef = { url };
+    if (mimetype) media.mimetype = mimetype;
+    if (filename) media.filename = filename;
+    return { messageType: type, text: message, media };
+  }
+  const location = locationText(fonnte.location);
+  if (location !== null) {
+    return { messageType: 'location', text: message && message !== location ? `${location}\n${message}` : location, media: null };
+  }
+  const pollname = nonEmpty(fonnte.pollname);
+  if (pollname !== null) {
+    const choices = choicesText(fonnte.choices);
+    return { messageType: 'poll', text: choices ? `${pollname}: ${choices}` : pollname, media: null };
+  }
+  const button = nonEmpty(fonnte.text);
+  if (button !== null) return { messageType: 'button', text: button, media: null };
+  if (message !== null) return { messageType: 'text', text: message, media: null };
+  // A sender and nothing we understand (e.g. media on a package without attachments).
+  return { messageType: 'other', text: null, media: null };
+}
+
+/** The id of a message Fonnte gave no `inboxid`: equal bodies (retries) hash equal. */
+export function fonnteContentHash(fonnte: FonnteBody): string {
+  const fields = [
+    nonEmpty(fonnte.device),
+    nonEmpty(fonnte.sender),
+    nonEmpty(fonnte.member),
+    nonEmpty(fonnte.timestamp),
+    nonEmpty(fonnte.message),
+    nonEmpty(fonnte.text),
+    nonEmpty(fonnte.url),
+    nonEmpty(fonnte.filename),
+    locationText(fonnte.location),
+    nonEmpty(fonnte.pollname),
+    choicesText(fonnte.choices),
+  ];
+  return `h:${createHash('sha256').update(JSON.stringify(fields), 'utf8').digest('hex').slice(0, 40)}`;
+}
+
+function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
+  const senderText = nonEmpty(fonnte.sender) ?? '';
+  const sender = normalizePhone(senderText, ctx.defaultCountry, { whatsappId: true });
+  if (!sender.ok) return fail('/sender', `sender ${describePhoneRejection(sender.reason)}`);
+  const timestamp = timestampOf(fonnte, ctx);
+  if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
+
+  const warnings: ParseWarning[] = [];
+  const content = contentOf(fonnte, warnings);
+  const event: MessageEvent = {
+    kind: 'message',
+    provider: 'fonnte',
+    providerMessageId: nonEmpty(fonnte.inboxid) ?? fonnteContentHash(fonnte),
+    direction: 'in',
+    // A group chat's JID; the participant who wrote stays in raw.member.
+    phone: sender.kind === 'group' ? sender.jid : sender.e164,
+    contactName: nonEmpty(fonnte.name),
+    device: deviceOf(fonnte, ctx, warnings),
+    messageType: content.messageType,
+    text: content.text,
+    media: content.media,
+    timestamp,
+    raw: redactSecrets(fonnte),
+  };
+  const events: InboundEvent[] = [event];
+  return { ok: true, events, warnings };
+}
