@@ -1,0 +1,263 @@
+# Copyright 2025 whatsapp-headless contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+import psycopg2
+
+from odoo import _, api, fields, models, tools
+
+from . import phone_normalize
+
+_logger = logging.getLogger(__name__)
+
+# The gateway (src/domain/message.ts) uses the same keys: keep them in step.
+DIRECTIONS = [("in", "Incoming"), ("out", "Outgoing")]
+PROVIDERS = [("fonnte", "Fonnte"), ("meta", "Meta Cloud API"), ("twilio", "Twilio")]
+MESSAGE_TYPES = [
+    ("text", "Text"),
+    ("image", "Image"),
+    ("video", "Video"),
+    ("audio", "Audio"),
+    ("document", "Document"),
+    ("sticker", "Sticker"),
+    ("location", "Location"),
+    ("contact", "Contact"),
+    ("poll", "Poll"),
+    ("reaction", "Reaction"),
+    ("button", "Button"),
+    ("other", "Other"),
+]
+STATES = [
+    ("received", "Received"),
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("read", "Read"),
+    ("failed", "Failed"),
+]
+
+PHONE_TIMESTAMP_INDEX = "whatsapp_history_phone_timestamp_index"
+PENDING_STATE_INDEX = "whatsapp_history_state_pending_index"
+MESSAGE_TRIGRAM_INDEX = "whatsapp_history_message_trgm_index"
+PREVIEW_LENGTH = 60
+DEFAULT_COUNTRY_CODE = "62"  # the gateway's DEFAULT_COUNTRY is ID
+
+
+class WhatsappHistory(models.Model):
+    _name = "whatsapp.history"
+    _description = "WhatsApp Message"
+    _order = "timestamp desc, id desc"
+    _rec_name = "phone"
+
+    phone = fields.Char(
+        string="Number",
+        required=True,
+        help="The contact's number in E.164 form, e.g. +6281234567890 "
+        "(or a group id ending in @g.us).",
+    )
+    contact_name = fields.Char(
+        string="Contact", help="The name the contact set in WhatsApp (push name)."
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Partner", index=True, ondelete="set null"
+    )
+    direction = fields.Selection(DIRECTIONS, required=True)
+    message = fields.Text(help="The text of the message, or the caption of its media.")
+    message_type = fields.Selection(MESSAGE_TYPES, string="Type", default="text")
+    media_url = fields.Char(
+        string="Media URL",
+        help="Where the provider offered the media; such links often expire.",
+    )
+    media_mimetype = fields.Char(string="Media MIME Type")
+    media_filename = fields.Char(string="Media File Name")
+    attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Attachment",
+        ondelete="set null",
+        help="The media, downloaded and kept in Odoo.",
+    )
+    provider = fields.Selection(
+        PROVIDERS, required=True, default=lambda self: self._default_provider()
+    )
+    provider_message_id = fields.Char(
+        string="Provider Message ID",
+        copy=False,
+        help="The provider's id of the message. Empty for outgoing messages "
+        "not sent yet.",
+    )
+    device = fields.Char(
+        help="The business number or account that sent or received the message."
+    )
+    state = fields.Selection(
+        STATES, required=True, default=lambda self: self._default_state()
+    )
+    error_message = fields.Text(string="Error", copy=False)
+    timestamp = fields.Datetime(
+        string="Time",
+        required=True,
+        index=True,
+        default=fields.Datetime.now,
+        help="When the provider says the message happened.",
+    )
+    raw_payload = fields.Text(
+        string="Raw Payload",
+        copy=False,
+        groups="whatsapp_headless.group_whatsapp_manager,"
+        "whatsapp_headless.group_whatsapp_gateway",
+        help="The provider's original event, kept for audit.",
+    )
+    message_preview = fields.Char(string="Preview", compute="_compute_message_preview")
+    phone_search = fields.Char(
+        string="Number (any form)",
+        compute="_compute_phone_search",
+        search="_search_phone_search",
+        help="Search by number as people write it: 0812-3456-7890, "
+        "6281234567890, +62 812 3456 7890 or part of it.",
+    )
+
+    _sql_constraints = [
+        (
+            "provider_message_uniq",
+            "unique(provider, provider_message_id)",
+            "This provider message is already stored (same provider and "
+            "provider message id).",
+        )
+    ]
+
+    def init(self):
+        cr = self.env.cr
+        # "One number's thread, newest first"; also serves searches by number
+        # prefix (databases Odoo creates use the C collation).
+        tools.create_index(cr, PHONE_TIMESTAMP_INDEX, self._table, ["phone", "timestamp"])
+        # Only the rows someone looks for by state (the gateway's send queue,
+        # the Failed filter): received/sent/delivered/read rows cost nothing.
+        if not tools.index_exists(cr, PENDING_STATE_INDEX):
+            cr.execute(
+                'CREATE INDEX "{}" ON "{}" (state) WHERE state IN (\'queued\', \'failed\')'.format(
+                    PENDING_STATE_INDEX, self._table
+                )
+            )
+        self._create_message_trigram_index()
+
+    def _create_message_trigram_index(self):
+        """Create the trigram index that keeps ``message ilike`` fast; return
+        whether it exists.  Where PostgreSQL refuses (no pg_trgm, no right to
+        create it), log it and go on: text search still works, only slower."""
+        cr = self.env.cr
+        if tools.index_exists(cr, MESSAGE_TRIGRAM_INDEX):
+            return True
+        try:
+            # A savepoint so that a refusal does not abort the install transaction.
+            with cr.savepoint(flush=False):
+                cr.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", log_exceptions=False)
+                cr.execute(
+                    'CREATE INDEX "{}" ON "{}" USING gin (message gin_trgm_ops)'.format(
+                        MESSAGE_TRIGRAM_INDEX, self._table
+                    ),
+                    log_exceptions=False,
+                )
+        except psycopg2.Error as error:
+            _logger.warning(
+                "No trigram index on whatsapp_history.message (%s): searching "
+                "message text will scan the whole table. To fix it, have a "
+                "PostgreSQL superuser run 'CREATE EXTENSION pg_trgm;' in this "
+                "database, then upgrade whatsapp_headless.",
+                (error.pgerror or str(error)).strip().splitlines()[0],
+            )
+            return False
+        return True
+
+    @api.model
+    def _default_provider(self):
+        return (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("whatsapp_headless.default_provider", "fonnte")
+        )
+
+    @api.model
+    def _default_state(self):
+        return "queued" if self.env.context.get("default_direction") == "out" else "received"
+
+    @api.model
+    def _country_code(self):
+        """Country calling code used to read national numbers (0812…)."""
+        code = self.env.company.country_id.phone_code
+        if code:
+            return str(code)
+        return (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("whatsapp_headless.default_country_code", DEFAULT_COUNTRY_CODE)
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A new outgoing message waits in the gateway's queue; anything else
+        # was received.  Decided here so that it follows the direction given.
+        for vals in vals_list:
+            if not vals.get("state"):
+                vals["state"] = "queued" if vals.get("direction") == "out" else "received"
+        return super().create(vals_list)
+
+    @api.depends("message", "message_type")
+    def _compute_message_preview(self):
+        type_labels = dict(self._fields["message_type"]._description_selection(self.env))
+        for record in self:
+            text = " ".join((record.message or "").split())
+            if len(text) > PREVIEW_LENGTH:
+                text = text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+            if not text and record.message_type:
+                text = "[%s]" % type_labels.get(record.message_type, record.message_type)
+            record.message_preview = text
+
+    @api.depends("phone")
+    def _compute_phone_search(self):
+        for record in self:
+            record.phone_search = record.phone
+
+    def _search_phone_search(self, operator, value):
+        return phone_normalize.phone_search_domain(operator, value, self._country_code())
+
+    def name_get(self):
+        return [
+            (
+                record.id,
+                "%s – %s" % (record.phone, record.message_preview)
+                if record.message_preview
+                else record.phone or "",
+            )
+            for record in self
+        ]
+
+    @api.onchange("phone")
+    def _onchange_phone(self):
+        if self.phone:
+            self.phone = phone_normalize.to_e164(self.phone, self._country_code())
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        partner = self.partner_id
+        if partner and not self.phone and (partner.mobile or partner.phone):
+            self.phone = phone_normalize.to_e164(
+                partner.mobile or partner.phone, self._country_code()
+            )
+        if partner and not self.contact_name:
+            self.contact_name = partner.name
+
+    def action_retry(self):
+        """Put failed outgoing messages back in the gateway's send queue."""
+        failed = self.filtered(lambda r: r.direction == "out" and r.state == "failed")
+        failed.write({"state": "queued", "error_message": False, "provider_message_id": False})
+        return True
+
+    def action_open_attachment(self):
+        self.ensure_one()
+        if not self.attachment_id:
+            return False
+        return {
+            "type": "ir.actions.act_url",
+            "name": _("Media"),
+            "url": "/web/content/%d?download=true" % self.attachment_id.id,
+            "target": "new",
+        }

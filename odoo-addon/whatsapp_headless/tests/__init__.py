@@ -1,0 +1,3 @@
+from . import test_phone_normalize
+from . import test_whatsapp_history
+from . import test_security

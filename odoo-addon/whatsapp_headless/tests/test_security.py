@@ -1,0 +1,218 @@
+# Copyright 2025 whatsapp-headless contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+
+from odoo.exceptions import AccessDenied, AccessError
+from odoo.tests.common import tagged
+from odoo.tools import mute_logger
+
+from .common import WhatsappCase
+
+GATEWAY_PARTNER_FIELDS = ["id", "name", "phone", "mobile", "display_name"]
+
+
+@tagged("post_install", "-at_install")
+class TestWhatsappAccess(WhatsappCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.message = cls.make_message(raw_payload='{"device": "6285700000001"}')
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_user_reads_but_cannot_change(self):
+        history = self.History.with_user(self.wa_user)
+        message = self.message.with_user(self.wa_user)
+        self.assertIn(message, history.search([]))
+        self.assertEqual(message.read(["message"])[0]["message"], "Halo, apa kabar?")
+        with self.assertRaises(AccessError):
+            message.write({"message": "changed"})
+        with self.assertRaises(AccessError):
+            history.create({"phone": "+6281", "direction": "out", "provider": "fonnte"})
+        with self.assertRaises(AccessError):
+            message.unlink()
+
+    def test_raw_payload_is_for_managers(self):
+        self.assertNotIn("raw_payload", self.History.with_user(self.wa_user).fields_get())
+        with self.assertRaises(AccessError):
+            self.message.with_user(self.wa_user).read(["raw_payload"])
+        self.assertNotIn("raw_payload", self.message.with_user(self.wa_user).read()[0])
+        payload = self.message.with_user(self.wa_manager).read(["raw_payload"])[0]["raw_payload"]
+        self.assertEqual(payload, '{"device": "6285700000001"}')
+
+    def test_manager_has_full_access(self):
+        history = self.History.with_user(self.wa_manager)
+        record = history.create({"phone": "+6281", "direction": "out", "provider": "meta"})
+        record.write({"message": "Selamat pagi"})
+        record.unlink()
+        self.assertFalse(record.exists())
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_employee_without_whatsapp_group_sees_nothing(self):
+        employee = self.employee
+        with self.assertRaises(AccessError):
+            self.message.with_user(employee).read(["phone"])
+        menu = self.env.ref("whatsapp_headless.menu_whatsapp_root")
+        visible = self.env["ir.ui.menu"].with_user(employee)._visible_menu_ids()
+        self.assertNotIn(menu.id, visible)
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.wa_user)._visible_menu_ids())
+        partners = self.env["res.partner"].with_user(employee)
+        self.assertNotIn("whatsapp_message_count", partners.fields_get())
+        arch = partners.fields_view_get(view_type="form")["arch"]
+        self.assertNotIn("action_view_whatsapp_messages", arch)
+        user_arch = self.env["res.partner"].with_user(self.wa_user).fields_view_get(
+            view_type="form"
+        )["arch"]
+        self.assertIn("action_view_whatsapp_messages", user_arch)
+
+    def test_form_is_read_only_for_users(self):
+        arch = self.History.with_user(self.wa_user).fields_view_get(view_type="form")["arch"]
+        self.assertIn('edit="false"', arch)
+        self.assertIn('create="false"', arch)
+        manager_arch = self.History.with_user(self.wa_manager).fields_view_get(
+            view_type="form"
+        )["arch"]
+        self.assertNotIn('edit="false"', manager_arch)
+
+
+@tagged("post_install", "-at_install")
+class TestWhatsappGatewayAccess(WhatsappCase):
+    def test_gateway_user_is_in_the_gateway_group_only(self):
+        gateway_group = self.env.ref("whatsapp_headless.group_whatsapp_gateway")
+        self.assertEqual(self.gateway.groups_id, gateway_group)
+        self.assertFalse(self.gateway.has_group("base.group_user"))
+        self.assertTrue(self.gateway.share)
+
+    def test_gateway_writes_history(self):
+        history = self.History.with_user(self.gateway)
+        record = history.create(
+            {
+                "phone": "+6281234567890",
+                "direction": "in",
+                "provider": "meta",
+                "provider_message_id": "wamid.GW1",
+                "partner_id": self.budi.id,
+                "raw_payload": "{}",
+                "timestamp": "2025-01-15 03:00:00",
+            }
+        )
+        record.write({"state": "read"})
+        values = record.read(["state", "raw_payload", "partner_id"])[0]
+        self.assertEqual(values["state"], "read")
+        self.assertEqual(values["raw_payload"], "{}")
+        self.assertEqual(values["partner_id"], (self.budi.id, "Budi Santoso"))
+
+    def test_gateway_finds_outgoing_messages_created_in_odoo(self):
+        queued = self.History.with_user(self.wa_manager).create(
+            {"phone": "+6281234567890", "direction": "out", "message": "Halo"}
+        )
+        history = self.History.with_user(self.gateway)
+        to_send = history.search(
+            [("direction", "=", "out"), ("state", "=", "queued"), ("provider_message_id", "=", False)]
+        )
+        self.assertIn(queued, to_send)
+        to_send.filtered(lambda r: r == queued).write(
+            {"state": "sent", "provider_message_id": "fonnte-123"}
+        )
+        self.assertEqual(queued.state, "sent")
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_gateway_cannot_delete(self):
+        record = self.make_message()
+        with self.assertRaises(AccessError):
+            record.with_user(self.gateway).unlink()
+
+    def test_gateway_reads_partners(self):
+        partners = self.env["res.partner"].with_user(self.gateway)
+        found = partners.search(["|", ("mobile", "ilike", "3456 7890"), ("phone", "ilike", "3456 7890")])
+        self.assertIn(self.budi, found)
+        values = self.budi.with_user(self.gateway).read(GATEWAY_PARTNER_FIELDS)[0]
+        self.assertEqual(values["name"], "Budi Santoso")
+        self.assertEqual(values["mobile"], "+62 812 3456 7890")
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_gateway_cannot_change_partners_or_read_private_addresses(self):
+        partners = self.env["res.partner"].with_user(self.gateway)
+        with self.assertRaises(AccessError):
+            self.budi.with_user(self.gateway).write({"name": "Changed"})
+        with self.assertRaises(AccessError):
+            partners.create({"name": "New"})
+        private = self.env["res.partner"].create(
+            {"name": "Home of an employee", "type": "private", "mobile": "+6281999999999"}
+        )
+        self.assertNotIn(private, partners.search([("mobile", "=", "+6281999999999")]))
+        with self.assertRaises(AccessError):
+            private.with_user(self.gateway).read(["name"])
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_gateway_reads_nothing_else(self):
+        with self.assertRaises(AccessError):
+            self.env["ir.config_parameter"].with_user(self.gateway).search([])
+        with self.assertRaises(AccessError):
+            self.env["res.partner.bank"].with_user(self.gateway).search([])
+        with self.assertRaises(AccessError):
+            self.env["res.groups"].with_user(self.gateway).search([]).write({"name": "x"})
+
+    def test_gateway_stores_media_as_attachment(self):
+        record = self.make_message(message_type="image", message=False)
+        attachments = self.env["ir.attachment"].with_user(self.gateway)
+        attachment = attachments.create(
+            {
+                "name": "photo.jpg",
+                "datas": base64.b64encode(b"\xff\xd8\xff jpeg bytes"),
+                "mimetype": "image/jpeg",
+                "res_model": "whatsapp.history",
+                "res_id": record.id,
+            }
+        )
+        record.with_user(self.gateway).write({"attachment_id": attachment.id})
+        content = attachment.read(["datas", "res_model", "res_id"])[0]
+        self.assertEqual(base64.b64decode(content["datas"]), b"\xff\xd8\xff jpeg bytes")
+        self.assertEqual(content["res_id"], record.id)
+        found = attachments.search(
+            [("res_model", "=", "whatsapp.history"), ("res_id", "=", record.id)]
+        )
+        self.assertEqual(found, attachment)
+        # A WhatsApp user can open it from the message.
+        self.assertTrue(attachment.with_user(self.wa_user).read(["datas"])[0]["datas"])
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_gateway_cannot_touch_other_attachments(self):
+        attachments = self.env["ir.attachment"]
+        unlinked = attachments.create({"name": "internal.txt", "datas": base64.b64encode(b"secret")})
+        private = self.env["res.partner"].create({"name": "Private", "type": "private"})
+        on_private = attachments.create(
+            {
+                "name": "id-card.png",
+                "datas": base64.b64encode(b"png"),
+                "res_model": "res.partner",
+                "res_id": private.id,
+            }
+        )
+        for attachment in (unlinked, on_private):
+            with self.subTest(attachment=attachment.name):
+                with self.assertRaises(AccessError):
+                    attachment.with_user(self.gateway).read(["datas"])
+        mine = attachments.with_user(self.gateway).create(
+            {
+                "name": "a.txt",
+                "datas": base64.b64encode(b"a"),
+                "res_model": "whatsapp.history",
+                "res_id": self.make_message().id,
+            }
+        )
+        with self.assertRaises(AccessError):
+            mine.write({"name": "b.txt"})
+        with self.assertRaises(AccessError):
+            mine.unlink()
+
+    def test_ensure_gateway_user_is_idempotent(self):
+        Users = self.env["res.users"]
+        self.gateway.write({"groups_id": [(4, self.env.ref("base.group_user").id)], "active": False})
+        again = Users._whatsapp_headless_ensure_gateway_user("wa_gateway", "new-password")
+        self.assertEqual(again, self.gateway)
+        self.assertTrue(again.active)
+        self.assertEqual(again.groups_id, self.env.ref("whatsapp_headless.group_whatsapp_gateway"))
+        again.with_user(again)._check_credentials("new-password")
+        with self.assertRaises(AccessDenied):
+            again.with_user(again)._check_credentials("gateway-test-password")
+        self.assertEqual(Users.with_context(active_test=False).search_count([("login", "=", "wa_gateway")]), 1)
