@@ -62,12 +62,42 @@ export function fail(path: string, message: string): { ok: false; errors: FieldE
   return { ok: false, errors: [{ path, message }] };
 }
 
+/** Real webhooks nest under ten levels (Meta: entry/changes/value/messages/contacts/phones). */
+export const MAX_DEPTH = 32;
+
+/**
+ * Whether a parsed JSON value nests deeper than `max`. Iterative, so it cannot overflow the stack
+ * itself; JSON.parse accepts any depth but JSON.stringify (the spool) throws beyond a few thousand.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** The checks every adapter starts with: an object (not an array), of sane depth. */
+export function expectObject(body: unknown, what: string): { ok: false; errors: FieldError[] } | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('', `must be ${what}`);
+  if (nestedDeeperThan(body, MAX_DEPTH)) return fail('', `is nested deeper than ${MAX_DEPTH} levels`);
+  return null;
+}
+
 /** A trimmed non-empty string, or null. Numbers (ids that arrived as JSON numbers) become strings. */
 export function nonEmpty(value: unknown): string | null {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
+}
+
+/** Message text as the person wrote it (untrimmed), or null when there is nothing but whitespace. */
+export function textOf(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
 /** 2000-01-01 .. 2100-01-01: anything outside is a wrong unit or garbage, not a date. */

@@ -22,6 +22,7 @@ import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
 import {
   ajv,
   check,
+  expectObject,
   coordinates,
   extensionOf,
   fail,
@@ -30,6 +31,7 @@ import {
   nonEmpty,
   redactSecrets,
   renderLocation,
+  textOf,
   toIsoTimestamp,
   type ParseContext,
   type ParseResult,
@@ -98,9 +100,8 @@ const RECEIPT_STATES = new Set(['sent', 'delivered', 'read']);
 const FAILED_STATUSES = new Set(['invalid', 'expired', 'url unreachable', 'failed']);
 
 export function parseFonnte(body: unknown, ctx: ParseContext): ParseResult {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return fail('', 'must be a JSON object (a Fonnte webhook)');
-  }
+  const shape = expectObject(body, 'a JSON object (a Fonnte webhook)');
+  if (shape) return shape;
   const checked = check(validate, body);
   if (!checked.ok) return checked;
   const fonnte = checked.value;
@@ -219,7 +220,7 @@ function choicesText(choices: FonnteBody['choices']): string | null {
 }
 
 function contentOf(fonnte: FonnteBody, warnings: ParseWarning[]): Content {
-  const message = nonEmpty(fonnte.message);
+  const message = textOf(fonnte.message);
   const url = nonEmpty(fonnte.url);
   if (url !== null && !/^https?:\/\//i.test(url)) {
     warnings.push({ path: '/url', code: 'media_url_ignored', message: 'attachment url is not http(s); message kept without media' });
@@ -242,7 +243,7 @@ function contentOf(fonnte: FonnteBody, warnings: ParseWarning[]): Content {
     const choices = choicesText(fonnte.choices);
     return { messageType: 'poll', text: choices ? `${pollname}: ${choices}` : pollname, media: null };
   }
-  const button = nonEmpty(fonnte.text);
+  const button = textOf(fonnte.text);
   if (button !== null) return { messageType: 'button', text: button, media: null };
   if (message !== null) return { messageType: 'text', text: message, media: null };
   // A sender and nothing we understand (e.g. media on a package without attachments).

@@ -19,9 +19,11 @@ import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
 import {
   ajv,
   check,
+  expectObject,
   fail,
   nonEmpty,
   renderLocation,
+  textOf,
   toIsoTimestamp,
   type FieldError,
   type ParseContext,
@@ -243,9 +245,8 @@ interface Batch {
 }
 
 export function parseMeta(body: unknown, ctx: ParseContext): ParseResult {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return fail('', 'must be a JSON object (a WhatsApp Cloud API webhook)');
-  }
+  const shape = expectObject(body, 'a JSON object (a WhatsApp Cloud API webhook)');
+  if (shape) return shape;
   const envelope = check(validateEnvelope, body);
   if (!envelope.ok) return envelope;
 
@@ -323,13 +324,13 @@ function mediaContent(type: MessageType, item: MetaMedia): Content {
   const media: MediaRef = { mediaId: item.id };
   if (item.mime_type) media.mimetype = item.mime_type;
   if (item.filename) media.filename = item.filename;
-  return { messageType: type, text: nonEmpty(item.caption), media };
+  return { messageType: type, text: textOf(item.caption), media };
 }
 
 function contentOf(message: MetaMessage): Content {
   switch (message.type) {
     case 'text':
-      return { messageType: 'text', text: message.text?.body ?? null, media: null };
+      return { messageType: 'text', text: textOf(message.text?.body), media: null };
     case 'image':
     case 'video':
     case 'audio':

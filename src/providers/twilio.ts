@@ -18,11 +18,13 @@ import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
 import {
   ajv,
   check,
+  expectObject,
   coordinates,
   fail,
   mediaFromMimetype,
   nonEmpty,
   renderLocation,
+  textOf,
   type ParseContext,
   type ParseResult,
   type ParseWarning,
@@ -109,9 +111,8 @@ function stripChannel(address: string): string {
 }
 
 export function parseTwilio(body: unknown, ctx: ParseContext): ParseResult {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return fail('', 'must be form fields (a Twilio webhook)');
-  }
+  const shape = expectObject(body, 'form fields (a Twilio webhook)');
+  if (shape) return shape;
   const checked = check(validate, body);
   if (!checked.ok) return checked;
   const params = checked.value;
@@ -174,7 +175,7 @@ function parseMessage(params: TwilioKnown, messageSid: string, ctx: ParseContext
     media.push(ref);
   }
 
-  const body = str(params.Body);
+  const body = typeof params.Body === 'string' ? textOf(params.Body) : null;
   const base: Omit<MessageEvent, 'providerMessageId' | 'messageType' | 'text' | 'media'> = {
     kind: 'message',
     provider: 'twilio',

@@ -1,0 +1,211 @@
+import { describe, expect, test } from 'vitest';
+import { deeplyNested, keysOf, mutate, prng, randomValue, type Json } from '../../test/fixtures/providers/fuzz.js';
+import { fixtureNames, loadFixture } from '../../test/fixtures/providers/index.js';
+import { resultProblems } from '../../test/fixtures/providers/well-formed.js';
+import type { ParseContext, ParseResult } from './common.js';
+import { fonnteContentHash, parseFonnte, type FonnteBody } from './fonnte.js';
+
+const ctx: ParseContext = { defaultCountry: 'ID', receivedAt: new Date('2026-01-02T03:04:05.000Z') };
+const T0 = '2025-12-29T09:20:00.000Z';
+const BUDI = '+6281299990000';
+const DEVICE = '+6285700000001';
+const FILES = 'https://api.fonnte.com/files/2025/12/';
+
+function parse(name: string): ParseResult {
+  return parseFonnte(loadFixture('fonnte', name), ctx);
+}
+
+function accepted(name: string) {
+  const result = parse(name);
+  if (!result.ok) throw new Error(`${name} rejected: ${JSON.stringify(result.errors)}`);
+  return result;
+}
+
+describe('Fonnte incoming messages', () => {
+  const message = { kind: 'message', provider: 'fonnte', direction: 'in', phone: BUDI, device: DEVICE, contactName: 'Budi', timestamp: T0 };
+
+  test.each([
+    ['message-text', { ...message, providerMessageId: '4412', messageType: 'text', text: 'Halo, pesanan saya sudah dikirim?', media: null }],
+    ['message-text-national-sender', { ...message, providerMessageId: '4413', text: 'Halo' }],
+    ['message-text-ms-timestamp', { ...message, providerMessageId: '4414', timestamp: '2025-12-29T09:20:00.123Z' }],
+    ['message-text-no-timestamp', { ...message, timestamp: ctx.receivedAt.toISOString(), text: 'Apakah masih ada kamar untuk tanggal 12?' }],
+    [
+      'message-image',
+      { ...message, messageType: 'image', text: 'Ini bukti transfernya', media: { url: `${FILES}IMG-20251229-WA0007.jpg`, mimetype: 'image/jpeg', filename: 'IMG-20251229-WA0007.jpg' } },
+    ],
+    ['message-video', { ...message, messageType: 'video', text: null, media: { url: `${FILES}VID-20251229-WA0002.mp4`, mimetype: 'video/mp4', filename: 'VID-20251229-WA0002.mp4' } }],
+    // No filename given: taken from the URL.
+    ['message-audio', { ...message, messageType: 'audio', text: null, media: { url: `${FILES}PTT-20251229-WA0003.opus`, mimetype: 'audio/ogg', filename: 'PTT-20251229-WA0003.opus' } }],
+    ['message-document', { ...message, messageType: 'document', text: 'Paspor', media: { url: `${FILES}paspor-budi.pdf`, mimetype: 'application/pdf', filename: 'paspor-budi.pdf' } }],
+    // No extension field: inferred from the URL.
+    ['message-sticker', { ...message, messageType: 'sticker', media: { url: `${FILES}STK-20251229-WA0001.webp`, mimetype: 'image/webp' } }],
+    ['message-location', { ...message, messageType: 'location', text: '-8.6705,115.2126', media: null }],
+    ['message-location-object', { ...message, messageType: 'location', text: 'Pantai Kuta (-8.7184,115.1686)' }],
+    ['message-poll', { ...message, messageType: 'poll', text: 'Pilih paket tur: Ubud, Nusa Penida' }],
+    ['message-button', { ...message, messageType: 'button', text: 'Ya, konfirmasi' }],
+    // Group chat: the conversation is the group JID; who wrote it stays in raw.member.
+    [
+      'message-group',
+      { ...message, providerMessageId: '4424', phone: '120363025246125486@g.us', contactName: 'Sari', text: 'Jam berapa jemputannya?', raw: expect.objectContaining({ member: '6281311112222' }) },
+    ],
+    ['message-no-content', { ...message, messageType: 'other', text: null, media: null, timestamp: '2025-12-29T09:21:00.000Z' }],
+  ])('%s', (name, expected) => {
+    const result = accepted(name);
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject(expected);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test('raw is the original body', () => {
+    const body = loadFixture('fonnte', 'message-text');
+    expect(accepted('message-text').events[0]).toMatchObject({ raw: body });
+  });
+
+  test('without inboxid the id is a content hash, so all 15 retries of one webhook dedupe to one id', () => {
+    const ids = Array.from({ length: 15 }, () => {
+      const event = accepted('message-text-no-inboxid').events[0];
+      return event?.kind === 'message' ? event.providerMessageId : null;
+    });
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).toMatch(/^h:[0-9a-f]{40}$/);
+  });
+
+  const body = loadFixture('fonnte', 'message-text-no-inboxid') as FonnteBody;
+  test.each([
+    ['another text', { ...body, message: 'Halo lagi' }],
+    ['another second', { ...body, timestamp: 1767000001 }],
+    ['another sender', { ...body, sender: '6281311112222' }],
+    ['another device', { ...body, device: '6285700000002' }],
+    ['another attachment', { ...body, url: 'https://api.fonnte.com/files/x.jpg' }],
+    ['a group member', { ...body, member: '6281311112222' }],
+  ])('a different message (%s) gets a different hash', (_name, other) => {
+    expect(fonnteContentHash(other)).not.toBe(fonnteContentHash(body));
+  });
+
+  test.each([
+    ['a changed push name', { ...body, name: 'Budi S.' }],
+    ['an added unknown field', { ...body, quick: false }],
+    ['a number timestamp sent as a string', { ...body, timestamp: '1767000000' }],
+  ])('the hash ignores what is not the message (%s)', (_name, same) => {
+    expect(fonnteContentHash(same)).toBe(fonnteContentHash(body));
+  });
+
+  test('an attachment URL that is not http(s) keeps the message, without media, with a warning', () => {
+    const result = parseFonnte({ ...body, url: 'file:///etc/passwd', message: 'lihat' }, ctx);
+    expect(result).toMatchObject({ ok: true, events: [{ messageType: 'text', text: 'lihat', media: null }], warnings: [{ code: 'media_url_ignored', path: '/url' }] });
+  });
+
+  test('a device that is not a number is kept as null with a warning, not a lost message', () => {
+    const result = parseFonnte({ ...body, device: 'my-device' }, ctx);
+    expect(result).toMatchObject({ ok: true, events: [{ device: null, phone: BUDI }], warnings: [{ code: 'device_unrecognised', path: '/device' }] });
+  });
+});
+
+describe('Fonnte message statuses', () => {
+  const status = { kind: 'status', provider: 'fonnte', timestamp: ctx.receivedAt.toISOString() };
+  test.each([
+    // First call links the Fonnte id to the receipt stream id.
+    ['status-first', { ...status, providerMessageId: '80367170', aliasId: '3EB0A1B2C3D4', state: 'sent', error: null }],
+    ['status-delivered', { ...status, providerMessageId: null, aliasId: '3EB0A1B2C3D4', state: 'delivered', error: null }],
+    ['status-read', { ...status, providerMessageId: null, aliasId: '3EB0A1B2C3D4', state: 'read', error: null }],
+    ['status-numeric-id', { ...status, providerMessageId: '80367171', aliasId: null, state: 'sent' }],
+    ['status-invalid', { ...status, providerMessageId: '80367172', state: 'failed', error: 'invalid' }],
+    ['status-url-unreachable', { ...status, providerMessageId: '80367173', state: 'failed', error: 'url unreachable' }],
+  ])('%s', (name, expected) => {
+    const result = accepted(name);
+    expect(result.events).toEqual([expect.objectContaining(expected)]);
+  });
+
+  test.each(['pending', 'waiting', 'processing', 'something-new'])('status %s moves nothing: no event, a warning to log', (value) => {
+    const result = parseFonnte({ device: '6285700000001', id: '80367174', status: value }, ctx);
+    expect(result).toEqual({ ok: true, events: [], warnings: [expect.objectContaining({ code: 'status_ignored', path: '/status' })] });
+  });
+
+  test('the WhatsApp receipt wins over Fonnte processing status', () => {
+    const result = parseFonnte({ id: '1', stateid: 'A', status: 'processing', state: 'delivered' }, ctx);
+    expect(result).toMatchObject({ ok: true, events: [{ state: 'delivered' }] });
+  });
+});
+
+describe('Fonnte device connect/disconnect', () => {
+  test.each([
+    ['device-connect', { kind: 'device', provider: 'fonnte', device: DEVICE, status: 'connect', reason: null, timestamp: T0 }],
+    ['device-disconnect', { kind: 'device', provider: 'fonnte', device: DEVICE, status: 'disconnect', reason: 'logged out from phone', timestamp: '2025-12-29T10:20:00.000Z' }],
+  ])('%s', (name, expected) => {
+    expect(accepted(name).events).toEqual([expected]);
+  });
+
+  test.each(fixtureNames('fonnte'))('the device token never appears in the result of %s', (name) => {
+    expect(JSON.stringify(parse(name))).not.toContain('FAKE-device-token-do-not-log');
+  });
+
+  test('a token on any other webhook is redacted in raw', () => {
+    const result = parseFonnte({ ...(loadFixture('fonnte', 'message-text') as object), token: 'sekret' }, ctx);
+    expect(result).toMatchObject({ ok: true, events: [{ raw: { token: '***' } }] });
+  });
+});
+
+describe('Fonnte rejections name the field', () => {
+  test.each([
+    ['invalid-sender', '/sender', 'sender is not a phone number'],
+    ['invalid-sender-type', '/sender', 'must be string,integer,null'],
+    ['invalid-timestamp', '/timestamp', 'must be Unix seconds or milliseconds, or an ISO date, between 2000 and 2100'],
+    ['invalid-unknown-shape', '', expect.stringContaining('is not a Fonnte webhook')],
+  ])('%s → %s', (name, path, message) => {
+    expect(parse(name)).toEqual({ ok: false, errors: [{ path, message }] });
+  });
+
+  test.each([
+    ['a short number', { sender: '08123', message: 'x' }, '/sender', 'sender is not a valid phone number'],
+    ['a LID instead of a number', { sender: '123456789012345@lid', message: 'x' }, '/sender', 'sender is a WhatsApp id that is neither a person nor a group'],
+    ['a timestamp far in the future', { sender: '6281299990000', timestamp: 9_999_999_999 }, '/timestamp', expect.any(String)],
+    ['an id that is an object', { id: { x: 1 }, status: 'sent' }, '/id', 'must be string,integer,null'],
+  ])('%s', (_name, input, path, message) => {
+    expect(parseFonnte(input, ctx)).toEqual({ ok: false, errors: [expect.objectContaining({ path, message })] });
+  });
+
+  test.each([null, [], 'sender=628', 42, true])('a body that is not an object (%j) is rejected', (input) => {
+    expect(parseFonnte(input, ctx)).toEqual({ ok: false, errors: [{ path: '', message: expect.stringContaining('JSON object') }] });
+  });
+});
+
+describe('Fonnte fuzzing: never throws, always a well-formed answer', () => {
+  const fixtures = fixtureNames('fonnte').map((name) => loadFixture('fonnte', name) as Json);
+  const keys = [...keysOf(fixtures), 'token', 'secret'];
+  const rand = prng(0xf0a7e);
+  const bodies: Json[] = Array.from({ length: 500 }, (_, i) => {
+    if (i % 2 === 0) return randomValue(rand, keys);
+    const seeded = mutate(fixtures[i % fixtures.length] ?? {}, rand, keys);
+    // Half of the mutants carry a token that must never come out.
+    return seeded && typeof seeded === 'object' && !Array.isArray(seeded) && rand() < 0.5 ? { ...seeded, token: 'FUZZ-TOKEN-4b1d' } : seeded;
+  });
+
+  test('500 seeded random and mutated bodies', () => {
+    let okCount = 0;
+    for (const body of bodies) {
+      const result = parseFonnte(body, ctx);
+      expect(resultProblems(result), JSON.stringify(body).slice(0, 300)).toEqual([]);
+      expect(JSON.stringify(result)).not.toContain('FUZZ-TOKEN-4b1d');
+      if (result.ok) okCount += 1;
+    }
+    // The mutants must exercise both answers, or the fuzzing proves little.
+    expect(okCount).toBeGreaterThan(50);
+    expect(okCount).toBeLessThan(450);
+  });
+
+  test.each([
+    ['deep nesting in a field', { sender: '6281299990000', location: { name: deeplyNested(5000) } }, ''],
+    ['deep nesting as choices', { sender: '6281299990000', pollname: 'p', choices: deeplyNested(5000) }, ''],
+    ['a 1 MB sender', { sender: '6'.repeat(1_000_000) }, '/sender'],
+  ])('%s is rejected, not thrown on', (_name, input, path) => {
+    const result = parseFonnte(input as Json, ctx);
+    expect(resultProblems(result)).toEqual([]);
+    expect(result).toMatchObject({ ok: false, errors: [{ path }] });
+  });
+
+  test('a 5 MB message is accepted whole (the route body limit is the size guard)', () => {
+    const result = parseFonnte({ sender: '6281299990000', message: 'a'.repeat(5_000_000) }, ctx);
+    expect(resultProblems(result)).toEqual([]);
+    expect(result.ok && result.events[0]?.kind === 'message' && result.events[0].text?.length).toBe(5_000_000);
+  });
+});
