@@ -68,6 +68,8 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       timeoutMs: config.MEDIA_TIMEOUT_MS,
       metaGraphUrl,
       metaAccessToken: config.META_ACCESS_TOKEN,
+      twilioAccountSid: config.TWILIO_ACCOUNT_SID,
+      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
     }),
   });
 

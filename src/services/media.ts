@@ -28,6 +28,19 @@ export interface MediaDownloaderOptions {
   timeoutMs: number;
   metaGraphUrl: string;
   metaAccessToken: string;
+  /** Twilio media URLs answer 401 without the account's Basic auth (when the account enforces it). */
+  twilioAccountSid?: string;
+  twilioAuthToken?: string;
+}
+
+function twilioAuthFor(url: string, opts: MediaDownloaderOptions): Record<string, string> {
+  if (!opts.twilioAccountSid || !opts.twilioAuthToken) return {};
+  try {
+    if (!new URL(url).hostname.endsWith('.twilio.com')) return {};
+  } catch {
+    return {};
+  }
+  return { authorization: `Basic ${Buffer.from(`${opts.twilioAccountSid}:${opts.twilioAuthToken}`).toString('base64')}` };
 }
 
 /** Keep-alive pool shared by all downloads; follows a few redirects (CDN links). */
@@ -80,7 +93,7 @@ export function createMediaDownloader(opts: MediaDownloaderOptions) {
       return { data: file.data, mimetype: media.mimetype ?? info.mime_type ?? file.contentType, filename: media.filename ?? null };
     }
     if (!media.url) throw new PermanentMediaError('the provider gave neither a URL nor a media id');
-    const file = await fetchLimited(media.url, {}, opts);
+    const file = await fetchLimited(media.url, twilioAuthFor(media.url, opts), opts);
     let filename = media.filename ?? null;
     if (!filename) {
       try {

@@ -241,7 +241,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     try {
       worked = (await deliverMessages(result)) > 0;
       worked = (await applyStatuses(result)) > 0 || worked;
-      consecutiveFailures = 0;
+      // Only a pass that reached Odoo proves it is back; an idle pass (everything waiting) proves nothing.
+      if (worked) consecutiveFailures = 0;
     } catch (error) {
       result.retryAfterError = error as Error;
       consecutiveFailures++;
@@ -282,6 +283,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
 
   return {
     runOnce,
+    /** Failed passes in a row (drives the backoff; exposed for metrics and tests). */
+    consecutiveFailures: () => consecutiveFailures,
 
     /** Starts the loop: work while there is work, otherwise sleep until kicked or idle time passes. */
     start() {
