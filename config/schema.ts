@@ -166,6 +166,61 @@ export const SETTINGS = {
     description: 'Provider used by POST /api/wa/send_message: fonnte, meta or twilio',
     rules: { enum: ['fonnte', 'meta', 'twilio'] },
   },
+
+  // --- sending (outbox)
+  SEND_JOURNAL_PATH: {
+    type: 'string',
+    default: './data/outbox.db',
+    description: 'SQLite file recording sends in flight and Idempotency-Keys, so nothing is sent twice (keep it on a persistent disk)',
+    rules: { minLength: 1 },
+  },
+  SEND_TIMEOUT_MS: {
+    type: 'integer',
+    default: 15000,
+    description: 'Timeout of one call to a provider send API (ms); no answer in time = outcome unknown, not resent',
+    rules: { minimum: 100 },
+  },
+  SEND_MAX_ATTEMPTS: {
+    type: 'integer',
+    default: 5,
+    description: 'Attempts per message while the provider is unreachable or answers 5xx/429; then the message is marked failed',
+    rules: { minimum: 1, maximum: 100 },
+  },
+  SEND_RETRY_BASE_MS: {
+    type: 'integer',
+    default: 2000,
+    description: 'First wait before re-sending after a retryable failure; doubles each attempt (with jitter)',
+    rules: { minimum: 10 },
+  },
+  SEND_RETRY_MAX_MS: {
+    type: 'integer',
+    default: 300000,
+    description: 'Longest wait between send attempts (ms)',
+    rules: { minimum: 10 },
+  },
+  OUTBOX_POLL_MS: {
+    type: 'integer',
+    default: 5000,
+    description: 'How often Odoo is asked for queued outgoing messages (replies typed in Odoo, sends left by a restart)',
+    rules: { minimum: 50 },
+  },
+  OUTBOX_CONCURRENCY: {
+    type: 'integer',
+    default: 4,
+    description: 'Messages sent to the provider at the same time',
+    rules: { minimum: 1, maximum: 64 },
+  },
+  IDEMPOTENCY_TTL_HOURS: {
+    type: 'integer',
+    default: 24,
+    description: 'How long an Idempotency-Key of send_message is remembered',
+    rules: { minimum: 1, maximum: 8760 },
+  },
+  METRICS_REQUIRE_TOKEN: {
+    type: 'boolean',
+    default: true,
+    description: 'GET /metrics needs a read-scope Bearer token (false: open, e.g. when only a private network reaches the port)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { OdooClient } from './odoo/types.js';
 import { errorHandler } from './plugins/error-handler.js';
+import { mountRestApi, type RestApiDeps } from './routes/api/mount.js';
 import { createReadinessProbe, healthRoutes, type ReadinessReport } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
 import type { Spool } from './spool/types.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   onAccepted?: () => void;
   /** Readiness probe; built from odoo + spool when not given. */
   readiness?: () => Promise<ReadinessReport>;
+  /** REST facade extras: metrics registry, send journal, outbox (src/routes/api/mount.ts). */
+  api?: RestApiDeps;
 }
 
 /** Accept a caller's request id only when it is short and harmless; otherwise make one. */
@@ -49,6 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(errorHandler);
+  // Rate limits, OpenAPI and HTTP metrics must be in place before any other route is added.
+  await mountRestApi(app, deps);
   await app.register(healthRoutes, { readiness: deps.readiness ?? createReadinessProbe(deps) });
   await app.register(webhookRoutes, {
     config,

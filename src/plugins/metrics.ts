@@ -1,0 +1,158 @@
+/**
+ * Prometheus metrics (prom-client) in a registry of our own — never the global default — so several
+ * apps (tests) in one process never collide.
+ *
+ *   http_requests_total / http_request_duration_seconds {method, route, status_code}
+ *       route is the route pattern (/api/wa/conversation/:phone), or "unmatched" for 404s, so a scan
+ *       of random URLs cannot blow up the number of series.
+ *   wa_odoo_call_duration_seconds {method, outcome}   wa_odoo_call_errors_total {method, kind}
+ *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_media_pending,
+ *   wa_spool_oldest_pending_age_seconds                   (read from the spool at scrape time)
+ *   wa_sends_total {provider, outcome}   outcome: sent | failed | unknown | retried
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isOdooError } from '../odoo/errors.js';
+import type { OdooClient } from '../odoo/types.js';
+import type { SpoolStats } from '../spool/types.js';
+
+export type SendMetricOutcome = 'sent' | 'failed' | 'unknown' | 'retried';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status_code'>;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  odooDuration: Histogram<'method' | 'outcome'>;
+  odooErrors: Counter<'method' | 'kind'>;
+  sends: Counter<'provider' | 'outcome'>;
+}
+
+export interface MetricsOptions {
+  /** Read at each scrape for the spool gauges. */
+  spoolStats?: () => SpoolStats;
+  /** Process metrics (CPU, memory, event-loop lag, GC); off in tests. */
+  collectDefault?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.collectDefault) collectDefaultMetrics({ register: registry });
+
+  const metrics: Metrics = {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status',
+      labelNames: ['method', 'route', 'status_code'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    odooDuration: new Histogram({
+      name: 'wa_odoo_call_duration_seconds',
+      help: 'Duration of Odoo XML-RPC calls, by method and outcome (ok or error)',
+      labelNames: ['method', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    odooErrors: new Counter({
+      name: 'wa_odoo_call_errors_total',
+      help: 'Failed Odoo calls, by method and error kind (unavailable, timeout, access, validation…)',
+      labelNames: ['method', 'kind'],
+      registers: [registry],
+    }),
+    sends: new Counter({
+      name: 'wa_sends_total',
+      help: 'Outgoing messages by provider and outcome: sent, failed (refused or gave up), unknown (no answer; not resent), retried',
+      labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
+  };
+
+  const spoolStats = options.spoolStats;
+  if (spoolStats) {
+    let last: SpoolStats | undefined;
+    let lastAt = 0;
+    // One spool read per scrape, however many gauges ask.
+    const read = (): SpoolStats | undefined => {
+      if (Date.now() - lastAt > 250) {
+        try {
+          last = spoolStats();
+        } catch {
+          last = undefined; // a closed or broken spool: /readyz reports it; leave the gauges unset
+        }
+        lastAt = Date.now();
+      }
+      return last;
+    };
+    const gauge = (name: string, help: string, value: (s: SpoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          const stats = read();
+          if (stats) this.set(value(stats));
+        },
+      });
+    gauge('wa_spool_pending', 'Webhook events accepted but not yet in Odoo', (s) => s.pending);
+    gauge('wa_spool_parked', 'Status events waiting for their message to reach Odoo', (s) => s.parked);
+    gauge('wa_spool_dead_letters', 'Events Odoo rejected for good (see the spool CLI to replay them)', (s) => s.deadLetters);
+    gauge('wa_spool_media_pending', 'Media files still to download or attach', (s) => s.mediaPending);
+    gauge('wa_spool_oldest_pending_age_seconds', 'Age of the oldest event not yet in Odoo (0 when none)', (s) =>
+      s.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(s.oldestPendingAt)) / 1000) : 0,
+    );
+  }
+  return metrics;
+}
+
+/** Wraps any OdooClient so each call is timed and each failure counted by kind. */
+export function instrumentOdooClient(client: OdooClient, metrics: Pick<Metrics, 'odooDuration' | 'odooErrors'>): OdooClient {
+  function timed<A extends unknown[], R>(method: string, call: (...args: A) => Promise<R>) {
+    return async (...args: A): Promise<R> => {
+      const end = metrics.odooDuration.startTimer({ method });
+      try {
+        const result = await call(...args);
+        end({ outcome: 'ok' });
+        return result;
+      } catch (error) {
+        end({ outcome: 'error' });
+        metrics.odooErrors.inc({ method, kind: isOdooError(error) ? error.kind : 'other' });
+        throw error;
+      }
+    };
+  }
+  return {
+    version: timed('version', () => client.version()),
+    authenticate: timed('authenticate', () => client.authenticate()),
+    create: timed('create', (model, values, context) => client.create(model, values, context)),
+    createMany: timed('create_many', (model, values, context) => client.createMany(model, values, context)),
+    search: timed('search', (model, domain, options) => client.search(model, domain, options)),
+    searchRead: timed('search_read', (model, domain, options) => client.searchRead(model, domain, options)) as OdooClient['searchRead'],
+    searchCount: timed('search_count', (model, domain, context) => client.searchCount(model, domain, context)),
+    readGroup: timed('read_group', (model, domain, fields, groupby, options) => client.readGroup(model, domain, fields, groupby, options)),
+    write: timed('write', (model, ids, values, context) => client.write(model, ids, values, context)),
+  };
+}
+
+/** Times every answered request. Registered at the root so it sees every route, 404s included. */
+async function httpMetricsPlugin(app: FastifyInstance, opts: { metrics: Metrics }): Promise<void> {
+  const { httpRequests, httpDuration } = opts.metrics;
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+}
+
+export const httpMetrics = fp(httpMetricsPlugin, { name: 'wa-http-metrics' });

@@ -1,0 +1,275 @@
+/**
+ * The send journal: a small SQLite file (SEND_JOURNAL_PATH) that makes sending crash-safe.
+ *
+ * - `sends`: one row per outgoing Odoo record the gateway has touched. A row is committed as `sending`
+ *   (synchronous=FULL) BEFORE the provider is called, and moves to `retry` (the provider certainly did
+ *   not take it), `settled` (outcome known, not yet written to Odoo) and `recorded` (Odoo has it).
+ *   A `sending` row found after a restart means the gateway died while a provider call was in flight:
+ *   the message may or may not have gone out, so it is settled as failed ("outcome unknown — not
+ *   resent") and never sent again on its own; an admin can re-queue it in Odoo after checking.
+ * - `idempotency_keys`: POST /api/wa/send_message's Idempotency-Key per token → the record it created
+ *   and the answer given. Keys and tokens are stored only as SHA-256 hashes.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Provider } from '../../domain/message.js';
+
+/** Applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE IF NOT EXISTS sends (
+     record_id INTEGER PRIMARY KEY,
+     provider TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('sending', 'retry', 'settled', 'recorded')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL DEFAULT 0,
+     outcome TEXT CHECK (outcome IN ('sent', 'failed')),
+     provider_message_id TEXT,
+     error TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS sends_state ON sends (state, next_attempt_at);
+   CREATE TABLE IF NOT EXISTS idempotency_keys (
+     scope TEXT NOT NULL,
+     key_hash TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'unknown')),
+     boot_id TEXT NOT NULL,
+     status_code INTEGER,
+     response TEXT,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (scope, key_hash)
+   );
+   CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);`,
+];
+
+export type SendState = 'sending' | 'retry' | 'settled' | 'recorded';
+export type SendOutcome = { outcome: 'sent'; providerMessageId: string } | { outcome: 'failed'; error: string };
+
+export interface SendEntry {
+  recordId: number;
+  provider: Provider;
+  state: SendState;
+  attempts: number;
+  nextAttemptAt: number;
+  outcome: 'sent' | 'failed' | null;
+  providerMessageId: string | null;
+  error: string | null;
+  updatedAt: number;
+}
+
+export type IdempotencyClaim =
+  /** First use: go ahead, then complete() or release(). */
+  | { kind: 'new' }
+  /** Done before: answer exactly this again. */
+  | { kind: 'replay'; statusCode: number; body: unknown }
+  /** Same key, different request. */
+  | { kind: 'mismatch' }
+  /** The first request with this key is still running in this process. */
+  | { kind: 'in_progress' }
+  /** The first request was cut off (restart, Odoo timeout): it may or may not have created a message. */
+  | { kind: 'unknown' };
+
+export interface SendJournal {
+  get(recordId: number): SendEntry | undefined;
+  /** Commits "about to call the provider" (attempt + 1) before the call. Returns the attempt number. */
+  begin(recordId: number, provider: Provider, now?: number): number;
+  /** The provider certainly did not take it: may be sent again from `nextAttemptAt`. */
+  retryLater(recordId: number, nextAttemptAt: number, error: string, now?: number): void;
+  /** The outcome is known; Odoo still has to be told. */
+  settle(recordId: number, outcome: SendOutcome, now?: number): void;
+  /** Odoo has the outcome. */
+  markRecorded(recordId: number, now?: number): void;
+  /** Forgets a record (an admin re-queued a failed message in Odoo: a new send is wanted). */
+  forget(recordId: number): void;
+  /** Settles every `sending` row left by an earlier process as failed with `reason`. Call once, before sending. */
+  resolveInterrupted(reason: string, now?: number): number[];
+  /** Outcomes known but not yet in Odoo, oldest first. */
+  unrecorded(limit: number): SendEntry[];
+  /** Records whose provider certainly did not take them, with when they may be sent again. */
+  retries(): { recordId: number; nextAttemptAt: number }[];
+  /** Drops recorded rows and idempotency keys older than the cut-offs (ms epoch). */
+  purge(recordedBefore: number, keysBefore: number): void;
+
+  claimIdempotencyKey(scope: string, keyHash: string, fingerprint: string, now: number, ttlMs: number): IdempotencyClaim;
+  completeIdempotencyKey(scope: string, keyHash: string, statusCode: number, body: unknown): void;
+  /** The request failed without creating anything: the key may be used again. */
+  releaseIdempotencyKey(scope: string, keyHash: string): void;
+  /** The request failed in a way that may have created the message. */
+  markIdempotencyKeyUnknown(scope: string, keyHash: string): void;
+
+  /** Throws when the file cannot be written (readiness). */
+  probe(): void;
+  close(): void;
+}
+
+interface SendRow {
+  record_id: number;
+  provider: Provider;
+  state: SendState;
+  attempts: number;
+  next_attempt_at: number;
+  outcome: 'sent' | 'failed' | null;
+  provider_message_id: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+interface KeyRow {
+  fingerprint: string;
+  state: 'pending' | 'done' | 'unknown';
+  boot_id: string;
+  status_code: number | null;
+  response: string | null;
+  created_at: number;
+}
+
+const toEntry = (row: SendRow): SendEntry => ({
+  recordId: row.record_id,
+  provider: row.provider,
+  state: row.state,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at,
+  outcome: row.outcome,
+  providerMessageId: row.provider_message_id,
+  error: row.error,
+  updatedAt: row.updated_at,
+});
+
+export function openSendJournal(path: string): SendJournal {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // A committed `sending` row must survive a power cut: that row is what prevents a double send.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+
+  /** Tells this process's pending idempotency keys from those an earlier process left behind. */
+  const bootId = randomUUID();
+
+  const getRow = db.prepare<[number], SendRow>('SELECT * FROM sends WHERE record_id = ?');
+  const beginStmt = db.prepare(
+    `INSERT INTO sends (record_id, provider, state, attempts, next_attempt_at, updated_at)
+     VALUES (@recordId, @provider, 'sending', 1, 0, @now)
+     ON CONFLICT (record_id) DO UPDATE SET state = 'sending', provider = excluded.provider,
+       attempts = sends.attempts + 1, outcome = NULL, provider_message_id = NULL, updated_at = excluded.updated_at`,
+  );
+  const retryStmt = db.prepare(
+    `UPDATE sends SET state = 'retry', next_attempt_at = @nextAttemptAt, error = @error, updated_at = @now WHERE record_id = @recordId`,
+  );
+  const settleStmt = db.prepare(
+    `UPDATE sends SET state = 'settled', outcome = @outcome, provider_message_id = @providerMessageId, error = @error,
+       updated_at = @now WHERE record_id = @recordId`,
+  );
+  const recordedStmt = db.prepare(`UPDATE sends SET state = 'recorded', updated_at = @now WHERE record_id = @recordId`);
+  const forgetStmt = db.prepare('DELETE FROM sends WHERE record_id = ?');
+  const interruptedStmt = db.prepare<[], { record_id: number }>(`SELECT record_id FROM sends WHERE state = 'sending'`);
+  const unrecordedStmt = db.prepare<[number], SendRow>(`SELECT * FROM sends WHERE state = 'settled' ORDER BY updated_at, record_id LIMIT ?`);
+  const retriesStmt = db.prepare<[], { record_id: number; next_attempt_at: number }>(
+    `SELECT record_id, next_attempt_at FROM sends WHERE state = 'retry' ORDER BY next_attempt_at`,
+  );
+  const purgeSends = db.prepare(`DELETE FROM sends WHERE state = 'recorded' AND updated_at < ?`);
+  // A key still pending in this process is in use, however old; one an earlier process left pending is not.
+  const purgeKeys = db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ? AND (state != 'pending' OR boot_id != ?)`);
+
+  const getKey = db.prepare<[string, string], KeyRow>('SELECT * FROM idempotency_keys WHERE scope = ? AND key_hash = ?');
+  const insertKey = db.prepare(
+    `INSERT INTO idempotency_keys (scope, key_hash, fingerprint, state, boot_id, created_at)
+     VALUES (@scope, @keyHash, @fingerprint, 'pending', @bootId, @now)`,
+  );
+  const deleteKey = db.prepare('DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ?');
+  const completeKey = db.prepare(
+    `UPDATE idempotency_keys SET state = 'done', status_code = @statusCode, response = @response WHERE scope = @scope AND key_hash = @keyHash`,
+  );
+  const unknownKey = db.prepare(`UPDATE idempotency_keys SET state = 'unknown' WHERE scope = ? AND key_hash = ?`);
+
+  const resolveInterrupted = db.transaction((reason: string, now: number): number[] => {
+    const ids = interruptedStmt.all().map((r) => r.record_id);
+    for (const recordId of ids) settleStmt.run({ recordId, outcome: 'failed', providerMessageId: null, error: reason, now });
+    return ids;
+  });
+
+  const claim = db.transaction(
+    (scope: string, keyHash: string, fingerprint: string, now: number, ttlMs: number): IdempotencyClaim => {
+      let row = getKey.get(scope, keyHash);
+      if (row && row.created_at < now - ttlMs && (row.state !== 'pending' || row.boot_id !== bootId)) {
+        deleteKey.run(scope, keyHash);
+        row = undefined;
+      }
+      if (!row) {
+        insertKey.run({ scope, keyHash, fingerprint, bootId, now });
+        return { kind: 'new' };
+      }
+      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+      if (row.state === 'done') return { kind: 'replay', statusCode: row.status_code ?? 200, body: JSON.parse(row.response ?? 'null') };
+      if (row.state === 'pending' && row.boot_id === bootId) return { kind: 'in_progress' };
+      return { kind: 'unknown' };
+    },
+  );
+
+  return {
+    get(recordId) {
+      const row = getRow.get(recordId);
+      return row ? toEntry(row) : undefined;
+    },
+    begin(recordId, provider, now = Date.now()) {
+      beginStmt.run({ recordId, provider, now });
+      return (getRow.get(recordId) as SendRow).attempts;
+    },
+    retryLater(recordId, nextAttemptAt, error, now = Date.now()) {
+      retryStmt.run({ recordId, nextAttemptAt, error, now });
+    },
+    settle(recordId, outcome, now = Date.now()) {
+      settleStmt.run({
+        recordId,
+        outcome: outcome.outcome,
+        providerMessageId: outcome.outcome === 'sent' ? outcome.providerMessageId : null,
+        error: outcome.outcome === 'failed' ? outcome.error : null,
+        now,
+      });
+    },
+    markRecorded(recordId, now = Date.now()) {
+      recordedStmt.run({ recordId, now });
+    },
+    forget(recordId) {
+      forgetStmt.run(recordId);
+    },
+    resolveInterrupted(reason, now = Date.now()) {
+      return resolveInterrupted(reason, now);
+    },
+    unrecorded(limit) {
+      return unrecordedStmt.all(limit).map(toEntry);
+    },
+    retries() {
+      return retriesStmt.all().map((r) => ({ recordId: r.record_id, nextAttemptAt: r.next_attempt_at }));
+    },
+    purge(recordedBefore, keysBefore) {
+      purgeSends.run(recordedBefore);
+      purgeKeys.run(keysBefore, bootId);
+    },
+    claimIdempotencyKey(scope, keyHash, fingerprint, now, ttlMs) {
+      return claim(scope, keyHash, fingerprint, now, ttlMs);
+    },
+    completeIdempotencyKey(scope, keyHash, statusCode, body) {
+      completeKey.run({ scope, keyHash, statusCode, response: JSON.stringify(body) });
+    },
+    releaseIdempotencyKey(scope, keyHash) {
+      deleteKey.run(scope, keyHash);
+    },
+    markIdempotencyKeyUnknown(scope, keyHash) {
+      unknownKey.run(scope, keyHash);
+    },
+    probe() {
+      db.prepare('SELECT count(*) FROM sends').get();
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

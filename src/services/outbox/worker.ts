@@ -1,0 +1,360 @@
+/**
+ * The outbox: sends every outgoing Odoo record that waits in state `queued` without a provider id —
+ * whether POST /api/wa/send_message created it, an admin typed a reply in Odoo, or a restart left it —
+ * and records the outcome on the record: `sent` + `provider_message_id`, or `failed` + `error_message`.
+ *
+ * Odoo is the queue (so a queued send survives anything that happens to the gateway); the local send
+ * journal (./journal.ts) is what guarantees a message is never sent twice:
+ *   1. the journal row is committed as `sending` before the provider is called;
+ *   2. the provider's answer is committed (`settled`, or `retry` when it certainly did not take it);
+ *   3. the outcome is written to Odoo, then the row is marked `recorded`.
+ * A crash between 1 and 2 leaves a `sending` row: at the next start that message is marked failed with
+ * "outcome unknown — not resent". A crash between 2 and 3 is repaired by writing the journal's outcome.
+ *
+ * One gateway process per Odoo database sends (the journal is local): run a single instance.
+ */
+import type { Logger } from 'pino';
+import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
+import { backoffDelay } from '../../lib/backoff.js';
+import { describePhoneRejection, normalizePhone, type CountryCode } from '../../lib/phone.js';
+import { AppError } from '../../errors.js';
+import { isOdooError } from '../../odoo/errors.js';
+import type { OdooClient } from '../../odoo/types.js';
+import type { SendMetricOutcome } from '../../plugins/metrics.js';
+import type { SenderRegistry } from '../senders/index.js';
+import type { SendResult } from '../senders/types.js';
+import type { SendEntry, SendJournal } from './journal.js';
+
+export const UNKNOWN_AFTER_RESTART =
+  'The gateway stopped while this message was being handed to the provider: it may or may not have been sent. ' +
+  'Not resent automatically, to avoid a duplicate; check with the contact, then use Retry to send it again.';
+
+const DAY_MS = 86_400_000;
+/** Recorded journal rows are kept this long: a queued copy of an already sent record (a restored database) is then repaired, not resent. */
+const RECORDED_RETENTION_MS = 30 * DAY_MS;
+const PURGE_EVERY_MS = 60 * 60_000;
+/** Never spin: even a retry due "now" waits this long after a pass. */
+const MIN_DELAY_MS = 20;
+
+export interface OutboxDeps {
+  odoo: Pick<OdooClient, 'searchRead' | 'write'>;
+  journal: SendJournal;
+  senders: Pick<SenderRegistry, 'get' | 'whyDisabled'>;
+  logger: Logger;
+  defaultCountry: CountryCode;
+  /** Counts outcomes (wa_sends_total). */
+  countSend?: (provider: string, outcome: SendMetricOutcome) => void;
+  /** After `sent` + provider id are in Odoo: a status webhook that arrived first can now be applied (spool.wake). */
+  onSent?: (provider: Provider, providerMessageId: string) => void;
+}
+
+export interface OutboxOptions {
+  pollMs: number;
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long Idempotency-Keys are kept (purged here, hourly). */
+  idempotencyTtlMs: number;
+  /** Queued records fetched per pass. */
+  batchSize?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+interface QueuedRow {
+  id: number;
+  phone: unknown;
+  message: unknown;
+  media_url: unknown;
+  media_filename: unknown;
+  provider: unknown;
+  [key: string]: unknown;
+}
+
+export interface PassResult {
+  /** Records handed to a provider in this pass. */
+  attempted: number;
+  /** Outcomes written to Odoo in this pass. */
+  recorded: number;
+  /** The batch was full: more may be waiting. */
+  more: boolean;
+  /** Odoo could not be reached; the pass stopped early. */
+  odooDown: boolean;
+}
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
+  const { odoo, journal, senders, logger } = deps;
+  const now = options.now ?? Date.now;
+  const batchSize = options.batchSize ?? Math.max(20, options.concurrency * 5);
+  const inFlight = new Set<number>();
+
+  let interruptedResolved = false;
+  let lastPurge = 0;
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<unknown> | undefined;
+  let again = false;
+  let downStreak = 0;
+
+  const count = (provider: string, outcome: SendMetricOutcome) => deps.countSend?.(provider, outcome);
+
+  function outcomeValues(entry: SendEntry): Record<string, unknown> {
+    return entry.outcome === 'sent'
+      ? { state: 'sent', provider_message_id: entry.providerMessageId, error_message: false }
+      : { state: 'failed', error_message: entry.error ?? 'failed' };
+  }
+
+  /** Writes a settled outcome to Odoo. Returns false when Odoo is unreachable (try again later). */
+  async function record(entry: SendEntry): Promise<boolean> {
+    try {
+      await odoo.write(HISTORY_MODEL, [entry.recordId], outcomeValues(entry));
+    } catch (error) {
+      if (isOdooError(error) && error.kind === 'missing') {
+        logger.warn({ recordId: entry.recordId }, 'outgoing record was deleted in Odoo before its outcome could be stored');
+      } else if (isOdooError(error) && error.kind === 'unique' && entry.outcome === 'sent') {
+        // Another record already holds this provider id (e.g. an echo stored by a webhook): keep the state, note why.
+        await odoo.write(HISTORY_MODEL, [entry.recordId], {
+          state: 'sent',
+          error_message: `Sent as ${entry.providerMessageId}, an id another record already holds`,
+        });
+      } else {
+        logger.warn({ recordId: entry.recordId, err: error }, 'cannot store a send outcome in Odoo yet; will retry');
+        return false;
+      }
+    }
+    journal.markRecorded(entry.recordId, now());
+    if (entry.outcome === 'sent' && entry.providerMessageId) deps.onSent?.(entry.provider, entry.providerMessageId);
+    return true;
+  }
+
+  async function flushUnrecorded(): Promise<{ recorded: number; odooDown: boolean }> {
+    let recorded = 0;
+    for (const entry of journal.unrecorded(100)) {
+      if (inFlight.has(entry.recordId)) continue;
+      if (!(await record(entry))) return { recorded, odooDown: true };
+      recorded++;
+    }
+    return { recorded, odooDown: false };
+  }
+
+  function settleFailed(recordId: number, provider: Provider, error: string): void {
+    journal.settle(recordId, { outcome: 'failed', error }, now());
+    count(provider, 'failed');
+  }
+
+  /** Sends one queued record (or settles it as failed when it cannot be sent). Returns whether it was handed to a provider. */
+  async function sendOne(row: QueuedRow): Promise<boolean> {
+    const provider = str(row.provider) as Provider;
+    const previous = journal.get(row.id);
+    if (previous) {
+      if (previous.state === 'settled' || previous.state === 'sending') return false; // recorded by flushUnrecorded
+      if (previous.state === 'recorded') {
+        if (previous.outcome === 'sent') {
+          // Already sent, yet queued again (a restored database?): put the outcome back, never resend.
+          journal.settle(row.id, { outcome: 'sent', providerMessageId: previous.providerMessageId ?? '' }, now());
+          return false;
+        }
+        journal.forget(row.id); // failed before, re-queued in Odoo (Retry): a new send is wanted
+      }
+    }
+
+    const sender = senders.get(provider);
+    if (!sender) {
+      settleFailed(row.id, provider, `Cannot send: ${senders.whyDisabled(provider) ?? `unknown provider ${JSON.stringify(row.provider)}`}`);
+      return false;
+    }
+    const normalized = normalizePhone(str(row.phone), deps.defaultCountry);
+    if (!normalized.ok) {
+      settleFailed(row.id, provider, `Cannot send: the number ${JSON.stringify(str(row.phone))} ${describePhoneRejection(normalized.reason)}`);
+      return false;
+    }
+    const text = str(row.message);
+    const mediaUrl = str(row.media_url);
+    if (text.trim() === '' && mediaUrl === '') {
+      settleFailed(row.id, provider, 'Cannot send: the message has neither text nor media');
+      return false;
+    }
+
+    const attempt = journal.begin(row.id, provider, now());
+    let result: SendResult;
+    try {
+      result = await sender.send({
+        phone: normalized.kind === 'phone' ? normalized.e164 : normalized.jid,
+        text,
+        ...(mediaUrl ? { mediaUrl } : {}),
+        ...(str(row.media_filename) ? { filename: str(row.media_filename) } : {}),
+      });
+    } catch (error) {
+      // A sender refuses a target before any request (a group on Meta/Twilio): nothing left the gateway.
+      if (error instanceof AppError && error.statusCode < 500) result = { kind: 'rejected', reason: error.message };
+      else result = { kind: 'unknown', reason: `Sending failed unexpectedly (${error instanceof Error ? error.message : String(error)}); not resent automatically` };
+    }
+
+    switch (result.kind) {
+      case 'sent':
+        journal.settle(row.id, { outcome: 'sent', providerMessageId: result.providerMessageId }, now());
+        count(provider, 'sent');
+        break;
+      case 'rejected':
+        settleFailed(row.id, provider, result.reason);
+        break;
+      case 'unknown':
+        journal.settle(row.id, { outcome: 'failed', error: result.reason }, now());
+        count(provider, 'unknown');
+        logger.warn({ recordId: row.id, provider, reason: result.reason }, 'send outcome unknown; marked failed, not resent');
+        break;
+      case 'retry': {
+        if (attempt >= options.maxAttempts) {
+          settleFailed(row.id, provider, `${result.reason} (gave up after ${attempt} attempts)`);
+          break;
+        }
+        const wait = Math.max(
+          backoffDelay(attempt - 1, options.retryBaseMs, options.retryMaxMs, options.random),
+          Math.min(result.retryAfterMs ?? 0, options.retryMaxMs),
+        );
+        journal.retryLater(row.id, now() + wait, result.reason, now());
+        count(provider, 'retried');
+        logger.info({ recordId: row.id, provider, attempt, retryInMs: wait, reason: result.reason }, 'send failed; will retry');
+        break;
+      }
+    }
+    const entry = journal.get(row.id);
+    if (entry?.state === 'settled') await record(entry);
+    return true;
+  }
+
+  async function runPool<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(options.concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    });
+    await Promise.all(lanes);
+  }
+
+  /** One pass: store known outcomes, then send what Odoo has queued. */
+  async function runOnce(): Promise<PassResult> {
+    if (!interruptedResolved) {
+      const ids = journal.resolveInterrupted(UNKNOWN_AFTER_RESTART, now());
+      for (const id of ids) {
+        const entry = journal.get(id);
+        if (entry) count(entry.provider, 'unknown');
+      }
+      if (ids.length > 0) logger.warn({ recordIds: ids }, 'sends interrupted by a restart: marked failed (outcome unknown), not resent');
+      interruptedResolved = true;
+    }
+    if (now() - lastPurge > PURGE_EVERY_MS) {
+      journal.purge(now() - RECORDED_RETENTION_MS, now() - options.idempotencyTtlMs);
+      lastPurge = now();
+    }
+
+    const flushed = await flushUnrecorded();
+    if (flushed.odooDown) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
+
+    const retries = journal.retries();
+    const exclude = [...inFlight, ...retries.filter((r) => r.nextAttemptAt > now()).map((r) => r.recordId)];
+    let rows: QueuedRow[];
+    try {
+      rows = await odoo.searchRead<QueuedRow>(
+        HISTORY_MODEL,
+        [
+          ['direction', '=', 'out'],
+          ['state', '=', 'queued'],
+          ['provider_message_id', '=', false],
+          ...(exclude.length > 0 ? [['id', 'not in', exclude] as ['id', 'not in', number[]]] : []),
+        ],
+        { fields: ['phone', 'message', 'media_url', 'media_filename', 'provider'], order: 'id asc', limit: batchSize },
+      );
+    } catch (error) {
+      logger.warn({ err: error }, 'cannot read the send queue from Odoo; will retry');
+      return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
+    }
+
+    const more = rows.length >= batchSize;
+    if (!more) {
+      // A retry that is due but no longer queued in Odoo (deleted, or changed by an admin) is dropped.
+      const queued = new Set(rows.map((r) => r.id));
+      for (const r of retries) if (r.nextAttemptAt <= now() && !queued.has(r.recordId)) journal.forget(r.recordId);
+    }
+
+    let attempted = 0;
+    await runPool(rows, async (row) => {
+      inFlight.add(row.id);
+      try {
+        if (await sendOne(row)) attempted++;
+      } catch (error) {
+        logger.error({ recordId: row.id, err: error }, 'outbox failed on a record; it stays queued');
+      } finally {
+        inFlight.delete(row.id);
+      }
+    });
+    // Outcomes that could not be stored while sending (Odoo went away mid-pass) are retried next pass.
+    return { attempted, recorded: flushed.recorded, more, odooDown: false };
+  }
+
+  function nextDelay(result: PassResult | undefined): number {
+    if (!result || result.odooDown) {
+      downStreak++;
+      return backoffDelay(downStreak - 1, options.pollMs, Math.max(options.pollMs, 60_000), options.random);
+    }
+    downStreak = 0;
+    if (result.more) return 0;
+    // Wake up for the next retry if it is due before the next poll.
+    const nextRetry = journal.retries()[0]?.nextAttemptAt;
+    return nextRetry === undefined ? options.pollMs : Math.min(options.pollMs, Math.max(MIN_DELAY_MS, nextRetry - now()));
+  }
+
+  function schedule(delay: number): void {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(loop, delay);
+    timer.unref?.();
+  }
+
+  function loop(): void {
+    timer = undefined;
+    if (pass) {
+      again = true;
+      return;
+    }
+    again = false;
+    pass = runOnce()
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'outbox pass failed');
+        return undefined;
+      })
+      .then((result) => {
+        pass = undefined;
+        schedule(again ? 0 : nextDelay(result));
+      });
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      schedule(0);
+    },
+    /** Send now rather than at the next poll (called after send_message's 202). */
+    kick(): void {
+      if (!running) return;
+      if (pass) again = true;
+      else schedule(0);
+    },
+    /** Stops polling and waits for the pass in progress (its sends finish and are recorded). */
+    async stop(): Promise<void> {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await pass;
+    },
+    runOnce,
+  };
+}
+
+export type OutboxWorker = ReturnType<typeof createOutboxWorker>;

@@ -1,0 +1,182 @@
+import { describe, expect, test } from 'vitest';
+import {
+  escapeLike,
+  historyDomain,
+  many2one,
+  odooToIso,
+  parseApiDate,
+  parseDateRange,
+  parsePhoneFilter,
+  toApiMessage,
+  type FieldProblem,
+  type OdooMessageRow,
+} from './query-fns.js';
+
+describe('parseApiDate', () => {
+  test.each([
+    ['2024-05-01', 'from', '2024-05-01T00:00:00.000Z'],
+    ['2024-05-31', 'to', '2024-05-31T23:59:59.000Z'],
+    ['2024-02-29', 'to', '2024-02-29T23:59:59.000Z'],
+    ['2024-05-01T08:00:00+08:00', 'from', '2024-05-01T00:00:00.000Z'],
+    ['2024-05-01T08:00:00+0800', 'to', '2024-05-01T00:00:00.000Z'],
+    ['2024-05-01T10:15Z', 'from', '2024-05-01T10:15:00.000Z'],
+    ['2024-05-01T10:15:30.250Z', 'from', '2024-05-01T10:15:30.250Z'],
+    ['2023-12-31T23:00:00-01:00', 'from', '2024-01-01T00:00:00.000Z'],
+  ] as const)('%s as %s bound → %s', (text, bound, iso) => {
+    expect(parseApiDate(text, bound)?.toISOString()).toBe(iso);
+  });
+
+  test.each(['2024-02-30', '2023-02-29', '2024-13-01', '2024-00-10', '2024-04-31T10:00:00Z', '2024-05-01T25:00:00Z', '2024-05-01T10:60:00Z'])(
+    '%s is not a real date',
+    (text) => {
+      expect(parseApiDate(text, 'from')).toBeUndefined();
+    },
+  );
+});
+
+describe('parseDateRange', () => {
+  test('collects each bad bound and a reversed range', () => {
+    const problems: FieldProblem[] = [];
+    parseDateRange({ date_from: '2024-02-30', date_to: '2024-13-01' }, problems);
+    expect(problems).toEqual([
+      { field: 'querystring/date_from', message: 'is not a real date' },
+      { field: 'querystring/date_to', message: 'is not a real date' },
+    ]);
+    const reversed: FieldProblem[] = [];
+    parseDateRange({ date_from: '2024-05-02', date_to: '2024-05-01' }, reversed);
+    expect(reversed).toEqual([{ field: 'querystring/date_to', message: 'is before date_from' }]);
+  });
+
+  test('one day as both bounds is that whole day', () => {
+    const problems: FieldProblem[] = [];
+    const range = parseDateRange({ date_from: '2024-05-01', date_to: '2024-05-01' }, problems);
+    expect(problems).toEqual([]);
+    expect(range.from?.toISOString()).toBe('2024-05-01T00:00:00.000Z');
+    expect(range.to?.toISOString()).toBe('2024-05-01T23:59:59.000Z');
+  });
+});
+
+describe('parsePhoneFilter', () => {
+  test.each([
+    ['0812-3456-7890', '+6281234567890'],
+    ['6281234567890', '+6281234567890'],
+    ['+62 812 3456 7890', '+6281234567890'],
+    ['120363025246125486@g.us', '120363025246125486@g.us'],
+  ])('%s → %s', (input, canonical) => {
+    const problems: FieldProblem[] = [];
+    expect(parsePhoneFilter(input, 'ID', 'querystring/phone', problems)).toBe(canonical);
+    expect(problems).toEqual([]);
+  });
+
+  test.each([
+    ['08123', 'is not a valid phone number'],
+    ['abc', 'is not a phone number'],
+    ['  ', 'is empty'],
+  ])('%s is refused: %s', (input, message) => {
+    const problems: FieldProblem[] = [];
+    expect(parsePhoneFilter(input, 'ID', 'querystring/phone', problems)).toBeUndefined();
+    expect(problems).toEqual([{ field: 'querystring/phone', message }]);
+  });
+});
+
+test.each([
+  ['plain', 'plain'],
+  ['100%', '100\\%'],
+  ['a_b', 'a\\_b'],
+  ['back\\slash', 'back\\\\slash'],
+])('escapeLike(%s) = %s', (input, escaped) => {
+  expect(escapeLike(input)).toBe(escaped);
+});
+
+describe('historyDomain', () => {
+  test.each([
+    [{}, []],
+    [{ phone: '+6281234567890' }, [['phone', '=', '+6281234567890']]],
+    [{ direction: 'in' as const }, [['direction', '=', 'in']]],
+    [{ state: 'failed' as const }, [['state', '=', 'failed']]],
+    [{ from: new Date('2024-05-01T00:00:00Z') }, [['timestamp', '>=', '2024-05-01 00:00:00']]],
+    [{ to: new Date('2024-05-31T23:59:59Z') }, [['timestamp', '<=', '2024-05-31 23:59:59']]],
+    [{ q: '50%_off' }, [['message', '=ilike', '%50\\%\\_off%']]],
+    [{ partnerId: 7 }, [['partner_id', '=', 7]]],
+    [
+      { phone: '+6281234567890', direction: 'out' as const, q: 'halo' },
+      [
+        ['phone', '=', '+6281234567890'],
+        ['direction', '=', 'out'],
+        ['message', '=ilike', '%halo%'],
+      ],
+    ],
+  ])('%j → %j', (filters, domain) => {
+    expect(historyDomain(filters)).toEqual(domain);
+  });
+});
+
+test.each([
+  ['2024-05-01 08:30:00', '2024-05-01T08:30:00Z'],
+  ['2024-02-30 08:30:00', null],
+  [false, null],
+  ['2024-05-01T08:30:00Z', null],
+])('odooToIso(%j) = %j', (value, iso) => {
+  expect(odooToIso(value)).toBe(iso);
+});
+
+test.each([
+  [[7, 'Budi Santoso'], { id: 7, name: 'Budi Santoso' }],
+  [false, null],
+  [[], null],
+])('many2one(%j) = %j', (value, partner) => {
+  expect(many2one(value)).toEqual(partner);
+});
+
+describe('toApiMessage', () => {
+  const row: OdooMessageRow = {
+    id: 42,
+    phone: '+6281234567890',
+    contact_name: 'Budi',
+    partner_id: [7, 'Budi Santoso'],
+    direction: 'in',
+    message: 'Halo',
+    message_type: 'text',
+    media_url: false,
+    media_mimetype: false,
+    media_filename: false,
+    attachment_id: false,
+    provider: 'fonnte',
+    provider_message_id: '4412',
+    device: '6285700000001',
+    state: 'received',
+    error_message: false,
+    timestamp: '2024-05-01 08:30:00',
+  };
+
+  test('maps Odoo falses to nulls, the partner pair to an object, the time to ISO', () => {
+    expect(toApiMessage(row)).toEqual({
+      id: 42,
+      phone: '+6281234567890',
+      contact_name: 'Budi',
+      partner: { id: 7, name: 'Budi Santoso' },
+      direction: 'in',
+      message: 'Halo',
+      message_type: 'text',
+      media: null,
+      provider: 'fonnte',
+      provider_message_id: '4412',
+      device: '6285700000001',
+      state: 'received',
+      error: null,
+      timestamp: '2024-05-01T08:30:00Z',
+    });
+  });
+
+  test('media is an object as soon as one media field is set', () => {
+    const media = toApiMessage({ ...row, media_url: 'https://files.example/a.jpg', attachment_id: [9, 'a.jpg'], message: false });
+    expect(media.media).toEqual({ url: 'https://files.example/a.jpg', mimetype: null, filename: null, attachment_id: 9 });
+    expect(media.message).toBeNull();
+  });
+
+  test('a failed outgoing message carries its error', () => {
+    const failed = toApiMessage({ ...row, direction: 'out', state: 'failed', error_message: 'Fonnte: target invalid', partner_id: false });
+    expect(failed.error).toBe('Fonnte: target invalid');
+    expect(failed.partner).toBeNull();
+  });
+});

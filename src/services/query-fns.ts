@@ -1,0 +1,218 @@
+/**
+ * Pure helpers of the read API: API filters → Odoo domains, Odoo records → API records, and the
+ * dates in between. No I/O here; table-tested in query-fns.test.ts.
+ */
+import type { Direction, MessageState } from '../domain/message.js';
+import { BadRequestError } from '../errors.js';
+import { describePhoneRejection, normalizePhone, type CountryCode } from '../lib/phone.js';
+import { parseOdooDatetime, toOdooDatetime } from '../odoo/datetime.js';
+import type { Domain, DomainLeaf } from '../odoo/types.js';
+
+/** The fields the API reads. Never raw_payload: it is for auditors in Odoo, and heavy. */
+export const MESSAGE_FIELDS = [
+  'phone',
+  'contact_name',
+  'partner_id',
+  'direction',
+  'message',
+  'message_type',
+  'media_url',
+  'media_mimetype',
+  'media_filename',
+  'attachment_id',
+  'provider',
+  'provider_message_id',
+  'device',
+  'state',
+  'error_message',
+  'timestamp',
+] as const;
+
+/** A problem with one request parameter, shaped like the error handler's validation details. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** One 400 naming every bad parameter, in the same shape as schema validation errors. */
+export function validationError(problems: FieldProblem[]): BadRequestError {
+  return new BadRequestError(
+    problems.map((p) => `${p.field} ${p.message}`).join('; '),
+    problems,
+    'validation_error',
+  );
+}
+
+const DAY_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * An API date as an instant. A bare day is a whole UTC day: as a lower bound its start, as an upper
+ * bound its end (so `date_to=2024-05-31` includes the 31st). Returns undefined when the text is not a
+ * real date (2024-02-30, 25:00) — the schema has already checked the shape.
+ */
+export function parseApiDate(text: string, bound: 'from' | 'to'): Date | undefined {
+  const day = DAY_ONLY.exec(text);
+  if (day) {
+    const [year, month, date] = day.slice(1).map(Number) as [number, number, number];
+    const start = new Date(Date.UTC(year, month - 1, date));
+    if (start.getUTCFullYear() !== year || start.getUTCMonth() !== month - 1 || start.getUTCDate() !== date) return undefined;
+    // Odoo keeps whole seconds, so "the last second of the day" is exact.
+    return bound === 'from' ? start : new Date(start.getTime() + DAY_MS - 1000);
+  }
+  // Date.parse accepts out-of-range parts by rolling over in some engines; re-check the calendar part.
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(y, m - 1, d));
+  if (calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d) return undefined;
+  return new Date(ms);
+}
+
+export interface DateRange {
+  from?: Date;
+  to?: Date;
+}
+
+/** Parses date_from/date_to, collecting a problem for each bad one and for a reversed range. */
+export function parseDateRange(
+  query: { date_from?: string | undefined; date_to?: string | undefined },
+  problems: FieldProblem[],
+): DateRange {
+  const range: DateRange = {};
+  if (query.date_from !== undefined) {
+    const from = parseApiDate(query.date_from, 'from');
+    if (from) range.from = from;
+    else problems.push({ field: 'querystring/date_from', message: 'is not a real date' });
+  }
+  if (query.date_to !== undefined) {
+    const to = parseApiDate(query.date_to, 'to');
+    if (to) range.to = to;
+    else problems.push({ field: 'querystring/date_to', message: 'is not a real date' });
+  }
+  if (range.from && range.to && range.from.getTime() > range.to.getTime()) {
+    problems.push({ field: 'querystring/date_to', message: 'is before date_from' });
+  }
+  return range;
+}
+
+/** Normalises a phone filter; a number nobody could have is a 400, not an empty page. */
+export function parsePhoneFilter(
+  input: string,
+  defaultCountry: CountryCode,
+  field: string,
+  problems: FieldProblem[],
+): string | undefined {
+  const result = normalizePhone(input, defaultCountry);
+  if (!result.ok) {
+    problems.push({ field, message: describePhoneRejection(result.reason) });
+    return undefined;
+  }
+  return result.kind === 'phone' ? result.e164 : result.jid;
+}
+
+/** `%` and `_` are LIKE wildcards and Odoo 13 passes them through; escape them so `q` is literal. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export interface HistoryFilters {
+  /** Canonical: E.164 or a group JID. */
+  phone?: string;
+  direction?: Direction;
+  state?: MessageState;
+  from?: Date;
+  to?: Date;
+  q?: string;
+  partnerId?: number;
+}
+
+/**
+ * Filters → an Odoo domain (implicit AND). `phone =` on the canonical value rides the addon's
+ * (phone, timestamp) index; `q` becomes `=ilike %…%` with wildcards escaped (the addon's trigram
+ * index serves it); `timestamp` bounds use Odoo's UTC string form.
+ */
+export function historyDomain(filters: HistoryFilters): Domain {
+  const domain: DomainLeaf[] = [];
+  if (filters.phone !== undefined) domain.push(['phone', '=', filters.phone]);
+  if (filters.direction !== undefined) domain.push(['direction', '=', filters.direction]);
+  if (filters.state !== undefined) domain.push(['state', '=', filters.state]);
+  if (filters.from !== undefined) domain.push(['timestamp', '>=', toOdooDatetime(filters.from)]);
+  if (filters.to !== undefined) domain.push(['timestamp', '<=', toOdooDatetime(filters.to)]);
+  if (filters.q !== undefined) domain.push(['message', '=ilike', `%${escapeLike(filters.q)}%`]);
+  if (filters.partnerId !== undefined) domain.push(['partner_id', '=', filters.partnerId]);
+  return domain;
+}
+
+/** Odoo order clause; `id` breaks ties between messages of the same second, so pages never overlap. */
+export function timestampOrder(order: 'asc' | 'desc'): string {
+  return `timestamp ${order}, id ${order}`;
+}
+
+/** Odoo's UTC `YYYY-MM-DD HH:MM:SS` → ISO 8601 with Z. */
+export function odooToIso(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const date = parseOdooDatetime(value);
+  return date ? date.toISOString().replace('.000Z', 'Z') : null;
+}
+
+/** An Odoo record as read by search_read: `false` stands for "empty" in every field type. */
+export type OdooMessageRow = { id: number } & Record<(typeof MESSAGE_FIELDS)[number], unknown>;
+
+export interface ApiPartner {
+  id: number;
+  name: string;
+}
+
+export interface ApiMessage {
+  id: number;
+  phone: string;
+  contact_name: string | null;
+  partner: ApiPartner | null;
+  direction: Direction;
+  message: string | null;
+  message_type: string | null;
+  media: { url: string | null; mimetype: string | null; filename: string | null; attachment_id: number | null } | null;
+  provider: string;
+  provider_message_id: string | null;
+  device: string | null;
+  state: MessageState;
+  error: string | null;
+  timestamp: string;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/** A many2one as Odoo returns it: `[id, display_name]` or `false`. */
+export function many2one(value: unknown): ApiPartner | null {
+  if (!Array.isArray(value) || typeof value[0] !== 'number') return null;
+  return { id: value[0], name: typeof value[1] === 'string' ? value[1] : '' };
+}
+
+export function toApiMessage(row: OdooMessageRow): ApiMessage {
+  const attachment = many2one(row.attachment_id);
+  const media = {
+    url: text(row.media_url),
+    mimetype: text(row.media_mimetype),
+    filename: text(row.media_filename),
+    attachment_id: attachment?.id ?? null,
+  };
+  const hasMedia = Object.values(media).some((v) => v !== null);
+  return {
+    id: row.id,
+    phone: text(row.phone) ?? '',
+    contact_name: text(row.contact_name),
+    partner: many2one(row.partner_id),
+    direction: row.direction as Direction,
+    message: text(row.message),
+    message_type: text(row.message_type),
+    media: hasMedia ? media : null,
+    provider: text(row.provider) ?? '',
+    provider_message_id: text(row.provider_message_id),
+    device: text(row.device),
+    state: row.state as MessageState,
+    error: text(row.error_message),
+    // `timestamp` is required in the addon; a record without one would be a broken database.
+    timestamp: odooToIso(row.timestamp) ?? '',
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * POST /api/wa/send_message: validate, store the outgoing record in Odoo as `queued`, answer 202 with
+ * its id, and wake the outbox, which does the sending (./outbox/worker.ts). Nothing reaches Odoo
+ * unless the number can be normalised and the provider can send.
+ *
+ * Idempotency-Key (per token): the first request's answer is stored in the send journal and returned
+ * again for the same key and body; the same key with another body → 422; while the first request is
+ * still running → 409. If the first request ended without knowing whether Odoo created the record
+ * (Odoo timed out, or the gateway restarted mid-request), the key answers 409 idempotency_unknown
+ * rather than risk a second message.
+ */
+import { createHash } from 'node:crypto';
+import { HISTORY_MODEL, PARTNER_MODEL, type MessageType, type Provider } from '../domain/message.js';
+import { AppError, ConflictError } from '../errors.js';
+import { normalizePhone, partnerPhoneDomain, partnerPhoneMatches, toProviderTarget, type CountryCode } from '../lib/phone.js';
+import { toOdooDatetime } from '../odoo/datetime.js';
+import { isOdooError } from '../odoo/errors.js';
+import type { OdooClient } from '../odoo/types.js';
+import type { SendBody } from '../schemas/messages.js';
+import { mediaKind } from './senders/meta.js';
+import type { SendJournal } from './outbox/journal.js';
+import { validationError, type FieldProblem } from './query-fns.js';
+import { describePhoneRejection } from '../lib/phone.js';
+
+export class SendingDisabledError extends AppError {
+  constructor(reason: string) {
+    super(503, 'send_disabled', `Sending is not configured: ${reason}`);
+  }
+}
+
+export class IdempotencyMismatchError extends AppError {
+  constructor() {
+    super(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new message');
+  }
+}
+
+export interface SendAccepted {
+  ok: true;
+  data: { id: number; state: 'queued'; phone: string; provider: Provider };
+}
+
+export interface SendResponse {
+  statusCode: number;
+  body: SendAccepted;
+  /** The answer is a stored one, repeated for the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+export interface SendServiceDeps {
+  odoo: Pick<OdooClient, 'create' | 'searchRead'>;
+  journal: Pick<
+    SendJournal,
+    'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey' | 'markIdempotencyKeyUnknown'
+  >;
+  provider: Provider;
+  defaultCountry: CountryCode;
+  /** Why `provider` cannot send, or undefined when it can. */
+  whyDisabled: (provider: Provider) => string | undefined;
+  /** Wakes the outbox so the message leaves now, not at the next poll. */
+  kick?: () => void;
+  idempotencyTtlMs: number;
+  now?: () => number;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** What `message_type` the record gets, from the media URL's extension. */
+export function outgoingMessageType(mediaUrl: string | undefined): MessageType {
+  return mediaUrl ? mediaKind(mediaUrl) : 'text';
+}
+
+/**
+ * Did the failed Odoo call certainly create nothing? Odoo rolls back a call that raised, so any fault
+ * it answered means "nothing stored". Without an answer (timeout, connection lost) it may have committed.
+ */
+export function odooCallSurelyFailed(error: unknown): boolean {
+  if (!isOdooError(error)) return false;
+  if (error.kind === 'timeout') return false;
+  if (error.kind !== 'unavailable') return true;
+  const cause = error.cause as { code?: unknown } | undefined;
+  // Refused or unresolvable: the request never reached Odoo.
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(`${String(cause?.code ?? '')} ${error.message}`);
+}
+
+export function createSendService(deps: SendServiceDeps) {
+  const { odoo, journal } = deps;
+  const now = deps.now ?? Date.now;
+
+  /** The record's partner, if a res.partner has this number as phone or mobile (best effort: never blocks a send). */
+  async function findPartner(e164: string): Promise<number | false> {
+    try {
+      const rows = await odoo.searchRead<{ id: number; phone: unknown; mobile: unknown }>(PARTNER_MODEL, partnerPhoneDomain(e164), {
+        fields: ['phone', 'mobile'],
+        limit: 20,
+        order: 'id',
+      });
+      const match = rows.find(
+        (r) => partnerPhoneMatches(r.mobile, e164, deps.defaultCountry) || partnerPhoneMatches(r.phone, e164, deps.defaultCountry),
+      );
+      return match?.id ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    async send(body: SendBody, caller: { tokenFingerprint: string; idempotencyKey?: string | undefined }): Promise<SendResponse> {
+      // 1. Everything that can be refused is refused before anything is stored.
+      const problems: FieldProblem[] = [];
+      const normalized = normalizePhone(body.phone, deps.defaultCountry);
+      let phone = '';
+      if (!normalized.ok) problems.push({ field: 'body/phone', message: describePhoneRejection(normalized.reason) });
+      else phone = normalized.kind === 'phone' ? normalized.e164 : normalized.jid;
+      if (body.message.trim() === '' && !body.media_url) {
+        problems.push({ field: 'body/message', message: 'must not be empty unless media_url is given' });
+      }
+      if (body.filename !== undefined && !body.media_url) {
+        problems.push({ field: 'body/filename', message: 'needs media_url' });
+      }
+      if (phone) {
+        try {
+          toProviderTarget(phone, deps.provider);
+        } catch (error) {
+          if (error instanceof AppError) problems.push({ field: 'body/phone', message: error.message });
+          else throw error;
+        }
+      }
+      if (problems.length > 0) throw validationError(problems);
+      const disabled = deps.whyDisabled(deps.provider);
+      if (disabled) throw new SendingDisabledError(disabled);
+
+      // 2. Idempotency: the same key and request → the same answer, whatever happens.
+      const request = { phone, message: body.message, media_url: body.media_url ?? null, filename: body.filename ?? null };
+      const key = caller.idempotencyKey;
+      const scope = caller.tokenFingerprint;
+      const keyHash = key === undefined ? '' : sha256(key);
+      if (key !== undefined) {
+        const claim = journal.claimIdempotencyKey(scope, keyHash, sha256(JSON.stringify(request)), now(), deps.idempotencyTtlMs);
+        switch (claim.kind) {
+          case 'replay':
+            return { statusCode: claim.statusCode, body: claim.body as SendAccepted, replayed: true };
+          case 'mismatch':
+            throw new IdempotencyMismatchError();
+          case 'in_progress':
+            throw new ConflictError('A request with this Idempotency-Key is still being processed; retry in a moment', 'idempotency_in_progress');
+          case 'unknown':
+            throw new ConflictError(
+              'The first request with this Idempotency-Key was interrupted before it was known whether the message was stored; ' +
+                'to avoid a duplicate it is not repeated. Check GET /api/wa/conversation/{phone}, then send with a new key if needed.',
+              'idempotency_unknown',
+            );
+          case 'new':
+            break;
+        }
+      }
+
+      // 3. Store the message; the outbox sends it.
+      let id: number;
+      try {
+        const partnerId = normalized.ok && normalized.kind === 'phone' ? await findPartner(phone) : false;
+        id = await odoo.create(HISTORY_MODEL, {
+          phone,
+          direction: 'out',
+          state: 'queued',
+          provider: deps.provider,
+          message: body.message,
+          message_type: outgoingMessageType(body.media_url),
+          media_url: body.media_url ?? false,
+          media_filename: body.filename ?? false,
+          partner_id: partnerId,
+          timestamp: toOdooDatetime(new Date(now())),
+        });
+      } catch (error) {
+        if (key !== undefined) {
+          if (odooCallSurelyFailed(error)) journal.releaseIdempotencyKey(scope, keyHash);
+          else journal.markIdempotencyKeyUnknown(scope, keyHash);
+        }
+        throw error;
+      }
+      const accepted: SendAccepted = { ok: true, data: { id, state: 'queued', phone, provider: deps.provider } };
+      if (key !== undefined) journal.completeIdempotencyKey(scope, keyHash, 202, accepted);
+      deps.kick?.();
+      return { statusCode: 202, body: accepted, replayed: false };
+    },
+  };
+}
+
+export type SendService = ReturnType<typeof createSendService>;

@@ -1,0 +1,89 @@
+/**
+ * Meta WhatsApp Cloud API: POST {META_GRAPH_URL}/{phone-number-id}/messages with a Bearer token.
+ * Success: `{"messages":[{"id":"wamid…"}]}`. Errors: `{"error":{"code":131047,"message":…,"error_data":{"details":…}}}`
+ * — decided on `code`, since titles are deprecated. Free-form text only reaches a contact inside the
+ * 24-hour window (131047 otherwise; templates are not part of this API).
+ */
+import type { Dispatcher } from 'undici';
+import { toProviderTarget } from '../../lib/phone.js';
+import { classifyHttpFailure, classifyNetworkError, excerpt, postTo, retryAfterMs, type HttpAnswer } from './http.js';
+import type { OutgoingMessage, SendResult, Sender } from './types.js';
+
+export interface MetaSenderOptions {
+  graphUrl: string;
+  phoneNumberId: string;
+  accessToken: string;
+  timeoutMs: number;
+  dispatcher: Dispatcher;
+}
+
+/** Throughput and temporary errors: the message was not sent, trying later can work. */
+const RETRYABLE_META_CODES = new Set([1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131056, 133004]);
+
+type MediaKind = 'image' | 'video' | 'audio' | 'document';
+
+/** Meta wants the media type named; guess it from the URL's extension, document otherwise. */
+export function mediaKind(url: string): MediaKind {
+  let path = url;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    // keep the raw text
+  }
+  const ext = /\.([a-z0-9]{2,5})$/i.exec(path)?.[1]?.toLowerCase();
+  if (!ext) return 'document';
+  if (['jpg', 'jpeg', 'png', 'webp'].includes(ext)) return 'image';
+  if (['mp4', '3gp', '3gpp'].includes(ext)) return 'video';
+  if (['mp3', 'ogg', 'opus', 'aac', 'amr', 'm4a'].includes(ext)) return 'audio';
+  return 'document';
+}
+
+export function metaPayload(message: OutgoingMessage): Record<string, unknown> {
+  const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: toProviderTarget(message.phone, 'meta') };
+  if (!message.mediaUrl) return { ...base, type: 'text', text: { preview_url: false, body: message.text } };
+  const kind = mediaKind(message.mediaUrl);
+  const media: Record<string, unknown> = { link: message.mediaUrl };
+  // Audio takes no caption; documents also carry their file name.
+  if (message.text && kind !== 'audio') media.caption = message.text;
+  if (kind === 'document' && message.filename) media.filename = message.filename;
+  return { ...base, type: kind, [kind]: media };
+}
+
+export function interpretMetaAnswer(answer: HttpAnswer): SendResult {
+  const body = (answer.json ?? {}) as { messages?: { id?: unknown }[]; error?: { code?: unknown; message?: unknown; error_data?: { details?: unknown } } };
+  if (answer.status >= 200 && answer.status < 300) {
+    const id = body.messages?.[0]?.id;
+    if (typeof id === 'string' && id !== '') return { kind: 'sent', providerMessageId: id };
+    return { kind: 'unknown', reason: `Meta accepted the request but returned no message id (${excerpt(answer.text)}); not resent automatically` };
+  }
+  const error = body.error;
+  const code = typeof error?.code === 'number' ? error.code : undefined;
+  const details = typeof error?.error_data?.details === 'string' ? error.error_data.details : undefined;
+  const message = typeof error?.message === 'string' ? error.message : excerpt(answer.text);
+  const reason = `Meta${code !== undefined ? ` ${code}` : ''}: ${details ?? message}`;
+  if (code !== undefined && RETRYABLE_META_CODES.has(code)) {
+    const after = retryAfterMs(answer.headers['retry-after']);
+    return { kind: 'retry', reason, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+  }
+  return classifyHttpFailure(answer, 'Meta', reason);
+}
+
+export function createMetaSender(options: MetaSenderOptions): Sender {
+  const url = `${options.graphUrl.replace(/\/+$/, '')}/${encodeURIComponent(options.phoneNumberId)}/messages`;
+  return {
+    provider: 'meta',
+    async send(message) {
+      const payload = metaPayload(message);
+      try {
+        const answer = await postTo(options.dispatcher, url, {
+          headers: { authorization: `Bearer ${options.accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+          timeoutMs: options.timeoutMs,
+        });
+        return interpretMetaAnswer(answer);
+      } catch (error) {
+        return classifyNetworkError(error, 'Meta');
+      }
+    },
+  };
+}

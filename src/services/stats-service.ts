@@ -1,0 +1,88 @@
+/**
+ * GET /api/wa/stats — computed inside Odoo with two read_group calls in parallel, never by fetching rows:
+ *  1. counts per (day|week, direction, state): totals, per-state counts and the series all derive from it;
+ *  2. distinct numbers: read_group(window, ['n:count_distinct(phone)'], []) — one aggregate, no grouping
+ *     on phone (which costs ~1 s at 1M rows, see odoo13-performance.md).
+ */
+import { HISTORY_MODEL } from '../domain/message.js';
+import { toOdooDatetime } from '../odoo/datetime.js';
+import type { Domain, OdooClient } from '../odoo/types.js';
+import type { StatsGranularity, StatsQuery } from '../schemas/messages.js';
+import { parseDateRange, validationError, type FieldProblem } from './query-fns.js';
+import { countBuckets, DEFAULT_STATS_DAYS, MAX_SERIES_BUCKETS, statsGroupBy, summarizeStats, type StatsSummary } from './stats-fns.js';
+
+const DAY_MS = 86_400_000;
+
+export interface Stats extends StatsSummary {
+  date_from: string;
+  date_to: string;
+  granularity: StatsGranularity;
+  unique_contacts: number;
+}
+
+const iso = (date: Date): string => date.toISOString().replace('.000Z', 'Z');
+
+/** The period as [from, to): an inclusive API date_to becomes the next second (Odoo keeps whole seconds). */
+export function statsWindow(query: StatsQuery, now: Date, problems: FieldProblem[]): { from: Date; to: Date } {
+  const range = parseDateRange(query, problems);
+  const inclusiveTo = range.to ?? new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const to = new Date(inclusiveTo.getTime() + 1000);
+  // Without date_from: the 30 days before date_to (or before now).
+  const from = range.from ?? new Date(to.getTime() - DEFAULT_STATS_DAYS * DAY_MS);
+  if (problems.length === 0 && from.getTime() >= to.getTime()) {
+    problems.push({ field: 'querystring/date_from', message: 'must be before date_to' });
+  }
+  if (problems.length === 0 && countBuckets(from, to, query.granularity) > MAX_SERIES_BUCKETS) {
+    problems.push({
+      field: 'querystring/date_from',
+      message: `makes more than ${MAX_SERIES_BUCKETS} ${query.granularity}s; shorten the period${query.granularity === 'day' ? ' or use granularity=week' : ''}`,
+    });
+  }
+  return { from, to };
+}
+
+export function createStatsService(deps: { odoo: Pick<OdooClient, 'readGroup'>; now?: () => Date }) {
+  const { odoo } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async getStats(query: StatsQuery): Promise<Stats> {
+      const problems: FieldProblem[] = [];
+      const window = statsWindow(query, now(), problems);
+      if (problems.length > 0) throw validationError(problems);
+
+      const domain: Domain = [
+        ['timestamp', '>=', toOdooDatetime(window.from)],
+        ['timestamp', '<', toOdooDatetime(window.to)],
+      ];
+      // Day/week buckets in UTC, whatever the integration user's timezone.
+      const context = { tz: 'UTC' };
+      const [grouped, distinct] = await Promise.allSettled([
+        odoo.readGroup(HISTORY_MODEL, domain, ['direction', 'state'], statsGroupBy(query.granularity), { lazy: false, context }),
+        odoo.readGroup(HISTORY_MODEL, domain, ['n:count_distinct(phone)'], [], { context }),
+      ]);
+      if (grouped.status === 'rejected') throw grouped.reason;
+      const summary = summarizeStats(grouped.value, window, query.granularity);
+
+      let uniqueContacts = 0;
+      if (summary.total > 0) {
+        // Odoo 13 cannot answer an aggregate over zero rows over XML-RPC (min(id) is NULL → "cannot
+        // marshal None"), so that call fails exactly when the period is empty — and the answer is 0.
+        if (distinct.status === 'rejected') throw distinct.reason;
+        const first: unknown = Array.isArray(distinct.value) ? distinct.value[0] : undefined;
+        const n = first && typeof first === 'object' ? (first as { n?: unknown }).n : undefined;
+        uniqueContacts = typeof n === 'number' ? n : 0;
+      }
+
+      return {
+        date_from: iso(window.from),
+        date_to: iso(window.to),
+        granularity: query.granularity,
+        ...summary,
+        unique_contacts: uniqueContacts,
+      };
+    },
+  };
+}
+
+export type StatsService = ReturnType<typeof createStatsService>;
