@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openSendJournal, type SendJournal } from './journal.js';
+
+let dir: string;
+let path: string;
+let journal: SendJournal;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wa-journal-'));
+  path = join(dir, 'outbox.db');
+  journal = openSendJournal(path);
+});
+afterEach(() => {
+  journal.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Simulates a restart: the file stays, the process (and its boot id) is new. */
+function reopen(): SendJournal {
+  journal.close();
+  journal = openSendJournal(path);
+  return journal;
+}
+
+describe('sends', () => {
+  test('sending → settled → recorded, counting attempts', () => {
+    expect(journal.begin(7, 'fonnte', 1000)).toBe(1);
+    journal.retryLater(7, 5000, 'Fonnte answered HTTP 502', 1001);
+    expect(journal.retries()).toEqual([{ recordId: 7, nextAttemptAt: 5000 }]);
+    expect(journal.begin(7, 'fonnte', 5000)).toBe(2);
+    journal.settle(7, { outcome: 'sent', providerMessageId: '80367170' }, 5001);
+    expect(journal.retries()).toEqual([]);
+    expect(journal.unrecorded(10).map((e) => [e.recordId, e.outcome, e.providerMessageId])).toEqual([[7, 'sent', '80367170']]);
+    journal.markRecorded(7, 5002);
+    expect(journal.unrecorded(10)).toEqual([]);
+    expect(journal.get(7)).toMatchObject({ state: 'recorded', attempts: 2, outcome: 'sent' });
+  });
+
+  test('a send in flight when the process died is settled as failed on the next start, never resent', () => {
+    journal.begin(8, 'meta', 1000);
+    journal.begin(9, 'fonnte', 1000);
+    journal.settle(9, { outcome: 'sent', providerMessageId: 'x' }, 1001);
+    reopen();
+    expect(journal.resolveInterrupted('outcome unknown — not resent', 2000)).toEqual([8]);
+    expect(journal.get(8)).toMatchObject({ state: 'settled', outcome: 'failed', error: 'outcome unknown — not resent' });
+    expect(journal.unrecorded(10).map((e) => e.recordId).sort()).toEqual([8, 9]);
+  });
+
+  test('purge drops old recorded rows only', () => {
+    journal.begin(1, 'fonnte', 100);
+    journal.settle(1, { outcome: 'failed', error: 'x' }, 100);
+    journal.markRecorded(1, 100);
+    journal.begin(2, 'fonnte', 100);
+    journal.purge(1000, 0);
+    expect(journal.get(1)).toBeUndefined();
+    expect(journal.get(2)).toMatchObject({ state: 'sending' });
+  });
+});
+
+describe('idempotency keys', () => {
+  const TTL = 24 * 3_600_000;
+
+  test('first use, then the stored answer for the same request', () => {
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-a', 1000, TTL)).toEqual({ kind: 'new' });
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-a', 1001, TTL)).toEqual({ kind: 'in_progress' });
+    journal.completeIdempotencyKey('tok', 'k1', 202, { ok: true, data: { id: 5 } });
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-a', 1002, TTL)).toEqual({ kind: 'replay', statusCode: 202, body: { ok: true, data: { id: 5 } } });
+    // …and after a restart too.
+    reopen();
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-a', 1003, TTL)).toMatchObject({ kind: 'replay' });
+  });
+
+  test('same key, other request: mismatch; other token: an independent key', () => {
+    journal.claimIdempotencyKey('tok', 'k1', 'req-a', 1000, TTL);
+    journal.completeIdempotencyKey('tok', 'k1', 202, {});
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-b', 1001, TTL)).toEqual({ kind: 'mismatch' });
+    expect(journal.claimIdempotencyKey('other', 'k1', 'req-b', 1001, TTL)).toEqual({ kind: 'new' });
+  });
+
+  test('released keys can be used again; unknown and interrupted ones cannot', () => {
+    journal.claimIdempotencyKey('tok', 'k1', 'req', 1000, TTL);
+    journal.releaseIdempotencyKey('tok', 'k1');
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req', 1001, TTL)).toEqual({ kind: 'new' });
+
+    journal.claimIdempotencyKey('tok', 'k2', 'req', 1000, TTL);
+    journal.markIdempotencyKeyUnknown('tok', 'k2');
+    expect(journal.claimIdempotencyKey('tok', 'k2', 'req', 1001, TTL)).toEqual({ kind: 'unknown' });
+
+    journal.claimIdempotencyKey('tok', 'k3', 'req', 1000, TTL);
+    reopen(); // the request was cut off by a restart
+    expect(journal.claimIdempotencyKey('tok', 'k3', 'req', 1001, TTL)).toEqual({ kind: 'unknown' });
+  });
+
+  test('keys expire after the TTL', () => {
+    journal.claimIdempotencyKey('tok', 'k1', 'req-a', 1000, TTL);
+    journal.completeIdempotencyKey('tok', 'k1', 202, {});
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-b', 1000 + TTL + 1, TTL)).toEqual({ kind: 'new' });
+    journal.completeIdempotencyKey('tok', 'k1', 202, {});
+    journal.purge(0, 1000 + 2 * TTL + 2);
+    expect(journal.claimIdempotencyKey('tok', 'k1', 'req-c', 1000 + TTL + 2, TTL)).toEqual({ kind: 'new' });
+  });
+});
