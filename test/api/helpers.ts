@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
+import { createOdooClient, type XmlRpcOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { Config } from '../../src/config.js';
 import type { OdooClient } from '../../src/odoo/types.js';
 import { createMetrics, type Metrics } from '../../src/plugins/metrics.js';
@@ -15,6 +16,7 @@ import { openSendJournal, type SendJournal } from '../../src/services/outbox/jou
 import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
 import type { Spool } from '../../src/spool/types.js';
 import { createUnreachableOdoo, testConfig, type ConfigOverrides } from '../helpers/build.js';
+import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 
 export const READ_TOKEN = 'read-only-token-4f1b9c0d7e2a55';
 export const SEND_TOKEN = 'send-only-token-9a7c3e1f0b6d44';
@@ -81,4 +83,23 @@ export async function buildApiApp(options: ApiTestOptions = {}): Promise<ApiTest
       }
     },
   };
+}
+
+/** The Odoo 13 double plus a real XML-RPC client logged in as a WhatsApp / Gateway user (least privilege, as in production). */
+export interface OdooUnderTest {
+  double: OdooDouble;
+  odoo: XmlRpcOdooClient;
+  close(): Promise<void>;
+}
+
+export async function startOdoo(): Promise<OdooUnderTest> {
+  const double = await startOdooDouble();
+  const user = double.addGatewayUser();
+  const odoo = createOdooClient({ url: double.url, db: double.db, username: user.login, password: user.password, timeoutMs: 2000 });
+  return { double, odoo, close: () => double.close() };
+}
+
+/** The Odoo RPCs (model.method) the double answered since `from`. */
+export function rpcsSince(double: OdooDouble, from: number): string[] {
+  return double.log.slice(from).filter((e) => e.service === 'object').map((e) => `${e.model}.${e.modelMethod}`);
 }
