@@ -20,11 +20,13 @@ export class OdooError extends Error {
   readonly faultCode: number | undefined;
   /** The Python exception class, e.g. `odoo.exceptions.ValidationError`, when known. */
   readonly exceptionName: string | undefined;
+  /** For `unique`: the PostgreSQL constraint, e.g. `whatsapp_history_provider_message_uniq`, when known. */
+  readonly constraint: string | undefined;
 
   constructor(
     kind: OdooErrorKind,
     message: string,
-    opts: { faultCode?: number; exceptionName?: string; cause?: unknown } = {},
+    opts: { faultCode?: number; exceptionName?: string; constraint?: string; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'OdooError';
@@ -32,6 +34,7 @@ export class OdooError extends Error {
     this.retryable = kind === 'unavailable' || kind === 'timeout';
     this.faultCode = opts.faultCode;
     this.exceptionName = opts.exceptionName;
+    this.constraint = opts.constraint;
   }
 }
 
