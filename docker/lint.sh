@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Offline checks of the Docker stack; no Docker engine runs here, so nothing is built or started.
+#  1. dockerfile-utils (the linter behind VS Code's Dockerfile support; npm, run through npx) lints
+#     docker/Dockerfile.
+#  2. The promises the Dockerfile makes: multi-stage, runs as a non-root user, healthcheck on
+#     /readyz, starts what `npm start` starts, and every file it COPYs from the build context
+#     exists and is not excluded by docker/Dockerfile.dockerignore.
+#  3. The one-shot Odoo script compiles; the compose file validates (when docker-compose is here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "dockerfile-utils lint docker/Dockerfile"
+npx --yes dockerfile-utils@0.16.3 lint docker/Dockerfile
+
+python3 - <<'PY'
+import fnmatch, json, pathlib, re, sys
+
+dockerfile = pathlib.Path("docker/Dockerfile").read_text()
+# Join continuation lines, drop comments.
+lines = re.sub(r"\\\n", " ", dockerfile).splitlines()
+instructions = [l.strip() for l in lines if l.strip() and not l.strip().startswith("#")]
+problems = []
+
+stages = [i for i in instructions if i.upper().startswith("FROM ")]
+if len(stages) < 2:
+    problems.append("not multi-stage: expected a build stage and a runtime stage")
+final = instructions[instructions.index(stages[-1]):]
+users = [i.split(None, 1)[1].strip() for i in final if i.upper().startswith("USER ")]
+if not users or users[-1] in ("root", "0", "0:0"):
+    problems.append("the runtime stage must end with a non-root USER")
+health = [i for i in final if i.upper().startswith("HEALTHCHECK ")]
+if not health or "/readyz" not in health[-1]:
+    problems.append("the runtime stage needs a HEALTHCHECK on /readyz")
+cmd = [i for i in final if i.upper().startswith("CMD ")]
+start = json.loads(pathlib.Path("package.json").read_text())["scripts"]["start"]
+if not cmd or json.loads(cmd[-1][4:]) != start.split():
+    problems.append("CMD must run what `npm start` runs (%s)" % start)
+
+# COPY sources from the build context (not --from=stage) must exist and be sent.
+ignore = [l.strip() for l in pathlib.Path("docker/Dockerfile.dockerignore").read_text().splitlines()
+          if l.strip() and not l.startswith("#")]
+def sent(path):
+    included = True
+    for pattern in ignore:
+        negate = pattern.startswith("!")
+        pat = pattern[1:] if negate else pattern
+        if fnmatch.fnmatch(path, pat) or fnmatch.fnmatch(path.split("/")[0], pat):
+            included = negate
+    return included
+for i in instructions:
+    if not i.upper().startswith("COPY ") or "--from=" in i:
+        continue
+    for source in [w for w in i.split()[1:-1] if not w.startswith("--")]:
+        if not pathlib.Path(source).exists():
+            problems.append("COPY %s: no such file in the repository" % source)
+        elif not sent(source):
+            problems.append("COPY %s: excluded by docker/Dockerfile.dockerignore" % source)
+
+for p in problems:
+    print("docker/Dockerfile: " + p)
+print("docker/Dockerfile: %d stage(s), %d problem(s)" % (len(stages), len(problems)))
+sys.exit(1 if problems else 0)
+PY
+
+python3 -c "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')" docker/odoo/create_gateway_user.py && echo "docker/odoo/create_gateway_user.py compiles"
+[ -f odoo-addon/whatsapp_headless/__manifest__.py ] || { echo "the addon docker/compose.yml mounts is missing"; exit 1; }
+
+if command -v docker-compose >/dev/null; then
+  ODOO_GATEWAY_PASSWORD=lint-check-only docker-compose -f docker/compose.yml config -q
+  echo "docker/compose.yml: valid"
+fi
