@@ -5,7 +5,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loggerOptions } from '../../src/logger.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, type ApiTestApp } from './helpers.js';
 
@@ -132,6 +132,14 @@ describe('rate limits', () => {
 });
 
 describe('validation: unknown parameters and bad values → 400 naming each', () => {
+  // One app for the whole table: validation leaves no state behind.
+  let shared: ApiTestApp;
+  beforeAll(async () => {
+    shared = await buildApiApp();
+  });
+  afterAll(async () => {
+    await shared.close();
+  });
   test.each([
     ['/api/wa/get_history?limit=0', ['querystring/limit']],
     ['/api/wa/get_history?limit=501', ['querystring/limit']],
@@ -161,8 +169,7 @@ describe('validation: unknown parameters and bad values → 400 naming each', ()
     ['/api/wa/stats?date_from=2000-01-01&date_to=2024-01-01', ['querystring/date_from']],
     ['/api/wa/stats?phone=081234567890', ['querystring/phone']],
   ])('GET %s → 400 naming %j', async (url, fields) => {
-    api = api ?? (await buildApiApp());
-    const res = await api.get(url);
+    const res = await shared.get(url);
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.ok).toBe(false);
@@ -184,8 +191,7 @@ describe('validation: unknown parameters and bad values → 400 naming each', ()
     ['words as the number', { phone: 'not a number', message: 'Halo' }, ['body/phone']],
     ['a numeric phone', { phone: 12345, message: 'Halo' }, ['body/phone']],
   ])('POST send_message with %s → 400 naming the field', async (_what, payload, fields) => {
-    api = api ?? (await buildApiApp());
-    const res = await api.inject({ method: 'POST', url: '/api/wa/send_message', headers: bearer(SEND_TOKEN), payload });
+    const res = await shared.inject({ method: 'POST', url: '/api/wa/send_message', headers: bearer(SEND_TOKEN), payload });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual(fields);
   });

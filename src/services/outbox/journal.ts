@@ -77,8 +77,8 @@ export interface SendJournal {
   begin(recordId: number, provider: Provider, now?: number): number;
   /** The provider certainly did not take it: may be sent again from `nextAttemptAt`. */
   retryLater(recordId: number, nextAttemptAt: number, error: string, now?: number): void;
-  /** The outcome is known; Odoo still has to be told. */
-  settle(recordId: number, outcome: SendOutcome, now?: number): void;
+  /** The outcome is known; Odoo still has to be told. `provider` is used when the record has no row yet. */
+  settle(recordId: number, outcome: SendOutcome, now?: number, provider?: Provider): void;
   /** Odoo has the outcome. */
   markRecorded(recordId: number, now?: number): void;
   /** Forgets a record (an admin re-queued a failed message in Odoo: a new send is wanted). */
@@ -163,9 +163,12 @@ export function openSendJournal(path: string): SendJournal {
   const retryStmt = db.prepare(
     `UPDATE sends SET state = 'retry', next_attempt_at = @nextAttemptAt, error = @error, updated_at = @now WHERE record_id = @recordId`,
   );
+  // An upsert: a message refused before any provider call (bad number, provider off) has no row yet.
   const settleStmt = db.prepare(
-    `UPDATE sends SET state = 'settled', outcome = @outcome, provider_message_id = @providerMessageId, error = @error,
-       updated_at = @now WHERE record_id = @recordId`,
+    `INSERT INTO sends (record_id, provider, state, outcome, provider_message_id, error, updated_at)
+     VALUES (@recordId, @provider, 'settled', @outcome, @providerMessageId, @error, @now)
+     ON CONFLICT (record_id) DO UPDATE SET state = 'settled', outcome = excluded.outcome,
+       provider_message_id = excluded.provider_message_id, error = excluded.error, updated_at = excluded.updated_at`,
   );
   const recordedStmt = db.prepare(`UPDATE sends SET state = 'recorded', updated_at = @now WHERE record_id = @recordId`);
   const forgetStmt = db.prepare('DELETE FROM sends WHERE record_id = ?');
@@ -191,7 +194,7 @@ export function openSendJournal(path: string): SendJournal {
 
   const resolveInterrupted = db.transaction((reason: string, now: number): number[] => {
     const ids = interruptedStmt.all().map((r) => r.record_id);
-    for (const recordId of ids) settleStmt.run({ recordId, outcome: 'failed', providerMessageId: null, error: reason, now });
+    for (const recordId of ids) settleStmt.run({ recordId, provider: '', outcome: 'failed', providerMessageId: null, error: reason, now });
     return ids;
   });
 
@@ -225,9 +228,10 @@ export function openSendJournal(path: string): SendJournal {
     retryLater(recordId, nextAttemptAt, error, now = Date.now()) {
       retryStmt.run({ recordId, nextAttemptAt, error, now });
     },
-    settle(recordId, outcome, now = Date.now()) {
+    settle(recordId, outcome, now = Date.now(), provider) {
       settleStmt.run({
         recordId,
+        provider: provider ?? '',
         outcome: outcome.outcome,
         providerMessageId: outcome.outcome === 'sent' ? outcome.providerMessageId : null,
         error: outcome.outcome === 'failed' ? outcome.error : null,

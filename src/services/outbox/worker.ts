@@ -141,8 +141,14 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   }
 
   function settleFailed(recordId: number, provider: Provider, error: string): void {
-    journal.settle(recordId, { outcome: 'failed', error }, now());
+    journal.settle(recordId, { outcome: 'failed', error }, now(), provider);
     count(provider, 'failed');
+  }
+
+  /** Stores a just-settled outcome in Odoo at once (or leaves it to the next pass's flush). */
+  async function recordNow(recordId: number): Promise<void> {
+    const entry = journal.get(recordId);
+    if (entry?.state === 'settled') await record(entry);
   }
 
   /** Sends one queued record (or settles it as failed when it cannot be sent). Returns whether it was handed to a provider. */
@@ -155,6 +161,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
         if (previous.outcome === 'sent') {
           // Already sent, yet queued again (a restored database?): put the outcome back, never resend.
           journal.settle(row.id, { outcome: 'sent', providerMessageId: previous.providerMessageId ?? '' }, now());
+          await recordNow(row.id);
           return false;
         }
         journal.forget(row.id); // failed before, re-queued in Odoo (Retry): a new send is wanted
@@ -164,17 +171,20 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const sender = senders.get(provider);
     if (!sender) {
       settleFailed(row.id, provider, `Cannot send: ${senders.whyDisabled(provider) ?? `unknown provider ${JSON.stringify(row.provider)}`}`);
+      await recordNow(row.id);
       return false;
     }
     const normalized = normalizePhone(str(row.phone), deps.defaultCountry);
     if (!normalized.ok) {
       settleFailed(row.id, provider, `Cannot send: the number ${JSON.stringify(str(row.phone))} ${describePhoneRejection(normalized.reason)}`);
+      await recordNow(row.id);
       return false;
     }
     const text = str(row.message);
     const mediaUrl = str(row.media_url);
     if (text.trim() === '' && mediaUrl === '') {
       settleFailed(row.id, provider, 'Cannot send: the message has neither text nor media');
+      await recordNow(row.id);
       return false;
     }
 
@@ -221,8 +231,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
         break;
       }
     }
-    const entry = journal.get(row.id);
-    if (entry?.state === 'settled') await record(entry);
+    await recordNow(row.id);
     return true;
   }
 
