@@ -1,0 +1,126 @@
+/**
+ * Builds the real app (buildApp) for app.inject tests: a validated Config, a SQLite spool in a fresh
+ * temporary directory, a silent logger, and an Odoo that cannot be reached. Tests needing a working
+ * Odoo pass `odoo` (e.g. the in-process double in test/odoo-double).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { SettingName } from '../../config/schema.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { OdooError } from '../../src/odoo/errors.js';
+import type { OdooClient } from '../../src/odoo/types.js';
+import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
+import type { Spool } from '../../src/spool/types.js';
+
+/** Provider secrets configured by default; tests sign with these. Long and distinctive so a leak into a log is easy to spot. */
+export const TEST_SECRETS = {
+  WEBHOOK_SECRET: 'fonnte-webhook-secret-5c1d9e77a2',
+  META_APP_SECRET: 'meta-app-secret-0b4f6a93e1d8',
+  META_VERIFY_TOKEN: 'meta-verify-token-7e22c4b9f0',
+  TWILIO_AUTH_TOKEN: 'twilio-auth-token-91af03d6c5b2',
+} as const;
+
+export const TEST_PUBLIC_URL = 'https://wa.example.test';
+
+const REQUIRED_SETTINGS = {
+  ODOO_URL: 'http://odoo.invalid:8069',
+  ODOO_DB: 'odoo13',
+  ODOO_USERNAME: 'whatsapp-gateway',
+  ODOO_PASSWORD: 'odoo-password-not-a-real-one',
+};
+
+/** Settings as environment strings; `''` means "not set" (the setting's default, e.g. a provider switched off). */
+export type ConfigOverrides = Partial<Record<SettingName, string>>;
+
+export function testConfig(overrides: ConfigOverrides = {}): Config {
+  return loadConfig(
+    { ...REQUIRED_SETTINGS, ...TEST_SECRETS, PUBLIC_URL: TEST_PUBLIC_URL, LOG_LEVEL: 'silent', ...overrides },
+    {},
+  );
+}
+
+/** Every OdooClient method fails the way a refused connection does. `calls` records what was attempted. */
+export interface UnreachableOdoo extends OdooClient {
+  readonly calls: string[];
+}
+
+export function createUnreachableOdoo(): UnreachableOdoo {
+  const calls: string[] = [];
+  const refuse = (method: string) => async (): Promise<never> => {
+    calls.push(method);
+    throw new OdooError('unavailable', `connect ECONNREFUSED odoo.invalid:8069 (test Odoo is unreachable; ${method})`);
+  };
+  return {
+    calls,
+    version: refuse('version'),
+    authenticate: refuse('authenticate'),
+    create: refuse('create'),
+    createMany: refuse('createMany'),
+    search: refuse('search'),
+    searchRead: refuse('searchRead'),
+    searchCount: refuse('searchCount'),
+    readGroup: refuse('readGroup'),
+    write: refuse('write'),
+  };
+}
+
+export interface TestAppOverrides {
+  /** Settings on top of the test defaults (all providers configured, PUBLIC_URL set). */
+  config?: ConfigOverrides;
+  /** Defaults to a fresh createUnreachableOdoo(). */
+  odoo?: OdooClient;
+  /** Defaults to a silent pino logger. */
+  logger?: Logger;
+  /** Wraps the real spool, e.g. to make a method fail. */
+  wrapSpool?: (spool: Spool) => Spool;
+  onAccepted?: () => void;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  /** The real spool (unwrapped): inspect what the app committed. */
+  spool: Spool;
+  config: Config;
+  odoo: OdooClient;
+  /** Closes the app and the spool, and deletes the temporary directory. */
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<TestApp> {
+  const config = testConfig(overrides.config);
+  const dir = mkdtempSync(join(tmpdir(), 'wa-headless-test-'));
+  const spool = openSqliteSpool(join(dir, 'spool.db'));
+  const odoo = overrides.odoo ?? createUnreachableOdoo();
+  try {
+    const app = await buildApp({
+      config,
+      logger: overrides.logger ?? pino({ level: 'silent' }),
+      odoo,
+      spool: overrides.wrapSpool ? overrides.wrapSpool(spool) : spool,
+      ...(overrides.onAccepted ? { onAccepted: overrides.onAccepted } : {}),
+    });
+    await app.ready();
+    return {
+      app,
+      spool,
+      config,
+      odoo,
+      async close() {
+        try {
+          await app.close();
+        } finally {
+          spool.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (error) {
+    spool.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
