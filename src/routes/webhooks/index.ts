@@ -65,6 +65,11 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+  // Fastify answers 415 to a malformed Content-Type (empty, `json`) before any parser runs; a provider
+  // retries that, then drops the message. Every body here is read raw, so the declared type is moot.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type'] !== undefined) request.headers['content-type'] = 'application/octet-stream';
+  });
 
   /** Validate + normalise, then commit to the spool; throws a 4xx on bad input, 503 if the disk fails. */
   function accept(request: FastifyRequest, provider: Provider, parse: ProviderParser, body: unknown) {
