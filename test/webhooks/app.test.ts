@@ -1,0 +1,124 @@
+/**
+ * What every caller of the gateway's HTTP surface notices regardless of provider: request ids,
+ * liveness and readiness, and the error envelope for routes that do not exist.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { loadFixture } from '../fixtures/providers/index.js';
+import { buildTestApp, createUnreachableOdoo, TEST_SECRETS, type TestApp } from '../helpers/build.js';
+import { drainSpool, expectError } from './support.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const FONNTE_URL = `/api/wa/webhook?secret=${TEST_SECRETS.WEBHOOK_SECRET}`;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(() => t.close());
+beforeEach(() => drainSpool(t.spool));
+
+describe('X-Request-Id', () => {
+  const webhook = (headers: Record<string, string>, url = FONNTE_URL) =>
+    t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(loadFixture('fonnte', 'message-text')) });
+
+  test.each([
+    ['a webhook accepted', FONNTE_URL, 200],
+    ['a webhook rejected', '/api/wa/webhook?secret=wrong', 401],
+    ['an unknown route', '/api/wa/nowhere', 404],
+  ])("the caller's id is echoed on %s", async (_name, url, status) => {
+    const response = await webhook({ 'x-request-id': 'trace-2025.12_29-abc' }, url);
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['x-request-id']).toBe('trace-2025.12_29-abc');
+  });
+
+  test('without one, each response gets its own fresh id', async () => {
+    const [a, b] = await Promise.all([webhook({}), webhook({})]);
+    expect(a?.headers['x-request-id']).toMatch(UUID);
+    expect(b?.headers['x-request-id']).toMatch(UUID);
+    expect(a?.headers['x-request-id']).not.toBe(b?.headers['x-request-id']);
+  });
+
+  // KNOWN BUG in src/app.ts (reported to the lead, not my file): with `requestIdHeader: 'x-request-id'`
+  // Fastify takes the header as-is and calls genReqId only when it is absent, so SAFE_REQUEST_ID never
+  // applies: any caller-chosen id (5,000 characters, markup) is echoed and written into every log line.
+  // Fix: `requestIdHeader: false` (genReqId already reads the header). Then turn `test.fails` into `test`.
+  test.fails.each([
+    ['with spaces and markup', 'a b<script>'],
+    ['too long', 'x'.repeat(65)],
+  ])('[expected to fail until src/app.ts is fixed] an unsafe id (%s) is replaced by a fresh one, not echoed', async (_name, id) => {
+    const response = await webhook({ 'x-request-id': id });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-request-id']).toMatch(UUID);
+  });
+
+  test('it is echoed on a body rejected before any route code runs (413)', async () => {
+    const app = await buildTestApp({ config: { BODY_LIMIT_BYTES: '1024' } });
+    try {
+      const response = await app.app.inject({ method: 'POST', url: FONNTE_URL, headers: { 'x-request-id': 'big-1' }, payload: 'x'.repeat(2000) });
+      expectError(response, 413, 'payload_too_large');
+      expect(response.headers['x-request-id']).toBe('big-1');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('health', () => {
+  test('/healthz answers 200 while Odoo is down', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ ok: true, data: { status: 'alive' } });
+  });
+
+  test('/readyz answers 503 not_ready naming Odoo as the reason when Odoo is unreachable', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/readyz' });
+    const error = expectError(response, 503, 'not_ready');
+    expect(error.message).toMatch(/^Odoo: unavailable: /);
+    expect(error.message).not.toContain('Spool');
+    expect(error.details).toEqual([
+      expect.objectContaining({
+        ready: false,
+        checks: { odoo: { ok: false, error: expect.stringContaining('ECONNREFUSED') }, spool: { ok: true } },
+        spool: expect.objectContaining({ pending: 0, deadLetters: 0 }),
+      }),
+    ]);
+  });
+
+  test('/readyz counts what is waiting for Odoo', async () => {
+    await t.app.inject({ method: 'POST', url: FONNTE_URL, payload: JSON.stringify(loadFixture('fonnte', 'message-text')) });
+    const error = expectError(await t.app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
+    expect(error.details).toEqual([expect.objectContaining({ spool: expect.objectContaining({ pending: 1 }) })]);
+  });
+
+  test('/readyz names the spool too when it cannot be written', async () => {
+    const app = await buildTestApp({
+      odoo: createUnreachableOdoo(),
+      wrapSpool: (spool) => ({
+        ...spool,
+        probe: () => {
+          throw new Error('SQLITE_READONLY: attempt to write a readonly database');
+        },
+      }),
+    });
+    try {
+      const error = expectError(await app.app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
+      expect(error.message).toContain('Odoo: unavailable');
+      expect(error.message).toContain('Spool: SQLITE_READONLY');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('routes that do not exist', () => {
+  test.each([
+    ['GET', '/api/wa/webhook'],
+    ['GET', '/api/wa/webhook/twilio'],
+    ['PUT', '/api/wa/webhook/meta'],
+    ['POST', '/api/wa/webhook/telegram'],
+  ])('%s %s → 404 not_found in the usual envelope, without the query', async (method, url) => {
+    const response = await t.app.inject({ method: method as 'GET', url: `${url}?secret=${TEST_SECRETS.WEBHOOK_SECRET}` });
+    const error = expectError(response, 404, 'not_found');
+    expect(error.message).not.toContain(TEST_SECRETS.WEBHOOK_SECRET);
+  });
+});
