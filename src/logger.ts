@@ -4,8 +4,8 @@
  */
 import type { LoggerOptions } from 'pino';
 
-/** Query parameters that carry secrets in provider callback URLs. */
-const SECRET_QUERY_PARAMS = /([?&](?:secret|token|hub\.verify_token|access_token|api_key|password)=)[^&#]*/gi;
+/** Query parameters whose name says they carry a secret (secret, hub.verify_token, access_token, api_key…). */
+const SECRET_QUERY_PARAMS = /([?&][^=&#]*(?:secret|token|password|passwd|signature|api[_-]?key|auth)[^=&#]*=)[^&#]*/gi;
 
 export function maskUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1***');

@@ -92,7 +92,14 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
       throw new ServiceUnavailableError('The gateway cannot store the event right now; retry later', 'spool_unavailable');
     }
     const stored = result.events.filter((e) => e.kind !== 'device').length;
-    if (added > 0) opts.onAccepted?.();
+    if (added > 0) {
+      try {
+        opts.onAccepted?.();
+      } catch (error) {
+        // The events are committed; a failing wake-up must not turn the acknowledgement into a 5xx.
+        request.log.error({ err: error }, 'waking the writer failed; it will find the events on its next poll');
+      }
+    }
     request.log.debug({ provider, events: result.events.length, added }, 'webhook accepted');
     return { accepted: added, duplicates: stored - added, events: result.events.length };
   }
