@@ -172,12 +172,14 @@ function classifyTraceback(traceback: string): ParsedFault {
     case 'odoo.exceptions.AccessDenied':
       return { kind: 'authentication', message, exceptionName };
     default:
-      // ODOO_DB names no database: a configuration error, not an outage.
-      if (exceptionName === 'psycopg2.OperationalError' && /database ".*" does not exist/.test(message)) {
-        return { kind: 'internal', message: firstLine(message), exceptionName };
+      // Not outages: ODOO_DB names no database; or Odoo 13 used a cursor after closing it (it does
+      // for read_group on a many2one, see test/contract/read-group) — trying again cannot help.
+      if (exceptionName === 'psycopg2.OperationalError' && /database ".*" does not exist|closed cursor/.test(message)) {
+        return { kind: 'internal', message: `${exceptionName}: ${firstLine(message)}`, exceptionName };
       }
-      if (TRANSIENT_DB_ERRORS.has(exceptionName)) return { kind: 'unavailable', message: firstLine(message), exceptionName };
-      return { kind: 'internal', message: firstLine(message) || exceptionName, exceptionName };
+      if (TRANSIENT_DB_ERRORS.has(exceptionName)) return { kind: 'unavailable', message: `${exceptionName}: ${firstLine(message)}`, exceptionName };
+      // A bare Python error (ValueError, KeyError…): its class says as much as its text.
+      return { kind: 'internal', message: firstLine(message) ? `${exceptionName}: ${firstLine(message)}` : exceptionName, exceptionName };
   }
 }
 

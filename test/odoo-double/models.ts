@@ -99,6 +99,7 @@ export const GROUPS: Record<string, GroupDef> = {
   'base.group_erp_manager': { category: 'Administration', name: 'Access Rights', implied: ['base.group_user'] },
   'base.group_partner_manager': { category: 'Extra Rights', name: 'Contact Creation', implied: [] },
   'base.group_no_one': { category: 'Extra Rights', name: 'Technical Features', implied: [] },
+  'base.group_private_addresses': { category: null, name: 'Access to Private Addresses', implied: [] },
   'whatsapp_headless.group_whatsapp_user': { category: 'WhatsApp', name: 'User', implied: ['base.group_user'] },
   'whatsapp_headless.group_whatsapp_manager': { category: 'WhatsApp', name: 'Manager', implied: ['whatsapp_headless.group_whatsapp_user'] },
   'whatsapp_headless.group_whatsapp_gateway': { category: 'WhatsApp', name: 'Gateway', implied: [] },
@@ -296,6 +297,19 @@ const resPartner: ModelDef = {
     acl('whatsapp_headless.group_whatsapp_gateway', 'r'),
   ],
   rules: [
+    // base: employees see private addresses only with "Access to Private Addresses" (read only)
+    {
+      name: 'res.partner.rule.private.employee',
+      groups: ['base.group_user'],
+      domain: ['|', ['type', '!=', 'private'], ['type', '=', false]],
+      perms: ['read'],
+    },
+    {
+      name: 'res.partner.rule.private.group',
+      groups: ['base.group_private_addresses'],
+      domain: [['type', '=', 'private']],
+      perms: ['read'],
+    },
     {
       name: 'res.partner: WhatsApp gateway reads no private addresses',
       groups: ['whatsapp_headless.group_whatsapp_gateway'],

@@ -258,9 +258,13 @@ export function readGroup(host: ReadGroupHost, args: ReadGroupArgs): ResultValue
   });
 
   const limit = typeof args.limit === 'number' && args.limit > 0 ? args.limit : undefined;
-  const page = limit !== undefined ? list.slice(args.offset > 0 ? args.offset : 0, (args.offset > 0 ? args.offset : 0) + limit) : list;
-
-  return page.map((group) => {
+  const pageGroups = limit !== undefined ? list.slice(Math.max(args.offset, 0), Math.max(args.offset, 0) + limit) : list;
+  // Odoo 13 (this 2019 build) names many2one groups with lazy_name_get(), evaluated only while
+  // rpc.py marshals the answer — after the cursor closed. Any named group fails the whole call.
+  if (annotated.some((gb, i) => gb.def.type === 'many2one' && pageGroups.some((g) => typeof g.buckets[i] === 'number'))) {
+    throw closedCursorError();
+  }
+  return pageGroups.map((group) => {
     const out: Record<string, ResultValue> = { [countField]: group.rows.length };
     for (const [name, value] of group.aggregates) out[name] = (value ?? false) as ResultValue;
     const sections: unknown[][] = [];
@@ -291,6 +295,17 @@ export function readGroup(host: ReadGroupHost, args: ReadGroupArgs): ResultValue
     out.__domain = andDomains(sections) as ResultValue;
     if (groupby.length - annotated.length >= 1) out.__context = { group_by: groupby.slice(annotated.length) };
     return out;
+  });
+}
+
+function closedCursorError(): PythonException {
+  return new PythonException('psycopg2.OperationalError', 'Unable to use a closed cursor.', {
+    frames: [
+      ['/opt/odoo/odoo/addons/base/controllers/rpc.py', 63, 'xmlrpc_2', 'response = self._xmlrpc(service)'],
+      ['/opt/odoo/odoo/addons/base/controllers/rpc.py', 44, '_xmlrpc', 'return dumps((result,), methodresponse=1, allow_none=False)'],
+      ['/opt/odoo/odoo/models.py', 6097, '<lambda>', 'names = tools.lazy(lambda: dict(self.name_get()))'],
+      ['/opt/odoo/odoo/sql_db.py', 162, 'wrapper', 'raise psycopg2.OperationalError(msg)'],
+    ],
   });
 }
 
