@@ -10,9 +10,9 @@
  * rather than risk a second message.
  */
 import { createHash } from 'node:crypto';
-import { HISTORY_MODEL, PARTNER_MODEL, type MessageType, type Provider } from '../domain/message.js';
+import { HISTORY_MODEL, type MessageType, type Provider } from '../domain/message.js';
 import { AppError, ConflictError } from '../errors.js';
-import { normalizePhone, partnerPhoneDomain, partnerPhoneMatches, toProviderTarget, type CountryCode } from '../lib/phone.js';
+import { describePhoneRejection, normalizePhone, toProviderTarget, type CountryCode } from '../lib/phone.js';
 import { toOdooDatetime } from '../odoo/datetime.js';
 import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
@@ -20,7 +20,6 @@ import type { SendBody } from '../schemas/messages.js';
 import { mediaKind } from './senders/meta.js';
 import type { SendJournal } from './outbox/journal.js';
 import { validationError, type FieldProblem } from './query-fns.js';
-import { describePhoneRejection } from '../lib/phone.js';
 
 export class SendingDisabledError extends AppError {
   constructor(reason: string) {
@@ -47,7 +46,7 @@ export interface SendResponse {
 }
 
 export interface SendServiceDeps {
-  odoo: Pick<OdooClient, 'create' | 'searchRead'>;
+  odoo: Pick<OdooClient, 'create'>;
   journal: Pick<
     SendJournal,
     'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey' | 'markIdempotencyKeyUnknown'
@@ -58,6 +57,8 @@ export interface SendServiceDeps {
   whyDisabled: (provider: Provider) => string | undefined;
   /** Wakes the outbox so the message leaves now, not at the next poll. */
   kick?: () => void;
+  /** Links numbers to res.partner (./partner-resolver.ts, cached); without it records get no partner. */
+  resolvePartners?: (phones: string[]) => Promise<Map<string, number | null>>;
   idempotencyTtlMs: number;
   now?: () => number;
 }
@@ -86,18 +87,11 @@ export function createSendService(deps: SendServiceDeps) {
   const { odoo, journal } = deps;
   const now = deps.now ?? Date.now;
 
-  /** The record's partner, if a res.partner has this number as phone or mobile (best effort: never blocks a send). */
+  /** The record's partner (best effort: a failed lookup never blocks a send). */
   async function findPartner(e164: string): Promise<number | false> {
+    if (!deps.resolvePartners) return false;
     try {
-      const rows = await odoo.searchRead<{ id: number; phone: unknown; mobile: unknown }>(PARTNER_MODEL, partnerPhoneDomain(e164), {
-        fields: ['phone', 'mobile'],
-        limit: 20,
-        order: 'id',
-      });
-      const match = rows.find(
-        (r) => partnerPhoneMatches(r.mobile, e164, deps.defaultCountry) || partnerPhoneMatches(r.phone, e164, deps.defaultCountry),
-      );
-      return match?.id ?? false;
+      return (await deps.resolvePartners([e164])).get(e164) ?? false;
     } catch {
       return false;
     }

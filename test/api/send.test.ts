@@ -297,6 +297,18 @@ describe('provider outcomes', () => {
     expect(metrics).toContain('wa_sends_total{provider="fonnte",outcome="retried"} 2');
   });
 
+  test('a message waiting for a retry that an admin takes out of the queue is not sent', async () => {
+    const { api, worker } = await setup();
+    fonnte.replies.push({ status: 503, text: 'busy' });
+    const { id } = (await post(api, { phone: '081234567890', message: 'x' })).json().data;
+    await worker.runOnce();
+    const admin = createOdooClient({ url: odoo.double.url, db: odoo.double.db, username: 'admin', password: 'admin' });
+    await admin.write('whatsapp.history', [id], { state: 'failed', error_message: 'cancelled by admin' });
+    await drain(worker, api);
+    expect(fonnte.requests).toHaveLength(1);
+    expect(record(id)).toMatchObject({ state: 'failed', error_message: 'cancelled by admin' });
+  });
+
   test('still failing after SEND_MAX_ATTEMPTS: failed, saying why', async () => {
     const { api, worker } = await setup({ maxAttempts: 2 });
     fonnte.fallback = { status: 500, text: 'down' };

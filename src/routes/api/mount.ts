@@ -15,6 +15,7 @@ import { rateLimits } from '../../plugins/rate-limit.js';
 import { openApiDocs } from '../../plugins/swagger.js';
 import { createHistoryService } from '../../services/history-service.js';
 import type { SendJournal } from '../../services/outbox/journal.js';
+import { createPartnerResolver } from '../../services/partner-resolver.js';
 import { createSendService } from '../../services/send-service.js';
 import { missingSendSettings } from '../../services/senders/index.js';
 import { createStatsService } from '../../services/stats-service.js';
@@ -81,6 +82,7 @@ export async function mountRestApi(
               return missing.length === 0 ? undefined : `sending through ${provider} is off: set ${missing.join(', ')}`;
             },
             ...(outbox ? { kick: () => outbox.kick() } : {}),
+            resolvePartners: createPartnerResolver(deps.odoo, { defaultCountry }),
             idempotencyTtlMs,
           }),
         }

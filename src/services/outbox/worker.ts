@@ -265,8 +265,11 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const flushed = await flushUnrecorded();
     if (flushed.odooDown) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
 
+    const at = now();
     const retries = journal.retries();
-    const exclude = [...inFlight, ...retries.filter((r) => r.nextAttemptAt > now()).map((r) => r.recordId)];
+    const waiting = retries.filter((r) => r.nextAttemptAt > at).map((r) => r.recordId);
+    const due = retries.filter((r) => r.nextAttemptAt <= at).map((r) => r.recordId);
+    const exclude = [...inFlight, ...waiting];
     let rows: QueuedRow[];
     try {
       rows = await odoo.searchRead<QueuedRow>(
@@ -288,7 +291,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     if (!more) {
       // A retry that is due but no longer queued in Odoo (deleted, or changed by an admin) is dropped.
       const queued = new Set(rows.map((r) => r.id));
-      for (const r of retries) if (r.nextAttemptAt <= now() && !queued.has(r.recordId)) journal.forget(r.recordId);
+      for (const id of due) if (!queued.has(id)) journal.forget(id);
     }
 
     let attempted = 0;
