@@ -77,21 +77,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const spoolStats = options.spoolStats;
   if (spoolStats) {
+    // One spool read per scrape, however many gauges ask: the registry collects gauges in the order
+    // they were registered, so the first one reads the spool and the others reuse that reading.
     let last: SpoolStats | undefined;
-    let lastAt = 0;
-    // One spool read per scrape, however many gauges ask.
-    const read = (): SpoolStats | undefined => {
-      if (Date.now() - lastAt > 250) {
-        try {
-          last = spoolStats();
-        } catch {
-          last = undefined; // a closed or broken spool: /readyz reports it; leave the gauges unset
-        }
-        lastAt = Date.now();
+    const refresh = (): SpoolStats | undefined => {
+      try {
+        last = spoolStats();
+      } catch {
+        last = undefined; // a closed or broken spool: /readyz reports it; leave the gauges unset
       }
       return last;
     };
-    const gauge = (name: string, help: string, value: (s: SpoolStats) => number) =>
+    const gauge = (name: string, help: string, value: (s: SpoolStats) => number, read: () => SpoolStats | undefined) =>
       new Gauge({
         name,
         help,
@@ -101,12 +98,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           if (stats) this.set(value(stats));
         },
       });
-    gauge('wa_spool_pending', 'Webhook events accepted but not yet in Odoo', (s) => s.pending);
-    gauge('wa_spool_parked', 'Status events waiting for their message to reach Odoo', (s) => s.parked);
-    gauge('wa_spool_dead_letters', 'Events Odoo rejected for good (see the spool CLI to replay them)', (s) => s.deadLetters);
-    gauge('wa_spool_media_pending', 'Media files still to download or attach', (s) => s.mediaPending);
-    gauge('wa_spool_oldest_pending_age_seconds', 'Age of the oldest event not yet in Odoo (0 when none)', (s) =>
-      s.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(s.oldestPendingAt)) / 1000) : 0,
+    const reuse = () => last ?? refresh();
+    gauge('wa_spool_pending', 'Webhook events accepted but not yet in Odoo', (s) => s.pending, refresh);
+    gauge('wa_spool_parked', 'Status events waiting for their message to reach Odoo', (s) => s.parked, reuse);
+    gauge('wa_spool_dead_letters', 'Events Odoo rejected for good (see the spool CLI to replay them)', (s) => s.deadLetters, reuse);
+    gauge('wa_spool_media_pending', 'Media files still to download or attach', (s) => s.mediaPending, reuse);
+    gauge(
+      'wa_spool_oldest_pending_age_seconds',
+      'Age of the oldest event not yet in Odoo (0 when none)',
+      (s) => (s.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(s.oldestPendingAt)) / 1000) : 0),
+      reuse,
     );
   }
   return metrics;
