@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loggerOptions } from '../../src/logger.js';
+import { createUnreachableOdoo } from '../helpers/build.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, type ApiTestApp } from './helpers.js';
 
 let api: ApiTestApp | undefined;
@@ -229,6 +230,18 @@ describe('the envelope everywhere', () => {
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ ok: false, error: { code: 'odoo_unavailable' } });
     }
+  });
+
+  test('an unexpected failure → 500 internal_error in the envelope, without internals', async () => {
+    const broken = createUnreachableOdoo();
+    broken.searchRead = async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'secret internals')");
+    };
+    api = await buildApiApp({ odoo: broken });
+    const res = await api.get('/api/wa/get_history');
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ ok: false, error: { code: 'internal_error', message: expect.stringMatching(/^Something went wrong/), details: [] } });
+    expect(res.body).not.toContain('secret internals');
   });
 
   test('sending through a provider without credentials → 503 send_disabled naming the setting, nothing stored', async () => {
