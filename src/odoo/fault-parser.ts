@@ -113,7 +113,8 @@ export function tracebackExceptions(traceback: string): PythonException[] {
 // server's (possibly translated) message, so the English text is only a fallback.
 const UNIQUE_CAUSE = /^psycopg2\.(?:errors\.UniqueViolation|IntegrityError)$/;
 const UNIQUE_TEXT = /duplicate key value violates unique constraint "([^"]+)"/;
-const CONSTRAINT_NAME_TEXT = /constraint "([^"]+)"/;
+// PostgreSQL quotes the constraint's name in every language: the first quoted identifier.
+const CONSTRAINT_NAME_TEXT = /"([A-Za-z0-9_$]+)"/;
 // Without a `lang` in the context, Odoo 13 raises ValidationError(<constraint name>) itself
 // (service/model.py: tr() returns the key untranslated).
 const CONSTRAINT_IDENTIFIER = /^[a-z0-9_]+_(?:uniq|unique|key)$/;
