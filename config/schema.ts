@@ -176,8 +176,8 @@ export const SETTINGS = {
   },
   SEND_TIMEOUT_MS: {
     type: 'integer',
-    default: 15000,
-    description: 'Timeout of one call to a provider send API (ms); no answer in time = outcome unknown, not resent',
+    default: 8000,
+    description: 'Timeout of one call to a provider send API (ms); no answer in time = outcome unknown, not resent. Keep it below SHUTDOWN_TIMEOUT_MS',
     rules: { minimum: 100 },
   },
   SEND_MAX_ATTEMPTS: {

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
   /** Form fields (multipart or urlencoded) or the JSON body. */
   body: Record<string, unknown>;
+  /** When the request had arrived (ms epoch). */
+  at: number;
 }
 
 export type Reply =
@@ -25,6 +27,8 @@ export interface FakeProvider {
   /** Replies used in order, one per request. */
   replies: Reply[];
   fallback: Reply;
+  /** Decides the reply from the request itself (undefined: use `replies`, then `fallback`). */
+  decide?: ((request: RecordedRequest) => Reply | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -51,8 +55,9 @@ export async function startFakeProvider(fallback: Reply = { status: 500, json: {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const raw = await readBody(req);
-      fake.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: await parseBody(req, raw) });
-      const reply = fake.replies.shift() ?? fake.fallback;
+      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: await parseBody(req, raw), at: Date.now() };
+      fake.requests.push(recorded);
+      const reply = fake.decide?.(recorded) ?? fake.replies.shift() ?? fake.fallback;
       if ('drop' in reply) {
         req.socket.destroy();
         return;

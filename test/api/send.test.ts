@@ -40,6 +40,7 @@ beforeEach(() => {
   fonnte.requests.length = 0;
   fonnte.replies.length = 0;
   fonnte.fallback = FONNTE_OK('99999999');
+  fonnte.decide = undefined;
   sent = [];
 });
 afterEach(async () => {
@@ -361,6 +362,44 @@ describe('provider outcomes', () => {
     await worker.runOnce();
     expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367190' });
     expect(fonnte.requests).toHaveLength(1);
+  });
+});
+
+describe('order per contact', () => {
+  test("one contact's messages go out one after the other, in order; other contacts in parallel", async () => {
+    const { api, worker } = await setup();
+    fonnte.decide = (request) => (request.body.message === 'budi-1' ? { ...FONNTE_OK('1'), delayMs: 120 } : undefined);
+    await post(api, { phone: '081234567890', message: 'budi-1' });
+    await post(api, { phone: '081311112222', message: 'sari-1' });
+    await post(api, { phone: '+6281234567890', message: 'budi-2' });
+    await worker.runOnce();
+    const at = (message: string) => fonnte.requests.find((r) => r.body.message === message)!.at;
+    expect(fonnte.requests).toHaveLength(3);
+    // budi-2 left only after budi-1 was answered; sari-1 did not wait for budi.
+    expect(at('budi-2') - at('budi-1')).toBeGreaterThanOrEqual(100);
+    expect(at('sari-1') - at('budi-1')).toBeLessThan(100);
+  });
+
+  test('a message waiting for a retry holds back the later messages to the same contact only', async () => {
+    const { api, worker } = await setup();
+    let refused = false;
+    fonnte.decide = (request) => {
+      if (request.body.message !== 'budi-1' || refused) return undefined;
+      refused = true;
+      return { status: 503, text: 'busy' };
+    };
+    const first = (await post(api, { phone: '081234567890', message: 'budi-1' })).json().data.id;
+    const second = (await post(api, { phone: '081234567890', message: 'budi-2' })).json().data.id;
+    const other = (await post(api, { phone: '081311112222', message: 'sari-1' })).json().data.id;
+    await worker.runOnce();
+    expect(record(first)?.state).toBe('queued');
+    expect(record(second)?.state).toBe('queued');
+    expect(record(other)?.state).toBe('sent');
+    await drain(worker, api);
+    const messages = fonnte.requests.map((r) => r.body.message);
+    expect(messages.filter((m) => m !== 'sari-1')).toEqual(['budi-1', 'budi-1', 'budi-2']);
+    expect(messages.filter((m) => m === 'sari-1')).toHaveLength(1);
+    expect([record(first)?.state, record(second)?.state]).toEqual(['sent', 'sent']);
   });
 });
 

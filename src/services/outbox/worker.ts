@@ -85,6 +85,13 @@ export interface PassResult {
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+/** Messages to one contact go out one after the other, in record order; this names the contact. */
+export function contactKey(phone: unknown, defaultCountry: CountryCode): string {
+  const normalized = normalizePhone(str(phone), defaultCountry);
+  if (!normalized.ok) return `raw:${str(phone)}`;
+  return normalized.kind === 'phone' ? normalized.e164 : normalized.jid;
+}
+
 export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   const { odoo, journal, senders, logger } = deps;
   const now = options.now ?? Date.now;
@@ -98,6 +105,9 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   let pass: Promise<unknown> | undefined;
   let again = false;
   let downStreak = 0;
+  let stopRequested = false;
+  /** The contact of each record waiting for a retry: that contact's later messages wait too, so they never overtake it. */
+  const waitingContacts = new Map<number, string>();
 
   const count = (provider: string, outcome: SendMetricOutcome) => deps.countSend?.(provider, outcome);
 
@@ -226,6 +236,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
           Math.min(result.retryAfterMs ?? 0, options.retryMaxMs),
         );
         journal.retryLater(row.id, now() + wait, result.reason, now());
+        waitingContacts.set(row.id, contactKey(row.phone, deps.defaultCountry));
         count(provider, 'retried');
         logger.info({ recordId: row.id, provider, attempt, retryInMs: wait, reason: result.reason }, 'send failed; will retry');
         break;
@@ -235,12 +246,29 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     return true;
   }
 
-  async function runPool<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  /**
+   * Runs the rows with at most `concurrency` contacts at a time; each contact's rows one after the
+   * other, in record order, so a contact receives messages in the order they were queued.
+   */
+  async function runByContact(rows: QueuedRow[], work: (row: QueuedRow) => Promise<unknown>): Promise<void> {
+    const byContact = new Map<string, QueuedRow[]>();
+    for (const row of rows) {
+      const key = contactKey(row.phone, deps.defaultCountry);
+      const list = byContact.get(key);
+      if (list) list.push(row);
+      else byContact.set(key, [row]);
+    }
+    const queues = [...byContact.values()];
     let next = 0;
-    const lanes = Array.from({ length: Math.min(options.concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
+    const lanes = Array.from({ length: Math.min(options.concurrency, queues.length) }, async () => {
+      while (next < queues.length && !stopRequested) {
+        const queue = queues[next++] as QueuedRow[];
+        for (const row of queue) {
+          if (stopRequested) return;
+          await work(row);
+          // Waiting for a retry: the contact's next messages must not overtake this one.
+          if (journal.get(row.id)?.state === 'retry') break;
+        }
       }
     });
     await Promise.all(lanes);
@@ -269,6 +297,9 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const retries = journal.retries();
     const waiting = retries.filter((r) => r.nextAttemptAt > at).map((r) => r.recordId);
     const due = retries.filter((r) => r.nextAttemptAt <= at).map((r) => r.recordId);
+    const retrying = new Set(retries.map((r) => r.recordId));
+    for (const id of waitingContacts.keys()) if (!retrying.has(id)) waitingContacts.delete(id);
+    const blockedContacts = [...new Set(waiting.map((id) => waitingContacts.get(id)).filter((c): c is string => c !== undefined))];
     const exclude = [...inFlight, ...waiting];
     let rows: QueuedRow[];
     try {
@@ -279,6 +310,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
           ['state', '=', 'queued'],
           ['provider_message_id', '=', false],
           ...(exclude.length > 0 ? [['id', 'not in', exclude] as ['id', 'not in', number[]]] : []),
+          ...(blockedContacts.length > 0 ? [['phone', 'not in', blockedContacts] as ['phone', 'not in', string[]]] : []),
         ],
         { fields: ['phone', 'message', 'media_url', 'media_filename', 'provider'], order: 'id asc', limit: batchSize },
       );
@@ -287,15 +319,21 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
     }
 
-    const more = rows.length >= batchSize;
-    if (!more) {
+    // A number typed in another form than the stored one still waits behind its contact's retry.
+    const blocked = new Set(blockedContacts);
+    const ready = rows.filter((row) => !blocked.has(contactKey(row.phone, deps.defaultCountry)));
+    const more = rows.length >= batchSize && ready.length > 0;
+    if (rows.length < batchSize) {
       // A retry that is due but no longer queued in Odoo (deleted, or changed by an admin) is dropped.
       const queued = new Set(rows.map((r) => r.id));
-      for (const id of due) if (!queued.has(id)) journal.forget(id);
+      for (const id of due) {
+        const contact = waitingContacts.get(id);
+        if (!queued.has(id) && !(contact !== undefined && blocked.has(contact))) journal.forget(id);
+      }
     }
 
     let attempted = 0;
-    await runPool(rows, async (row) => {
+    await runByContact(ready, async (row) => {
       inFlight.add(row.id);
       try {
         if (await sendOne(row)) attempted++;
@@ -350,6 +388,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     start(): void {
       if (running) return;
       running = true;
+      stopRequested = false;
       schedule(0);
     },
     /** Send now rather than at the next poll (called after send_message's 202). */
@@ -358,9 +397,10 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       if (pass) again = true;
       else schedule(0);
     },
-    /** Stops polling and waits for the pass in progress (its sends finish and are recorded). */
+    /** Stops polling and waits for the pass in progress: sends already handed to a provider finish and are recorded; no new one starts. */
     async stop(): Promise<void> {
       running = false;
+      stopRequested = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
       await pass;
