@@ -139,6 +139,9 @@ function toOdooError(error: unknown, context: string): OdooError {
       cause: error,
     });
   }
+  // node-xmlrpc leaves an unusable response (e.g. a 404 page) unread; drain it so its socket is freed.
+  const res = (error as { res?: { resume?: () => void } } | null)?.res;
+  if (typeof res?.resume === 'function') res.resume();
   const failure = classifyTransportError(error);
   return new OdooError(failure.kind, `${failure.message} (${context})`, { cause: error });
 }

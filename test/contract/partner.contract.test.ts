@@ -16,11 +16,11 @@ const scope = (): Domain => [['email', '=like', `${env.tag}%`]];
 
 beforeAll(async () => {
   const email = (name: string) => `${env.tag}-${name}@example.test`;
-  p.company = await env.admin.create(PARTNER, { name: `Bali Tours ${env.tag}`, is_company: true, email: email('company') });
-  p.dashes = await env.admin.create(PARTNER, { name: 'Wayan', parent_id: p.company, phone: '0812-3456-7890', email: email('dashes') });
+  p.company = await env.admin.create(PARTNER, { name: `Bali Tours ${env.tag}`, is_company: true, email: email('company'), color: 3 });
+  p.dashes = await env.admin.create(PARTNER, { name: 'Wayan', parent_id: p.company, phone: '0812-3456-7890', email: email('dashes'), color: 2 });
   p.spaces = await env.admin.create(PARTNER, { name: 'Made', phone: '+62 812 3456 7890 (WA)', email: email('spaces') });
   p.mobileOnly = await env.admin.create(PARTNER, { name: 'Nyoman', mobile: '6281234567890', email: email('mobile') });
-  p.other = await env.admin.create(PARTNER, { name: 'Ketut', phone: '0361 123456', email: email('other') });
+  p.other = await env.admin.create(PARTNER, { name: 'Ketut', phone: '0361 123456', email: email('other'), color: 5 });
   p.archived = await env.admin.create(PARTNER, { name: 'Putu', phone: '0812 3456 7890', email: email('archived'), active: false });
 });
 
@@ -56,5 +56,13 @@ describe('res.partner as the gateway reads it', () => {
   test('a boolean = False', async () => {
     const ids = await env.gateway.search(PARTNER, [...scope(), ['is_company', '=', false]], { order: 'id' });
     expect(ids).toEqual([p.dashes, p.spaces, p.mobileOnly, p.other]);
+  });
+
+  test('read_group sums an integer field by default and groups booleans', async () => {
+    const rows = await env.gateway.readGroup(PARTNER, scope(), ['color'], ['is_company'], { orderby: 'is_company' });
+    expect(rows.map(({ is_company, is_company_count, color }) => ({ is_company, is_company_count, color }))).toEqual([
+      { is_company: false, is_company_count: 4, color: 7 },
+      { is_company: true, is_company_count: 1, color: 3 },
+    ]);
   });
 });
