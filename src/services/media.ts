@@ -108,7 +108,7 @@ export function createMediaDownloader(opts: MediaDownloaderOptions) {
 
 export interface MediaWorkerDeps {
   spool: Spool;
-  odoo: Pick<OdooClient, 'create' | 'write'>;
+  odoo: Pick<OdooClient, 'create' | 'write' | 'searchCount'>;
   download: (media: MediaRef) => Promise<DownloadedFile>;
   logger: Logger;
 }
@@ -156,9 +156,15 @@ export function createMediaWorker(deps: MediaWorkerDeps, options: { maxAttempts?
       spool.completeMediaJob(job.id);
       return true;
     } catch (error) {
-      if (isOdooError(error) && error.kind === 'missing') {
-        spool.completeMediaJob(job.id); // the message was deleted in Odoo; nothing to attach to
-        return true;
+      // Odoo 13 refuses an attachment on a deleted message with an *access* error (not "missing"),
+      // which is also what a lost group looks like: only a check tells "deleted" from "not allowed".
+      if (isOdooError(error) && (error.kind === 'missing' || error.kind === 'access')) {
+        const stillThere = await odoo.searchCount(HISTORY_MODEL, [['id', '=', recordId]]).catch(() => 1);
+        if (stillThere === 0) {
+          logger.info({ recordId }, 'message deleted in Odoo before its media was attached; media dropped');
+          spool.completeMediaJob(job.id);
+          return true;
+        }
       }
       spool.rescheduleMediaJob(job.id, now() + backoffDelay(job.attempts, 1000, maxBackoffMs), error instanceof Error ? error.message : String(error));
       return false;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { MessageEvent } from '../../src/domain/message.js';
 import { OdooError } from '../../src/odoo/errors.js';
+import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { OdooClient } from '../../src/odoo/types.js';
 import { PermanentMediaError } from '../../src/services/media.js';
 import { buildTestApp } from '../helpers/build.js';
@@ -286,5 +287,19 @@ describe('media', () => {
       attachment_id: null,
       error_message: 'Media could not be downloaded: HTTP 404 from the media server',
     });
+  });
+
+  test('media of a message deleted in Odoo meanwhile is dropped, not retried forever (Odoo answers "access")', async () => {
+    rig = await startRig();
+    const media = mediaWorkerFor(rig, async () => ({ data: Buffer.from('x'), mimetype: 'image/png', filename: 'a.png' }));
+    rig.spool.enqueue([inbound('deleted', { messageType: 'image', media: { url: 'https://files.example/a.png' } })]);
+    await media.runOnce();
+    await rig.writer.runOnce();
+    const admin = createOdooClient({ url: rig.double.url, db: rig.double.db, username: 'admin', password: 'admin', timeoutMs: 2000 });
+    await admin.call('whatsapp.history', 'unlink', [[rig.history()[0]!.id as number]]);
+    expect(rig.history()).toHaveLength(0);
+    await media.runOnce();
+    expect(rig.spool.stats().mediaPending).toBe(0);
+    expect(rig.double.records('ir.attachment')).toHaveLength(0);
   });
 });
