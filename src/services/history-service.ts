@@ -36,9 +36,44 @@ export interface Conversation {
 
 /** How many of the newest records to look at for the thread's contact name and partner. */
 const IDENTITY_LOOKBACK = 5;
+/**
+ * A thread's name and partner change rarely; remembering them briefly saves one Odoo call on every
+ * further page of the same conversation (a new name or partner shows within this time).
+ */
+const IDENTITY_TTL_MS = 30_000;
+const IDENTITY_CACHE_SIZE = 5000;
 
-export function createHistoryService(deps: { odoo: Pick<OdooClient, 'searchRead' | 'searchCount'>; defaultCountry: CountryCode }) {
+interface Identity {
+  contactName: string | null;
+  partner: ApiPartner | null;
+}
+
+export function createHistoryService(deps: {
+  odoo: Pick<OdooClient, 'searchRead' | 'searchCount'>;
+  defaultCountry: CountryCode;
+  now?: () => number;
+}) {
   const { odoo, defaultCountry } = deps;
+  const now = deps.now ?? Date.now;
+  const identities = new Map<string, { identity: Identity; expires: number }>();
+
+  async function identityOf(phone: string): Promise<Identity> {
+    const cached = identities.get(phone);
+    if (cached && cached.expires > now()) return cached.identity;
+    const rows = await odoo.searchRead<OdooMessageRow>(
+      HISTORY_MODEL,
+      [['phone', '=', phone], '|', ['contact_name', '!=', false], ['partner_id', '!=', false]],
+      { fields: ['contact_name', 'partner_id'], limit: IDENTITY_LOOKBACK, order: timestampOrder('desc') },
+    );
+    const identity: Identity = {
+      contactName: rows.map((r) => r.contact_name).find((v): v is string => typeof v === 'string' && v !== '') ?? null,
+      partner: rows.map((r) => many2one(r.partner_id)).find((p) => p !== null) ?? null,
+    };
+    identities.delete(phone);
+    if (identities.size >= IDENTITY_CACHE_SIZE) identities.delete(identities.keys().next().value as string); // oldest first
+    identities.set(phone, { identity, expires: now() + IDENTITY_TTL_MS });
+    return identity;
+  }
 
   async function page(filters: HistoryFilters, paging: { limit: number; offset: number; order: 'asc' | 'desc' }) {
     const domain = historyDomain(filters);
@@ -80,18 +115,9 @@ export function createHistoryService(deps: { odoo: Pick<OdooClient, 'searchRead'
       if (problems.length > 0 || phone === undefined) throw validationError(problems);
       const filters: HistoryFilters = { phone, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) };
       // The thread's identity comes from its newest records, whatever page is asked for.
-      const [{ messages, total }, identityRows] = await Promise.all([
-        page(filters, query),
-        odoo.searchRead<OdooMessageRow>(
-          HISTORY_MODEL,
-          [['phone', '=', phone], '|', ['contact_name', '!=', false], ['partner_id', '!=', false]],
-          { fields: ['contact_name', 'partner_id'], limit: IDENTITY_LOOKBACK, order: timestampOrder('desc') },
-        ),
-      ]);
-      const contactName = identityRows.map((r) => r.contact_name).find((v): v is string => typeof v === 'string' && v !== '') ?? null;
-      const partner = identityRows.map((r) => many2one(r.partner_id)).find((p) => p !== null) ?? null;
+      const [{ messages, total }, identity] = await Promise.all([page(filters, query), identityOf(phone)]);
       return {
-        data: { phone, contact_name: contactName, partner, messages },
+        data: { phone, contact_name: identity.contactName, partner: identity.partner, messages },
         meta: { total, limit: query.limit, offset: query.offset },
       };
     },

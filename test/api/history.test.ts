@@ -3,6 +3,7 @@
  * through the real XML-RPC client logged in as a WhatsApp / Gateway user.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createHistoryService } from '../../src/services/history-service.js';
 import { bearer, buildApiApp, READ_TOKEN, rpcsSince, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
 
 let odoo: OdooUnderTest;
@@ -181,6 +182,31 @@ describe('conversation', () => {
     const none = await api.get('/api/wa/conversation/081399998888');
     expect(none.statusCode).toBe(200);
     expect(none.json()).toEqual({ ok: true, data: { phone: '+6281399998888', contact_name: null, partner: null, messages: [] }, meta: { total: 0, limit: 50, offset: 0 } });
+  });
+});
+
+describe('conversation identity', () => {
+  test('the name and partner are remembered for 30 s: later pages cost one Odoo call less, changes show after', async () => {
+    let clock = 1_000_000;
+    const service = createHistoryService({ odoo: odoo.odoo, defaultCountry: 'ID', now: () => clock });
+    const query = { limit: 2, offset: 0, order: 'asc' as const };
+    let before = odoo.double.log.length;
+    expect((await service.getConversation('081311112222', query)).data.contact_name).toBe('Sari');
+    expect(rpcsSince(odoo.double, before)).toHaveLength(3);
+    before = odoo.double.log.length;
+    await service.getConversation('081311112222', { ...query, offset: 2 });
+    expect(rpcsSince(odoo.double, before).sort()).toEqual(['whatsapp.history.search_count', 'whatsapp.history.search_read']);
+
+    const [id] = odoo.double.seed('whatsapp.history', [
+      { phone: SARI, direction: 'in', message: 'nama baru', contact_name: 'Sari Dewi', timestamp: '2024-05-09 00:00:00', provider: 'fonnte', provider_message_id: 'identity-1' },
+    ]);
+    try {
+      expect((await service.getConversation('081311112222', query)).data.contact_name).toBe('Sari');
+      clock += 30_001;
+      expect((await service.getConversation('081311112222', query)).data.contact_name).toBe('Sari Dewi');
+    } finally {
+      odoo.double.database.remove('whatsapp.history', [id as number]);
+    }
   });
 });
 
