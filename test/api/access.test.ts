@@ -7,7 +7,11 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loggerOptions } from '../../src/logger.js';
-import { createUnreachableOdoo } from '../helpers/build.js';
+import Fastify from 'fastify';
+import { createAuth } from '../../src/plugins/auth.js';
+import { errorHandler } from '../../src/plugins/error-handler.js';
+import { rateLimits, webhookRateLimit } from '../../src/plugins/rate-limit.js';
+import { createUnreachableOdoo, testConfig } from '../helpers/build.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, type ApiTestApp } from './helpers.js';
 
 let api: ApiTestApp | undefined;
@@ -130,6 +134,23 @@ describe('rate limits', () => {
     expect(codes.slice(0, 3).every((c) => c !== 429)).toBe(true);
     expect(codes[3]).toBe(429);
   });
+});
+
+test('webhookRateLimit(config) as route config gives a route the webhook budget, per IP', async () => {
+  const app = Fastify();
+  const config = testConfig({ RATE_LIMIT_MAX: '1', WEBHOOK_RATE_LIMIT_MAX: '2' });
+  await app.register(errorHandler);
+  await app.register(rateLimits, { config, auth: createAuth([]) });
+  app.post('/hook', { config: webhookRateLimit(config) }, async () => ({ ok: true }));
+  app.get('/other', async () => ({ ok: true }));
+  const codes = [];
+  for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: 'POST', url: '/hook' })).statusCode);
+  expect(codes).toEqual([200, 200, 429]);
+  expect((await app.inject({ method: 'POST', url: '/hook', remoteAddress: '10.0.0.9' })).statusCode).toBe(200);
+  // The REST budget is separate.
+  expect((await app.inject({ method: 'GET', url: '/other' })).statusCode).toBe(200);
+  expect((await app.inject({ method: 'GET', url: '/other' })).statusCode).toBe(429);
+  await app.close();
 });
 
 describe('validation: unknown parameters and bad values → 400 naming each', () => {
