@@ -30,6 +30,13 @@ export const SETTINGS = {
     description: 'The URL providers call, e.g. https://wa.example.com (needed for Twilio signatures behind a proxy)',
     rules: { pattern: '^(https?://[^\\s]+)?$' },
   },
+  TRUST_PROXY: {
+    type: 'string',
+    default: '',
+    description:
+      'Reverse proxies whose X-Forwarded-For/-Proto to believe: empty or false (none), true (any), or comma-separated addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)',
+    rules: { pattern: '^(|true|false|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$' },
+  },
   BODY_LIMIT_BYTES: {
     type: 'integer',
     default: 1048576,

@@ -26,6 +26,13 @@ export interface AppDeps {
   api?: RestApiDeps;
 }
 
+/** TRUST_PROXY → Fastify's trustProxy: false, true, or a list of proxy addresses/CIDRs. */
+export function trustProxySetting(value: string): boolean | string[] {
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  return value.split(',').map((a) => a.trim());
+}
+
 /** Accept a caller's request id only when it is short and harmless; otherwise make one. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -35,7 +42,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // pino's Logger is wider than FastifyBaseLogger; narrowing keeps the app typed as a plain FastifyInstance.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: true,
+    // Only believe X-Forwarded-For from configured proxies: otherwise a client could pick its own IP
+    // and escape the per-IP rate limit.
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     // false: genReqId reads x-request-id itself, so an unsafe caller id is replaced, not echoed into logs.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -55,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorHandler);
   // Rate limits, OpenAPI and HTTP metrics must be in place before any other route is added.
   await mountRestApi(app, deps);
-  await app.register(healthRoutes, { readiness: deps.readiness ?? createReadinessProbe(deps) });
+  await app.register(healthRoutes, { readiness: deps.readiness ?? createReadinessProbe({ odoo: deps.odoo, spool: deps.spool }) });
   await app.register(webhookRoutes, {
     config,
     spool: deps.spool,

@@ -8,6 +8,10 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createReadinessProbe, type ReadinessReport } from './routes/health.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
+import { createMetrics, instrumentOdooClient } from './plugins/metrics.js';
+import { openSendJournal } from './services/outbox/journal.js';
+import { createOutboxWorker } from './services/outbox/worker.js';
+import { createSenders } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createMediaDownloader, createMediaWorker } from './services/media.js';
 import { createPartnerResolver } from './services/partner-resolver.js';
@@ -35,7 +39,7 @@ export interface Gateway {
 }
 
 export async function createGateway(config: Config, logger: Logger, overrides: GatewayOverrides = {}): Promise<Gateway> {
-  const odoo =
+  const rawOdoo =
     overrides.odoo ??
     createOdooClient({
       url: config.ODOO_URL,
@@ -46,6 +50,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       logger: logger.child({ component: 'odoo' }),
     });
   const spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH);
+  const metrics = createMetrics({ spoolStats: () => spool.stats(), collectDefault: true });
+  // Every Odoo call is timed and counted for /metrics, whoever makes it.
+  const odoo = instrumentOdooClient(rawOdoo, metrics);
+  const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
   const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');
 
@@ -73,13 +81,39 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     }),
   });
 
-  const readiness = createReadinessProbe({ odoo, spool });
+  const senders = createSenders(config);
+  const outbox = createOutboxWorker(
+    {
+      odoo,
+      journal: sendJournal,
+      senders,
+      logger: logger.child({ component: 'outbox' }),
+      defaultCountry,
+      countSend: (provider, outcome) => metrics.sends.inc({ provider, outcome }),
+      // A delivery receipt may have arrived before the send was recorded: apply it now.
+      onSent: (provider, providerMessageId) => {
+        spool.wake(provider, providerMessageId);
+        writer.kick();
+      },
+    },
+    {
+      pollMs: config.OUTBOX_POLL_MS,
+      concurrency: config.OUTBOX_CONCURRENCY,
+      maxAttempts: config.SEND_MAX_ATTEMPTS,
+      retryBaseMs: config.SEND_RETRY_BASE_MS,
+      retryMaxMs: config.SEND_RETRY_MAX_MS,
+      idempotencyTtlMs: config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    },
+  );
+
+  const readiness = createReadinessProbe({ odoo, spool, stores: [{ name: 'send journal', probe: () => sendJournal.probe() }] });
   const app = await buildApp({
     config,
     logger,
     odoo,
     spool,
     readiness,
+    api: { metrics, sendJournal, outbox },
     onAccepted: () => {
       writer.kick();
       media.kick();
@@ -97,11 +131,14 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     startWorkers() {
       writer.start();
       media.start();
+      outbox.start();
     },
     close() {
       closing ??= (async () => {
         await app.close();
-        await Promise.all([writer.stop(), media.stop()]);
+        await Promise.all([writer.stop(), media.stop(), outbox.stop()]);
+        await senders.close();
+        sendJournal.close();
         spool.close();
       })();
       return closing;

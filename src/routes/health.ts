@@ -19,7 +19,10 @@ export interface ReadinessReport {
 }
 
 /** Probes Odoo at most once per `cacheMs` so a flood of /readyz cannot load Odoo. */
-export function createReadinessProbe(deps: { odoo: OdooClient; spool: Spool }, cacheMs = 2000) {
+export function createReadinessProbe(
+  deps: { odoo: OdooClient; spool: Spool; /** Other local stores that must be writable (e.g. the send journal). */ stores?: { name: string; probe(): void }[] },
+  cacheMs = 2000,
+) {
   let last: { at: number; odoo: ReadinessReport['checks']['odoo'] } | undefined;
   let inFlight: Promise<ReadinessReport['checks']['odoo']> | undefined;
 
@@ -47,6 +50,13 @@ export function createReadinessProbe(deps: { odoo: OdooClient; spool: Spool }, c
     let stats: ReadinessReport['spool'];
     try {
       deps.spool.probe();
+      for (const store of deps.stores ?? []) {
+        try {
+          store.probe();
+        } catch (error) {
+          throw new Error(`${store.name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       stats = deps.spool.stats();
     } catch (error) {
       spoolCheck = { ok: false, error: error instanceof Error ? error.message : String(error) };

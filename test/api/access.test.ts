@@ -124,6 +124,24 @@ describe('rate limits', () => {
     expect(codes).toEqual([401, 401, 429, 429]);
   });
 
+  test('X-Forwarded-For from a client that is not a configured proxy does not buy a fresh per-IP budget', async () => {
+    api = await buildApiApp({ config: { RATE_LIMIT_MAX: '2' } });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      codes.push((await api.get('/api/wa/get_history', { authorization: `Bearer invented-token-number-${i}`, 'x-forwarded-for': `203.0.113.${i}` })).statusCode);
+    }
+    expect(codes).toEqual([401, 401, 429, 429]);
+  });
+
+  test('behind a configured proxy (TRUST_PROXY) each forwarded client has its own budget', async () => {
+    api = await buildApiApp({ config: { RATE_LIMIT_MAX: '1', TRUST_PROXY: '127.0.0.1' } });
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      codes.push((await api.get('/api/wa/get_history', { authorization: 'Bearer invented-token-number-x', 'x-forwarded-for': `203.0.113.${i}` })).statusCode);
+    }
+    expect(codes).toEqual([401, 401, 401]);
+  });
+
   test('health probes are never limited; webhooks have their own, higher budget', async () => {
     api = await buildApiApp({ config: { RATE_LIMIT_MAX: '1', WEBHOOK_RATE_LIMIT_MAX: '3' } });
     for (let i = 0; i < 5; i++) expect((await api.get('/healthz', {})).statusCode).toBe(200);

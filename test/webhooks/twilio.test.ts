@@ -168,13 +168,21 @@ describe('X-Twilio-Signature', () => {
     expect(app.spool.stats().pending).toBe(1);
   });
 
-  test('without PUBLIC_URL the URL is rebuilt from the request (behind a proxy: X-Forwarded-Proto/Host)', async () => {
-    const app = await appWith({ config: { PUBLIC_URL: '' } });
+  test('without PUBLIC_URL the URL is rebuilt from the request (behind a trusted proxy: X-Forwarded-Proto/Host)', async () => {
+    const app = await appWith({ config: { PUBLIC_URL: '', TRUST_PROXY: 'true' } });
     const signature = twilioSignature(`https://gateway.example.org${TWILIO_PATH}`, params);
     const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'gateway.example.org' };
     expectEmptyTwiml(await post(params, { app, signature, headers }));
     expectError(await post(params, { app, signature, headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'elsewhere.example.org' } }), 401, 'invalid_signature');
     expect(app.spool.stats().pending).toBe(1);
+  });
+
+  test('forwarded headers from an untrusted client are ignored (TRUST_PROXY unset)', async () => {
+    const app = await appWith({ config: { PUBLIC_URL: '' } });
+    const signature = twilioSignature(`https://gateway.example.org${TWILIO_PATH}`, params);
+    const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'gateway.example.org' };
+    expectError(await post(params, { app, signature, headers }), 401, 'invalid_signature');
+    expect(app.spool.stats().pending).toBe(0);
   });
 
   test.each([
