@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { MessageEvent } from '../domain/message.js';
+import { openSqliteSpool } from '../spool/sqlite-spool.js';
+import { runSpoolCli } from './spool.js';
+
+let dir: string;
+let path: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'spool-cli-'));
+  path = join(dir, 'spool.db');
+  const spool = openSqliteSpool(path);
+  const event = (id: string): MessageEvent => ({
+    kind: 'message', provider: 'meta', providerMessageId: id, direction: 'in', phone: '+6281299990000', contactName: null,
+    device: null, messageType: 'text', text: 'x', media: null, timestamp: '2026-01-29T09:20:00.000Z', raw: {},
+  });
+  spool.enqueue([event('wamid.A'), event('wamid.B'), event('wamid.C')]);
+  for (const due of spool.takeDue('message', 2)) spool.deadLetter(due.id, 'validation: Wrong value for whatsapp.history.message_type');
+  spool.close();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...argv: string[]) {
+  const lines: string[] = [];
+  const code = runSpoolCli(argv, (l) => lines.push(l), path);
+  return { code, out: lines.join('\n') };
+}
+
+test('stats shows pending events and dead letters', () => {
+  const { code, out } = run('stats');
+  expect(code).toBe(0);
+  expect(JSON.parse(out)).toMatchObject({ pending: 1, deadLetters: 2 });
+});
+
+test('dead-letters lists each with its provider id and Odoo reason', () => {
+  const { out } = run('dead-letters');
+  expect(out).toMatch(/#1 .* message meta wamid\.A {2}attempts=1\n {4}validation: Wrong value/);
+  expect(out).toMatch(/2 dead letter\(s\) in total/);
+});
+
+test('replay of one id, then of all, puts them back in the queue', () => {
+  expect(run('replay', '1')).toMatchObject({ code: 0, out: expect.stringMatching(/^1 dead letter/) });
+  expect(run('replay').out).toMatch(/^1 dead letter/);
+  expect(JSON.parse(run('stats').out)).toMatchObject({ pending: 3, deadLetters: 0 });
+});
+
+test.each([
+  [['explode'], 2, /Unknown command "explode"/],
+  [['replay', 'abc'], 2, /positive integers/],
+])('%j → exit %i with a clear message', (argv, code, message) => {
+  const result = run(...argv);
+  expect(result.code).toBe(code);
+  expect(result.out).toMatch(message);
+});
+
+test('a missing spool file is reported, not created', () => {
+  const lines: string[] = [];
+  expect(runSpoolCli(['stats'], (l) => lines.push(l), join(dir, 'nope.db'))).toBe(1);
+  expect(lines.join()).toMatch(/No spool at .*nope\.db \(set SPOOL_PATH\)/);
+});
