@@ -424,6 +424,30 @@ describe('restarts', () => {
     expect(fonnte.requests.map((r) => r.body.message).sort()).toEqual(['dua', 'satu']);
   });
 
+  test('a crash after the provider answered but before Odoo was told: the known outcome is written, nothing is resent', async () => {
+    const first = await setup();
+    const dir = first.api.dir;
+    const { id } = (await post(first.api, { phone: '081234567890', message: 'sekali saja' })).json().data;
+    // What the journal holds when the process dies between steps 2 and 3: settled as sent, Odoo still `queued`.
+    first.api.journal.begin(id, 'fonnte');
+    first.api.journal.settle(id, { outcome: 'sent', providerMessageId: '80367230' });
+    await worker?.stop();
+    worker = undefined;
+    const oldApi = api;
+    api = undefined;
+    await oldApi?.app.close();
+    oldApi?.journal.close();
+    oldApi?.spool.close();
+
+    const second = await setup({ dir });
+    expect(record(id)).toMatchObject({ state: 'queued', provider_message_id: null });
+    await second.worker.runOnce();
+    expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367230' });
+    expect(sent).toEqual([['fonnte', '80367230']]);
+    await second.worker.runOnce();
+    expect(fonnte.requests).toHaveLength(0);
+  });
+
   test('killed (kill -9) while the provider call was in flight: marked failed "outcome unknown", never resent', async () => {
     const { api } = await setup();
     const { id } = (await post(api, { phone: '081234567890', message: 'in flight' })).json().data;
@@ -502,6 +526,30 @@ describe('replies typed in Odoo', () => {
     await admin.write('whatsapp.history', [id], { state: 'queued', error_message: false, provider_message_id: false });
     await worker.runOnce();
     expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367210' });
+    expect(fonnte.requests).toHaveLength(2);
+  });
+
+  test("Odoo's Retry on a message the provider failed AFTER accepting it sends it again, under a new id", async () => {
+    const { api, worker } = await setup();
+    fonnte.replies.push(FONNTE_OK('80367220'), FONNTE_OK('80367221'));
+    const { id } = (await post(api, { phone: '081234567890', message: 'Tiket Anda' })).json().data;
+    await worker.runOnce();
+    expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367220' });
+    // Later a `failed` status arrives (Fonnte: expired; Meta: 131047) and the webhook writer stores it.
+    await odoo.odoo.write('whatsapp.history', [id], { state: 'failed', error_message: 'Fonnte: expired' });
+    // The admin presses Retry (what the addon's action_retry writes).
+    const admin = await adminClient();
+    await admin.write('whatsapp.history', [id], { state: 'queued', error_message: false, provider_message_id: false });
+    await worker.runOnce();
+    expect(fonnte.requests.map((r) => r.body.message)).toEqual(['Tiket Anda', 'Tiket Anda']);
+    expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367221', error_message: null });
+    expect(sent).toEqual([
+      ['fonnte', '80367220'],
+      ['fonnte', '80367221'],
+    ]);
+    // A new attempt, not the old one's count; and sent once per Retry only.
+    expect(api.journal.get(id)).toMatchObject({ state: 'recorded', attempts: 1, providerMessageId: '80367221' });
+    await worker.runOnce();
     expect(fonnte.requests).toHaveLength(2);
   });
 

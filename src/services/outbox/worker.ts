@@ -10,6 +10,9 @@
  *   3. the outcome is written to Odoo, then the row is marked `recorded`.
  * A crash between 1 and 2 leaves a `sending` row: at the next start that message is marked failed with
  * "outcome unknown — not resent". A crash between 2 and 3 is repaired by writing the journal's outcome.
+ * A record queued again after its outcome was `recorded` is a request to send again (Odoo's Retry), so
+ * it is sent anew — also when it had been sent and the provider reported a failure later. (A database
+ * restored from a backup taken while a message was queued therefore sends that message again.)
  *
  * One gateway process per Odoo database sends (the journal is local): run a single instance.
  */
@@ -30,7 +33,7 @@ export const UNKNOWN_AFTER_RESTART =
   'Not resent automatically, to avoid a duplicate; check with the contact, then use Retry to send it again.';
 
 const DAY_MS = 86_400_000;
-/** Recorded journal rows are kept this long: a queued copy of an already sent record (a restored database) is then repaired, not resent. */
+/** Recorded journal rows are kept this long, to tell what went out when (a re-queued record starts a new row). */
 const RECORDED_RETENTION_MS = 30 * DAY_MS;
 const PURGE_EVERY_MS = 60 * 60_000;
 /** Never spin: even a retry due "now" waits this long after a pass. */
@@ -167,15 +170,11 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const previous = journal.get(row.id);
     if (previous) {
       if (previous.state === 'settled' || previous.state === 'sending') return false; // recorded by flushUnrecorded
-      if (previous.state === 'recorded') {
-        if (previous.outcome === 'sent') {
-          // Already sent, yet queued again (a restored database?): put the outcome back, never resend.
-          journal.settle(row.id, { outcome: 'sent', providerMessageId: previous.providerMessageId ?? '' }, now());
-          await recordNow(row.id);
-          return false;
-        }
-        journal.forget(row.id); // failed before, re-queued in Odoo (Retry): a new send is wanted
-      }
+      // Odoo already held this outcome, yet the record is queued again without a provider id: someone
+      // re-queued it (Odoo's Retry — after a refusal, or after a `failed` status for a message the
+      // provider had accepted). A new send is wanted: a new journal row, counting attempts from 1.
+      // (Only an outcome not yet in Odoo — `settled` — is written back instead: that is crash repair.)
+      if (previous.state === 'recorded') journal.forget(row.id);
     }
 
     const sender = senders.get(provider);
