@@ -16,6 +16,8 @@ export const MAX_PAGE_SIZE = 500;
 export const DEFAULT_PAGE_SIZE = 50;
 /** Offsets past this make PostgreSQL walk millions of rows; narrow the filters instead. */
 export const MAX_OFFSET = 1_000_000;
+/** Odoo ids are PostgreSQL integers; a larger number reaches Odoo as XML-RPC it cannot parse (`<int>1e+21</int>`). */
+export const MAX_ODOO_ID = 2_147_483_647;
 
 const phoneParam = {
   type: 'string',
@@ -39,7 +41,7 @@ export const historyQuerySchema = {
     date_from: apiDateSchema,
     date_to: apiDateSchema,
     q: { type: 'string', minLength: 1, maxLength: 200, description: 'Text contained in the message (case-insensitive)' },
-    partner_id: { type: 'integer', minimum: 1, description: 'Odoo res.partner id' },
+    partner_id: { type: 'integer', minimum: 1, maximum: MAX_ODOO_ID, description: 'Odoo res.partner id' },
     ...paginationProperties,
     order: { type: 'string', enum: ['asc', 'desc'], default: 'desc', description: 'By timestamp' },
   },

@@ -191,6 +191,10 @@ describe('validation: unknown parameters and bad values → 400 naming each', ()
     ['/api/wa/get_history?order=random', ['querystring/order']],
     ['/api/wa/get_history?partner_id=0', ['querystring/partner_id']],
     ['/api/wa/get_history?partner_id=abc', ['querystring/partner_id']],
+    // Past PostgreSQL's integer: Odoo cannot even parse the XML-RPC (`<int>1e+21</int>`) — a 400, not a 502.
+    ['/api/wa/get_history?partner_id=1e21', ['querystring/partner_id']],
+    ['/api/wa/get_history?partner_id=100000000000000000000000', ['querystring/partner_id']],
+    ['/api/wa/get_history?partner_id=2147483648', ['querystring/partner_id']],
     ['/api/wa/get_history?q=', ['querystring/q']],
     ['/api/wa/get_history?date_from=yesterday', ['querystring/date_from']],
     ['/api/wa/get_history?date_from=2024-05-01T10:00:00', ['querystring/date_from']],

@@ -126,6 +126,8 @@ describe('get_history', () => {
     expect(idsOf((await api.get(`/api/wa/get_history?partner_id=${partners.budi}`)).json())).toEqual(names('m2', 'm1'));
     expect(idsOf((await api.get(`/api/wa/get_history?partner_id=${partners.sari}`)).json())).toEqual(names('m4'));
     expect((await api.get('/api/wa/get_history?partner_id=999999')).json()).toMatchObject({ data: [], meta: { total: 0 } });
+    // The largest id Odoo can hold is a valid filter.
+    expect((await api.get('/api/wa/get_history?partner_id=2147483647')).json()).toMatchObject({ data: [], meta: { total: 0 } });
   });
 
   test.each([
