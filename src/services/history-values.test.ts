@@ -1,18 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { MessageEvent, MessageState, StatusEvent } from '../domain/message.js';
-import { messageValues, nextState, toOdooDatetime } from './history-values.js';
-
-describe('toOdooDatetime', () => {
-  test.each([
-    ['2026-01-29T09:20:00.000Z', '2026-01-29 09:20:00'],
-    ['2026-01-29T17:20:00+08:00', '2026-01-29 09:20:00'],
-    ['2025-12-31T23:59:59.999Z', '2025-12-31 23:59:59'],
-  ])('%s → %s (UTC)', (iso, odoo) => expect(toOdooDatetime(iso)).toBe(odoo));
-
-  test('rejects garbage instead of sending it to Odoo', () => {
-    expect(() => toOdooDatetime('yesterday')).toThrow(RangeError);
-  });
-});
+import { messageValues, nextState } from './history-values.js';
 
 describe('nextState (forward only)', () => {
   test.each<[MessageState, StatusEvent['state'], MessageState | null]>([
@@ -67,6 +55,10 @@ describe('messageValues', () => {
       timestamp: '2026-01-29 09:20:00',
       raw_payload: '{"id":"wamid.X1"}',
     });
+  });
+
+  test('the provider timestamp is sent as an Odoo UTC datetime, whatever its offset', () => {
+    expect(messageValues({ ...event, timestamp: '2026-01-29T17:20:00+08:00' }, null, () => null).timestamp).toBe('2026-01-29 09:20:00');
   });
 
   test('absent values become False (Odoo clears them) rather than null (not marshallable)', () => {

@@ -2,13 +2,7 @@
  * Pure mapping from normalized events to `whatsapp.history` values, and the forward-only state rule.
  */
 import { STATE_RANK, type MessageEvent, type MessageState, type StatusEvent } from '../domain/message.js';
-
-/** Odoo 13 wants datetimes as 'YYYY-MM-DD HH:MM:SS' in UTC. */
-export function toOdooDatetime(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`Not a date: ${iso}`);
-  return date.toISOString().slice(0, 19).replace('T', ' ');
-}
+import { toOdooDatetime } from '../odoo/datetime.js';
 
 export interface MediaUrlResolver {
   /** Where a human (or the media worker) can find the file: the provider URL, or Meta's Graph URL of the media id. */
@@ -34,7 +28,7 @@ export function messageValues(
     provider_message_id: event.providerMessageId,
     device: event.device || false,
     state: event.direction === 'in' ? 'received' : 'sent',
-    timestamp: toOdooDatetime(event.timestamp),
+    timestamp: toOdooDatetime(new Date(event.timestamp)),
     raw_payload: JSON.stringify(event.raw),
   };
 }

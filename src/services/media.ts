@@ -10,7 +10,6 @@ import { Agent, interceptors, request } from 'undici';
 import type { MediaRef } from '../domain/message.js';
 import { HISTORY_MODEL } from '../domain/message.js';
 import { backoffDelay } from '../lib/backoff.js';
-import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
 import type { MediaJob, Spool } from '../spool/types.js';
 
@@ -108,7 +107,7 @@ export function createMediaDownloader(opts: MediaDownloaderOptions) {
 
 export interface MediaWorkerDeps {
   spool: Spool;
-  odoo: Pick<OdooClient, 'create' | 'write' | 'searchCount'>;
+  odoo: Pick<OdooClient, 'create' | 'write' | 'searchRead'>;
   download: (media: MediaRef) => Promise<DownloadedFile>;
   logger: Logger;
 }
@@ -137,6 +136,17 @@ export function createMediaWorker(deps: MediaWorkerDeps, options: { maxAttempts?
   async function attachOne(job: MediaJob): Promise<boolean> {
     const recordId = job.recordId as number;
     try {
+      const [record] = await odoo.searchRead<{ id: number; attachment_id: [number, string] | false }>(
+        HISTORY_MODEL,
+        [['id', '=', recordId]],
+        { fields: ['attachment_id'] },
+      );
+      // Deleted in Odoo meanwhile, or already attached (a provider re-delivered the message after it
+      // was stored): nothing to do — never a second attachment, never an error over a good file.
+      if (!record || record.attachment_id) {
+        spool.completeMediaJob(job.id);
+        return true;
+      }
       if (job.state === 'fetched' && job.data) {
         const attachmentId = await odoo.create('ir.attachment', {
           name: job.filename || `whatsapp-${job.providerMessageId}`,
@@ -156,16 +166,6 @@ export function createMediaWorker(deps: MediaWorkerDeps, options: { maxAttempts?
       spool.completeMediaJob(job.id);
       return true;
     } catch (error) {
-      // Odoo 13 refuses an attachment on a deleted message with an *access* error (not "missing"),
-      // which is also what a lost group looks like: only a check tells "deleted" from "not allowed".
-      if (isOdooError(error) && (error.kind === 'missing' || error.kind === 'access')) {
-        const stillThere = await odoo.searchCount(HISTORY_MODEL, [['id', '=', recordId]]).catch(() => 1);
-        if (stillThere === 0) {
-          logger.info({ recordId }, 'message deleted in Odoo before its media was attached; media dropped');
-          spool.completeMediaJob(job.id);
-          return true;
-        }
-      }
       spool.rescheduleMediaJob(job.id, now() + backoffDelay(job.attempts, 1000, maxBackoffMs), error instanceof Error ? error.message : String(error));
       return false;
     }

@@ -54,7 +54,7 @@ export function createPartnerResolver(odoo: Pick<OdooClient, 'searchRead'>, opti
     return found;
   }
 
-  return async function resolvePartners(phones: string[]): Promise<Map<string, number | null>> {
+  async function resolvePartners(phones: string[]): Promise<Map<string, number | null>> {
     const result = new Map<string, number | null>();
     const missing: string[] = [];
     for (const phone of new Set(phones)) {
@@ -70,5 +70,12 @@ export function createPartnerResolver(odoo: Pick<OdooClient, 'searchRead'>, opti
       }
     }
     return result;
-  };
+  }
+
+  return Object.assign(resolvePartners, {
+    /** Drops the cached answer for a number (its partner was deleted or merged). */
+    forget(phone: string) {
+      cache.delete(phone);
+    },
+  });
 }

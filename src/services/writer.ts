@@ -8,8 +8,10 @@
  *  - Odoo's unique (provider, provider_message_id) constraint is the last line of defence: a batch it
  *    rejects is split in halves until the duplicate is isolated, so one duplicate never sinks its batch;
  *  - the spool forgets an event only after Odoo has it.
- * Odoo down or slow → the batch is retried with exponential backoff and jitter; nothing is dropped.
- * An event Odoo rejects for good (validation) goes to the dead-letter table.
+ * Odoo down, slow, refusing the login, or answering something that is not Odoo → the writer pauses
+ * as a whole, with exponential backoff and jitter, and the events keep their place; an outage never
+ * counts against an event. An event Odoo itself rejects (validation) goes to the dead-letter table;
+ * one it fails on with an unexplained server error is retried a few times first.
  */
 import type { Logger } from 'pino';
 import {
@@ -45,7 +47,10 @@ export interface WriterDeps {
   spool: Spool;
   logger: Logger;
   /** Finds the res.partner for each E.164 number (null when none). */
-  resolvePartners: (phones: string[]) => Promise<Map<string, number | null>>;
+  resolvePartners: ((phones: string[]) => Promise<Map<string, number | null>>) & {
+    /** Drops a cached answer (the partner was deleted or merged meanwhile). */
+    forget?: (phone: string) => void;
+  };
   mediaUrl: MediaUrlResolver;
   onDelivered?: (count: number) => void;
 }
@@ -61,9 +66,14 @@ export interface PassResult {
 
 const keyOf = (provider: string, id: string) => `${provider}\u0000${id}`;
 
-/** Errors that say something about the data (split the batch, dead-letter a single culprit). */
-const isDataError = (e: unknown) =>
-  isOdooError(e) && (e.kind === 'unique' || e.kind === 'validation' || e.kind === 'user' || e.kind === 'missing' || e.kind === 'internal');
+/**
+ * Errors that say something about the data (split the batch, dead-letter a single culprit).
+ * An `internal` error counts only when Odoo itself raised it (an XML-RPC fault); one without a fault
+ * code is a transport problem (a proxy's 500, an HTML page, a wrong URL): that is an outage.
+ */
+const isDataError = (e: unknown): e is OdooError =>
+  isOdooError(e) &&
+  (e.kind === 'unique' || e.kind === 'validation' || e.kind === 'user' || e.kind === 'missing' || (e.kind === 'internal' && e.faultCode !== undefined));
 
 export function createWriter(deps: WriterDeps, options: WriterOptions) {
   const { odoo, spool, logger } = deps;
@@ -105,9 +115,18 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     } catch (error) {
       if (!isDataError(error)) throw error;
       if (items.length === 1) {
-        const odooError = error as OdooError;
-        if (odooError.kind === 'unique') outcome.duplicates.push(items[0] as SpooledEvent);
-        else outcome.rejected.push({ item: items[0] as SpooledEvent, error: odooError });
+        const item = items[0] as SpooledEvent;
+        const single = values[0] as Record<string, unknown>;
+        if (error.kind === 'unique') {
+          outcome.duplicates.push(item);
+        } else if (single.partner_id) {
+          // The cached partner may have been deleted or merged since (Odoo refuses the dangling link
+          // as a validation error): forget it and store the message unlinked rather than lose it.
+          deps.resolvePartners.forget?.((item.event as MessageEvent).phone);
+          await createSplitting(items, [{ ...single, partner_id: false }], outcome);
+        } else {
+          outcome.rejected.push({ item, error });
+        }
         return;
       }
       const mid = Math.ceil(items.length / 2);
@@ -183,7 +202,10 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     if (batch.length === 0) return 0;
     const resolved = batch.map((item) => {
       const e = item.event as StatusEvent;
-      if (e.providerMessageId && e.aliasId) spool.rememberAlias(e.provider, e.aliasId, e.providerMessageId);
+      if (e.providerMessageId && e.aliasId) {
+        spool.rememberAlias(e.provider, e.aliasId, e.providerMessageId);
+        spool.wake(e.provider, e.providerMessageId); // receipts parked under the alias can now be applied
+      }
       const id = e.providerMessageId ?? (e.aliasId ? spool.resolveAlias(e.provider, e.aliasId) : null);
       return { item, event: e, id };
     });
@@ -234,33 +256,45 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     return batch.length;
   }
 
+  /** While Odoo is failing, the whole writer waits until this time (ms epoch). */
+  let pausedUntil = 0;
+
   /** One pass: a batch of messages, then a batch of statuses. Never throws. */
   async function runOnce(): Promise<PassResult & { worked: boolean }> {
     const result: PassResult = { delivered: 0, duplicates: 0, deadLettered: 0, statusesApplied: 0 };
+    if (now() < pausedUntil) return { ...result, worked: false };
     let worked = false;
     try {
       worked = (await deliverMessages(result)) > 0;
       worked = (await applyStatuses(result)) > 0 || worked;
-      // Only a pass that reached Odoo proves it is back; an idle pass (everything waiting) proves nothing.
+      // Only a pass that reached Odoo proves it is back; an empty pass proves nothing.
       if (worked) consecutiveFailures = 0;
     } catch (error) {
       result.retryAfterError = error as Error;
       consecutiveFailures++;
+      // One pause for everything: the events keep their place and their attempt counts, and Odoo is
+      // not hit again by the next batch until the pause is over.
       const delay = backoffDelay(consecutiveFailures - 1, baseBackoffMs, options.maxBackoffMs, options.random);
-      const due = [...spool.takeDue('message', options.batchSize, now()), ...spool.takeDue('status', options.batchSize, now())];
-      spool.reschedule(
-        due.map((d) => d.id),
-        now() + delay,
-        error instanceof Error ? error.message : String(error),
-      );
-      const level = consecutiveFailures === 1 || consecutiveFailures % 10 === 0 ? 'warn' : 'debug';
-      logger[level](
-        { err: error, odooErrorKind: isOdooError(error) ? error.kind : undefined, retryInMs: delay, consecutiveFailures },
-        'Odoo is not taking messages; the spool keeps them and retries',
-      );
-      worked = false;
+      pausedUntil = now() + delay;
+      try {
+        const level = consecutiveFailures === 1 || consecutiveFailures % 10 === 0 ? 'warn' : 'debug';
+        logger[level](
+          { err: error, odooErrorKind: isOdooError(error) ? error.kind : undefined, retryInMs: delay, consecutiveFailures, pending: spool.stats().pending },
+          'Odoo is not taking messages; the spool keeps them and retries',
+        );
+      } catch {
+        // logging must never break the loop
+      }
     }
     return { ...result, worked };
+  }
+
+  /** Old Fonnte id links are only useful while receipts can still arrive; drop them after 30 days. */
+  let lastPrune = 0;
+  function pruneHousekeeping() {
+    if (now() - lastPrune < 3600_000) return;
+    lastPrune = now();
+    spool.pruneAliases(now() - 30 * 24 * 3600_000);
   }
 
   let running = false;
@@ -285,6 +319,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     runOnce,
     /** Failed passes in a row (drives the backoff; exposed for metrics and tests). */
     consecutiveFailures: () => consecutiveFailures,
+    /** Until when (ms epoch) the writer waits for Odoo; 0 or in the past when it is not waiting. */
+    pausedUntil: () => pausedUntil,
 
     /** Starts the loop: work while there is work, otherwise sleep until kicked or idle time passes. */
     start() {
@@ -292,12 +328,22 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       running = true;
       stopRequested = false;
       loop = (async () => {
-        while (!stopRequested) {
-          const pass = await runOnce();
-          if (stopRequested) break;
-          if (!pass.worked) await sleep(pass.retryAfterError ? Math.min(idleMs * 4, 1000) : idleMs);
+        try {
+          while (!stopRequested) {
+            let worked = false;
+            try {
+              worked = (await runOnce()).worked;
+              pruneHousekeeping();
+            } catch (error) {
+              // e.g. the disk failing under the spool: keep the loop alive, try again shortly.
+              logger.error({ err: error }, 'writer pass failed; retrying');
+            }
+            if (stopRequested) break;
+            if (!worked) await sleep(Math.max(idleMs, pausedUntil - now()));
+          }
+        } finally {
+          running = false;
         }
-        running = false;
       })();
     },
 

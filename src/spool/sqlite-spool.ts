@@ -176,11 +176,16 @@ export function openSqliteSpool(path: string): Spool {
     for (const id of ids) rescheduleEvent.run(nextAttemptAt, error.slice(0, 2000), id);
   });
 
+  const deleteMedia = db.prepare('DELETE FROM media_jobs WHERE provider = ? AND provider_message_id = ? AND record_id IS NULL');
+
   const deadLetter = db.transaction((id: number, error: string) => {
     const row = selectEvent.get(id) as { dedupe_key: string; payload: string; attempts: number } | undefined;
     if (!row) return;
     insertDead.run(row.dedupe_key, row.payload, error.slice(0, 4000), row.attempts + 1, new Date().toISOString());
     deleteEvent.run(id);
+    // Its downloaded media (up to MEDIA_MAX_BYTES) has no record to go to; a replay fetches it again.
+    const event = JSON.parse(row.payload) as InboundEvent;
+    if (event.kind === 'message') deleteMedia.run(event.provider, event.providerMessageId);
   });
 
   const replay = db.transaction((ids?: number[]): number => {
@@ -192,7 +197,10 @@ export function openSqliteSpool(path: string): Spool {
     const now = new Date().toISOString();
     for (const row of rows) {
       const event = JSON.parse(row.payload) as InboundEvent;
-      insertEvent.run(event.kind, row.dedupe_key, row.payload, now);
+      const inserted = insertEvent.run(event.kind, row.dedupe_key, row.payload, now);
+      if (inserted.changes > 0 && event.kind === 'message' && event.media) {
+        insertMedia.run(event.provider, event.providerMessageId, JSON.stringify(event.media));
+      }
       db.prepare('DELETE FROM dead_letters WHERE id = ?').run(row.id);
     }
     return rows.length;
@@ -241,6 +249,10 @@ export function openSqliteSpool(path: string): Spool {
     resolveAlias(provider, aliasId) {
       const row = selectAlias.get(provider, aliasId) as { provider_message_id: string } | undefined;
       return row?.provider_message_id ?? null;
+    },
+
+    pruneAliases(olderThan) {
+      return db.prepare('DELETE FROM aliases WHERE created_at < ?').run(new Date(olderThan).toISOString()).changes;
     },
 
     wake(provider, providerMessageId) {

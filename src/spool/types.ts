@@ -66,6 +66,8 @@ export interface Spool {
   /** Fonnte's stateid → message id link, learned from the first status call. */
   rememberAlias(provider: Provider, aliasId: string, providerMessageId: string): void;
   resolveAlias(provider: Provider, aliasId: string): string | null;
+  /** Forgets Fonnte id links learned before `olderThan` (ms epoch). Returns how many. */
+  pruneAliases(olderThan: number): number;
   /** Makes parked statuses of this message due now (called when the message appears). */
   wake(provider: Provider, providerMessageId: string): void;
   /** Media still to download, due now. */

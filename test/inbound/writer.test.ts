@@ -139,28 +139,89 @@ describe('exactly once', () => {
 });
 
 describe('Odoo down, slow, or refusing', () => {
-  test('while Odoo is down nothing is lost; backoff grows; everything arrives once Odoo is back', async () => {
+  test('while Odoo is down nothing is lost; the writer pauses with a growing backoff; everything arrives once Odoo is back', async () => {
     rig = await startRig({ baseBackoffMs: 1000 });
     await rig.double.stop();
     rig.spool.enqueue([inbound('a'), inbound('b')]);
     const first = await rig.writer.runOnce();
     expect(first.retryAfterError).toBeInstanceOf(OdooError);
     expect(rig.spool.stats().pending).toBe(2);
+    const firstPause = rig.writer.pausedUntil() - rig.clock.now;
+    expect(firstPause).toBeGreaterThan(0);
 
-    // Idle passes (nothing due) must not reset the backoff — regression for a bug where they did.
+    // During the pause Odoo is left alone, however many events arrive.
+    rig.spool.enqueue([inbound('c')]);
+    const callsBefore = rig.double.log.length;
     expect((await rig.writer.runOnce()).worked).toBe(false);
-    rig.clock.now += 61_000;
+    expect(rig.double.log.length).toBe(callsBefore);
+
+    // Regression: idle passes used to reset the failure count, so the delay never grew.
+    rig.clock.now = rig.writer.pausedUntil();
     await rig.writer.runOnce();
     expect(rig.writer.consecutiveFailures()).toBe(2);
-    const waiting = rig.spool.takeDue('message', 10, rig.clock.now + 1000);
-    expect(waiting).toHaveLength(0); // the second delay (≈1.5 s with this jitter) is longer than the first (≈0.75 s)
+    expect(rig.writer.pausedUntil() - rig.clock.now).toBeGreaterThan(firstPause);
 
     await rig.double.restart();
-    rig.clock.now += 61_000;
+    rig.clock.now = rig.writer.pausedUntil();
     const pass = await rig.writer.runOnce();
-    expect(pass.delivered).toBe(2);
+    expect(pass.delivered).toBe(3);
     expect(rig.writer.consecutiveFailures()).toBe(0);
-    expect(rig.history()).toHaveLength(2);
+    expect(rig.history()).toHaveLength(3);
+    // An outage never counts against the events themselves.
+    expect(rig.spool.stats().deadLetters).toBe(0);
+  });
+
+  test('an outage does not use up a poison event’s tries (regression: each failed pass counted as an attempt)', async () => {
+    rig = await startRig({ maxAttempts: 3, baseBackoffMs: 10 });
+    await rig.double.stop();
+    rig.spool.enqueue([inbound('poison', { messageType: 'hologram' as MessageEvent['messageType'] })]);
+    for (let i = 0; i < 5; i++) {
+      await rig.writer.runOnce();
+      rig.clock.now = rig.writer.pausedUntil() + 1;
+    }
+    await rig.double.restart();
+    const pass = await rig.writer.runOnce();
+    expect(pass.deadLettered).toBe(0); // first real rejection: retried, not dead-lettered
+    expect(rig.spool.stats()).toMatchObject({ pending: 1, deadLetters: 0 });
+  });
+
+  test('a transport error that looks "internal" (a proxy answering 500 or HTML) is an outage, never a dead letter', async () => {
+    rig = await startRig({ maxAttempts: 1 });
+    rig.spool.enqueue([inbound('x1'), inbound('x2')]);
+    rig.double.inject('html200', 20);
+    const pass = await rig.writer.runOnce();
+    expect(pass.retryAfterError).toBeDefined();
+    expect(rig.spool.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
+  });
+
+  test('a partner deleted after it was cached: the message is stored unlinked, not dead-lettered', async () => {
+    rig = await startRig();
+    const [partnerId] = rig.double.seed('res.partner', [{ name: 'Budi', mobile: '0812-9999-0000' }]);
+    rig.spool.enqueue([inbound('before')]);
+    await rig.writer.runOnce();
+    expect(rig.history()[0]).toMatchObject({ partner_id: partnerId });
+    const admin = createOdooClient({ url: rig.double.url, db: rig.double.db, username: 'admin', password: 'admin', timeoutMs: 2000 });
+    await admin.call('res.partner', 'unlink', [[partnerId]]); // e.g. merged into another contact
+    rig.spool.enqueue([inbound('after')]);
+    const pass = await rig.writer.runOnce();
+    expect(pass).toMatchObject({ delivered: 1, deadLettered: 0 });
+    expect(rig.history().find((r) => r.provider_message_id === 'after')).toMatchObject({ partner_id: null });
+  });
+
+  test('the writer loop survives a failing spool and delivers once the disk is back', async () => {
+    let failures = 1;
+    rig = await startRig({ idleMs: 5, now: Date.now });
+    const realTakeDue = rig.spool.takeDue.bind(rig.spool);
+    rig.spool.takeDue = (...args) => {
+      if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+      return realTakeDue(...args);
+    };
+    rig.spool.enqueue([inbound('after-busy')]);
+    rig.writer.start();
+    const deadline = Date.now() + 3000;
+    while (rig.history().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await rig.writer.stop();
+    expect(rig.history().map((r) => r.provider_message_id)).toEqual(['after-busy']);
   });
 
   test('a poison event goes to the dead-letter table after a few tries; the rest of its batch is stored at once', async () => {
@@ -301,5 +362,41 @@ describe('media', () => {
     await media.runOnce();
     expect(rig.spool.stats().mediaPending).toBe(0);
     expect(rig.double.records('ir.attachment')).toHaveLength(0);
+  });
+
+  test('a provider re-delivering a stored message with media adds no second attachment and no error', async () => {
+    rig = await startRig();
+    let downloads = 0;
+    const media = mediaWorkerFor(rig, async () => {
+      downloads++;
+      if (downloads > 1) throw new PermanentMediaError('HTTP 410 from the media server'); // the link expired meanwhile
+      return { data: Buffer.from('JPEG'), mimetype: 'image/jpeg', filename: 'a.jpg' };
+    });
+    const event = inbound('img-1', { messageType: 'image', media: { url: 'https://files.example/a.jpg' } });
+    rig.spool.enqueue([event]);
+    await media.runOnce();
+    await rig.writer.runOnce();
+    await media.runOnce();
+    rig.spool.enqueue([event]); // Fonnte retries the same webhook later
+    await media.runOnce();
+    await rig.writer.runOnce();
+    await media.runOnce();
+    expect(rig.double.records('ir.attachment')).toHaveLength(1);
+    expect(rig.history()[0]).toMatchObject({ error_message: null });
+    expect(rig.spool.stats().mediaPending).toBe(0);
+  });
+});
+
+describe('parked receipts', () => {
+  test('a stateid-only receipt parked before the first status call is applied as soon as the link is learned', async () => {
+    rig = await startRig();
+    const [id] = rig.double.seed('whatsapp.history', [{ phone: '+6281299990000', direction: 'out', state: 'sent', provider: 'fonnte', provider_message_id: '555', timestamp: '2026-01-29 09:00:00' }]);
+    rig.spool.enqueue([status(null, 'read', { aliasId: 'ST-9' })]);
+    await rig.writer.runOnce(); // parked: nothing links ST-9 to a message yet
+    expect(rig.spool.stats().parked).toBe(1);
+    rig.spool.enqueue([status('555', 'delivered', { aliasId: 'ST-9' })]);
+    await rig.writer.runOnce(); // learns ST-9 → 555 and wakes the parked receipt
+    await rig.writer.runOnce();
+    expect(rig.history().find((r) => r.id === id)).toMatchObject({ state: 'read' });
   });
 });
