@@ -49,6 +49,12 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toContain('short');
   });
 
+  test('a password inside a URL is masked in the problem (regression)', () => {
+    const problems = problemsOf({ ...REQUIRED, ODOO_URL: 'https://gw:S3cretPa55@odoo.example /odoo' });
+    expect(problems.join('\n')).toContain('https://gw:***@odoo.example /odoo');
+    expect(problems.join('\n')).not.toContain('S3cretPa55');
+  });
+
   test('the environment wins over .env; empty variables mean "use the default"', () => {
     const config = loadConfig({ ...REQUIRED, PORT: '9090', HOST: '' }, { PORT: '7070', LOG_LEVEL: 'debug' });
     expect(config.PORT).toBe(9090);

@@ -65,7 +65,8 @@ function describe(error: ErrorObject, input: Record<string, unknown>): string {
   }
   const name = error.instancePath.replace(/^\//, '') as SettingName;
   const spec: SettingSpec | undefined = SETTINGS[name];
-  const shown = spec?.secret ? '***' : JSON.stringify(input[name]);
+  // URLs may carry credentials (https://user:password@host): never echo those either.
+  const shown = spec?.secret ? '***' : JSON.stringify(input[name])?.replace(/(\/\/[^/@\s:]*:)[^/@\s]*@/g, '$1***@');
   return `${name} ${error.message ?? 'is invalid'} (got ${shown})${spec ? `: ${spec.description}` : ''}`;
 }
 

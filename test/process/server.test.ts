@@ -102,11 +102,16 @@ describe('running against the Odoo double', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('SIGTERM: stops accepting, finishes, exits 0', async () => {
-    const run = startServer(env);
+  test('SIGTERM: stops accepting, finishes, closes cleanly well before the shutdown timeout, exits 0', async () => {
+    const run = startServer({ ...env, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '8000' });
     await waitFor(healthy(port), 15_000, 'the gateway to answer');
+    const started = Date.now();
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The shutdown timer also exits 0: only this line proves the stores were closed in order.
+    expect(run.output()).toMatch(/"msg":"stopped cleanly"/);
+    expect(run.output()).not.toMatch(/shutdown took too long/);
   }, 30_000);
 
   test('kill -9 at random moments while webhooks arrive: every acknowledged webhook reaches Odoo exactly once', async () => {
