@@ -28,7 +28,8 @@ export interface ParseWarning {
     | 'provider_error' // Meta reported an error about the webhook itself (value.errors[])
     | 'change_ignored' // a Meta change that is not about messages (template, account, quality…)
     | 'device_unrecognised' // our own number in an unexpected form: kept as null rather than reject the message
-    | 'media_url_ignored'; // an attachment URL that is not http(s)
+    | 'media_url_ignored' // an attachment URL that is not http(s)
+    | 'id_imprecise'; // a numeric id above 2^53: JSON.parse rounded it, so it is not used as an id
   message: string;
 }
 
@@ -93,6 +94,22 @@ export function nonEmpty(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
+}
+
+/**
+ * An id field: absent, an exact id, or a JSON number beyond 2^53 (or with a fraction). JSON.parse has
+ * already rounded such a number to the nearest double, so neighbouring ids come out equal
+ * (9007199254740993 reads as …992): it must never be used as an id, or two messages become one.
+ * `approx` is its rounded value, for log lines — stable across retries of the same body, not unique.
+ */
+export type IdField = { kind: 'absent' } | { kind: 'exact'; id: string } | { kind: 'imprecise'; approx: string };
+
+export function readId(value: unknown): IdField {
+  if (typeof value === 'number' && Number.isFinite(value) && !Number.isSafeInteger(value)) {
+    return { kind: 'imprecise', approx: Number.isInteger(value) ? BigInt(value).toString() : String(value) };
+  }
+  const id = nonEmpty(value);
+  return id === null ? { kind: 'absent' } : { kind: 'exact', id };
 }
 
 /** Message text as the person wrote it (untrimmed), or null when there is nothing but whitespace. */

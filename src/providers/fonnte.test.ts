@@ -101,6 +101,70 @@ describe('Fonnte incoming messages', () => {
   });
 });
 
+describe('Fonnte numeric ids beyond 2^53 (JSON.parse rounds them)', () => {
+  // 9007199254740993 and 9007199254740992 both read as 9007199254740992.
+  const BIG = loadFixture('fonnte', 'message-inboxid-beyond-2p53') as FonnteBody;
+  const idOf = (result: ParseResult) => (result.ok && result.events[0]?.kind === 'message' ? result.events[0].providerMessageId : null);
+
+  test('the rounded inboxid is not the id: the content hash is, with a warning naming the field', () => {
+    const result = accepted('message-inboxid-beyond-2p53');
+    expect(result.events).toEqual([expect.objectContaining({ kind: 'message', providerMessageId: expect.stringMatching(/^h:[0-9a-f]{40}$/), phone: BUDI })]);
+    expect(result.warnings).toEqual([{ path: '/inboxid', code: 'id_imprecise', message: expect.stringContaining('inboxid 9007199254740992 is beyond 2^53') }]);
+  });
+
+  test('two messages whose inboxids round to the same number keep two ids', () => {
+    const first = parseFonnte(JSON.parse('{"sender":"6281299990000","message":"Kamar untuk 2 orang","timestamp":1767000000,"inboxid":9007199254740993}'), ctx);
+    const second = parseFonnte(JSON.parse('{"sender":"6281299990000","message":"Jadi 3 orang","timestamp":1767000000,"inboxid":9007199254740992}'), ctx);
+    expect(idOf(first)).not.toBeNull();
+    expect(idOf(second)).not.toBeNull();
+    expect(idOf(first)).not.toBe(idOf(second));
+  });
+
+  test("all 15 of Fonnte's retries of one such message get one id", () => {
+    const ids = Array.from({ length: 15 }, () => idOf(accepted('message-inboxid-beyond-2p53')));
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  test('the same words with inboxids that round apart are still two messages', () => {
+    expect(idOf(parseFonnte({ ...BIG, inboxid: 9007199254741000 }, ctx))).not.toBe(idOf(parseFonnte(BIG, ctx)));
+  });
+
+  test.each([
+    ['the largest exact number', Number.MAX_SAFE_INTEGER, String(Number.MAX_SAFE_INTEGER)],
+    ['a big id sent as a string keeps every digit', '9007199254740993', '9007199254740993'],
+    ['a 20-digit string', '12345678901234567890', '12345678901234567890'],
+  ])('%s is used as is, without a warning', (_name, inboxid, expected) => {
+    const result = parseFonnte({ ...BIG, inboxid }, ctx);
+    expect(idOf(result)).toBe(expected);
+    expect(result.ok && result.warnings).toEqual([]);
+  });
+
+  test('a status whose id was rounded keeps its exact stateid and drops the id, with a warning', () => {
+    expect(accepted('status-id-beyond-2p53')).toEqual({
+      ok: true,
+      events: [expect.objectContaining({ kind: 'status', providerMessageId: null, aliasId: '3EB0C0FFEE01', state: 'sent' })],
+      warnings: [{ path: '/id', code: 'id_imprecise', message: expect.stringContaining('id 9007199254740992 is beyond 2^53') }],
+    });
+  });
+
+  test('a status with an exact id and a rounded stateid keeps the id', () => {
+    const result = parseFonnte({ id: '80367175', stateid: 9007199254740993, status: 'sent', state: 'delivered' }, ctx);
+    expect(result).toEqual({
+      ok: true,
+      events: [expect.objectContaining({ providerMessageId: '80367175', aliasId: null, state: 'delivered' })],
+      warnings: [expect.objectContaining({ path: '/stateid', code: 'id_imprecise' })],
+    });
+  });
+
+  test('a status with nothing but rounded ids names no message: no event, a warning', () => {
+    expect(accepted('status-ids-all-beyond-2p53')).toEqual({
+      ok: true,
+      events: [],
+      warnings: [{ path: '/id', code: 'id_imprecise', message: expect.stringContaining('id 12345678901234567168 is beyond 2^53') }],
+    });
+  });
+});
+
 describe('Fonnte message statuses', () => {
   const status = { kind: 'status', provider: 'fonnte', timestamp: ctx.receivedAt.toISOString() };
   test.each([

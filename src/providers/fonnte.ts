@@ -10,6 +10,13 @@
  * retries a webhook up to 15 times with the same body, and every retry must dedupe to one record.
  * Without `timestamp` (older deliveries) two identical texts from one sender collapse into one —
  * the price of not duplicating every retry.
+ * A numeric `inboxid` beyond 2^53 was already rounded by JSON.parse, so neighbouring ids read equal
+ * and the second message would be dropped as a duplicate of the first. Such an id is not used: the
+ * message gets the content hash (stable across the 15 retries, so still one record), with the
+ * rounded value mixed in (it only ever tells messages apart, never merges them), and an
+ * `id_imprecise` warning. A 400 would lose the message: Fonnte resends the same lossy body 15 times.
+ * Statuses cannot fall back to a hash (they must name a message we sent), so a rounded `id` or
+ * `stateid` is dropped from the event with the same warning; with neither left, there is no event.
  *
  * Statuses. `state` (WhatsApp receipt: sent/delivered/read) wins over `status` (Fonnte processing:
  * sent, or invalid/expired/url unreachable → failed with that reason). pending/waiting/processing and
@@ -29,6 +36,7 @@ import {
   fileNameOfUrl,
   mediaFromExtension,
   nonEmpty,
+  readId,
   redactSecrets,
   renderLocation,
   textOf,
@@ -166,30 +174,42 @@ function parseStatus(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
     mapped = 'failed';
     error = nonEmpty(fonnte.reason) ? `${status}: ${nonEmpty(fonnte.reason)}` : status;
   }
+  const warnings: ParseWarning[] = [];
   if (mapped === null) {
-    return {
-      ok: true,
-      events: [],
-      warnings: [
-        {
-          path: state !== null ? '/state' : '/status',
-          code: 'status_ignored',
-          message: `Fonnte status=${status ?? '-'} state=${state ?? '-'} moves nothing forward`,
-        },
-      ],
-    };
+    warnings.push({
+      path: state !== null ? '/state' : '/status',
+      code: 'status_ignored',
+      message: `Fonnte status=${status ?? '-'} state=${state ?? '-'} moves nothing forward`,
+    });
+    return { ok: true, events: [], warnings };
   }
+  const providerMessageId = exactIdOf(fonnte.id, '/id', warnings);
+  const aliasId = exactIdOf(fonnte.stateid, '/stateid', warnings);
+  // Only rounded ids: no way to tell which message this is about.
+  if (providerMessageId === null && aliasId === null) return { ok: true, events: [], warnings };
   const event: StatusEvent = {
     kind: 'status',
     provider: 'fonnte',
-    providerMessageId: nonEmpty(fonnte.id),
-    aliasId: nonEmpty(fonnte.stateid),
+    providerMessageId,
+    aliasId,
     state: mapped,
     error,
     timestamp,
     raw: redactSecrets(fonnte),
   };
-  return { ok: true, events: [event], warnings: [] };
+  return { ok: true, events: [event], warnings };
+}
+
+const IMPRECISE = 'is beyond 2^53 and was rounded when read as JSON, so it may name another message';
+
+/** An id field's exact value; null when absent or rounded (with an `id_imprecise` warning). */
+function exactIdOf(value: unknown, path: string, warnings: ParseWarning[]): string | null {
+  const id = readId(value);
+  if (id.kind === 'exact') return id.id;
+  if (id.kind === 'imprecise') {
+    warnings.push({ path, code: 'id_imprecise', message: `${path.slice(1)} ${id.approx} ${IMPRECISE}; not used` });
+  }
+  return null;
 }
 
 interface Content {
@@ -250,8 +270,12 @@ function contentOf(fonnte: FonnteBody, warnings: ParseWarning[]): Content {
   return { messageType: 'other', text: null, media: null };
 }
 
-/** The id of a message Fonnte gave no `inboxid`: equal bodies (retries) hash equal. */
-export function fonnteContentHash(fonnte: FonnteBody): string {
+/**
+ * The id of a message Fonnte gave no usable `inboxid`: equal bodies (retries) hash equal.
+ * `roundedInboxId` (an inboxid JSON.parse rounded) is mixed in when given, so it can only tell
+ * messages apart; hashes of messages without one stay as they always were.
+ */
+export function fonnteContentHash(fonnte: FonnteBody, roundedInboxId?: string): string {
   const fields = [
     nonEmpty(fonnte.device),
     nonEmpty(fonnte.sender),
@@ -265,7 +289,17 @@ export function fonnteContentHash(fonnte: FonnteBody): string {
     nonEmpty(fonnte.pollname),
     choicesText(fonnte.choices),
   ];
+  if (roundedInboxId !== undefined) fields.push(`inboxid~${roundedInboxId}`);
   return `h:${createHash('sha256').update(JSON.stringify(fields), 'utf8').digest('hex').slice(0, 40)}`;
+}
+
+/** `inboxid` when exact, else the content hash (see the header). */
+function messageIdOf(fonnte: FonnteBody, warnings: ParseWarning[]): string {
+  const inboxid = readId(fonnte.inboxid);
+  if (inboxid.kind === 'exact') return inboxid.id;
+  if (inboxid.kind === 'absent') return fonnteContentHash(fonnte);
+  warnings.push({ path: '/inboxid', code: 'id_imprecise', message: `inboxid ${inboxid.approx} ${IMPRECISE}; the content hash is the id instead` });
+  return fonnteContentHash(fonnte, inboxid.approx);
 }
 
 function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
@@ -280,7 +314,7 @@ function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
   const event: MessageEvent = {
     kind: 'message',
     provider: 'fonnte',
-    providerMessageId: nonEmpty(fonnte.inboxid) ?? fonnteContentHash(fonnte),
+    providerMessageId: messageIdOf(fonnte, warnings),
     direction: 'in',
     // A group chat's JID; the participant who wrote stays in raw.member.
     phone: sender.kind === 'group' ? sender.jid : sender.e164,

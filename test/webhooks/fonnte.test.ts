@@ -69,12 +69,18 @@ const ACCEPTED: Record<string, { stored: object[]; events: number }> = {
   // A group chat is stored under the group's JID, deliberately not an E.164 number.
   'message-group': { stored: [message('4424', 'text', '120363025246125486@g.us')], events: 1 },
   'message-no-content': { stored: [message(HASH_ID, 'other')], events: 1 },
+  // JSON.parse rounded the inboxid: the content hash is the id (see the retries below).
+  'message-inboxid-beyond-2p53': { stored: [message(HASH_ID, 'text')], events: 1 },
   'status-first': { stored: [status('80367170', '3EB0A1B2C3D4', 'sent')], events: 1 },
   'status-delivered': { stored: [status(null, '3EB0A1B2C3D4', 'delivered')], events: 1 },
   'status-read': { stored: [status(null, '3EB0A1B2C3D4', 'read')], events: 1 },
   'status-numeric-id': { stored: [status('80367171', null, 'sent')], events: 1 },
   'status-invalid': { stored: [status('80367172', null, 'failed')], events: 1 },
   'status-url-unreachable': { stored: [status('80367173', null, 'failed')], events: 1 },
+  // A rounded id could name another message: only the exact stateid is kept.
+  'status-id-beyond-2p53': { stored: [status(null, '3EB0C0FFEE01', 'sent')], events: 1 },
+  // Nothing but rounded ids: it names no message we can be sure of; logged, not stored, not retried.
+  'status-ids-all-beyond-2p53': { stored: [], events: 0 },
   // Fonnte will retry it next minute: nothing to record yet, but the webhook itself is fine.
   'status-pending': { stored: [], events: 0 },
   'device-connect': { stored: [], events: 1 },
@@ -248,6 +254,31 @@ describe('retries and duplicates', () => {
       expect(t.spool.stats().pending).toBe(1);
     },
   );
+
+  describe('numeric inboxids beyond 2^53, which JSON.parse rounds', () => {
+    // Both read as 9007199254740992: as ids, the second message used to be dropped as a duplicate.
+    const first = fixtureText('message-inboxid-beyond-2p53');
+    const second = first.replace('9007199254740993', '9007199254740992').replace('Kamar untuk 2 orang, tanggal 12', 'Maaf, jadi 3 orang');
+
+    test('two messages whose ids round alike are both stored', async () => {
+      expect(second).not.toBe(first);
+      expect((await post(first)).json()).toEqual({ ok: true, data: { accepted: 1, duplicates: 0, events: 1 } });
+      expect((await post(second)).json()).toEqual({ ok: true, data: { accepted: 1, duplicates: 0, events: 1 } });
+      const stored = spooled(t.spool);
+      expect(stored.map(summary)).toEqual([message(HASH_ID, 'text'), message(HASH_ID, 'text')]);
+      expect(new Set(stored.map((e) => (e.kind === 'message' ? e.providerMessageId : null))).size).toBe(2);
+      expect(stored.map((e) => (e.kind === 'message' ? e.text : null))).toEqual(['Kamar untuk 2 orang, tanggal 12', 'Maaf, jadi 3 orang']);
+    });
+
+    test("Fonnte's 15 retries of one of them store one event, and the rounding is logged", async () => {
+      const before = lines.length;
+      for (let i = 0; i < 15; i += 1) expect((await post(first)).statusCode).toBe(200);
+      expect(t.spool.stats().pending).toBe(1);
+      const logged = lines.slice(before).filter((line) => line.includes('"id_imprecise"'));
+      expect(logged).toHaveLength(15);
+      expect(JSON.parse(logged[0] ?? '{}')).toMatchObject({ provider: 'fonnte', warning: { path: '/inboxid', code: 'id_imprecise' } });
+    });
+  });
 
   test('a push-name change on a retry does not make a second event', async () => {
     await post(fixtureText('message-text'));
