@@ -38,6 +38,28 @@ export function createReadinessProbe(
     }
   }
 
+  let lastWriteProbe: { at: number; error: string | undefined } | undefined;
+
+  /** Proves the spool and the other stores are writable; the disk write is done at most once per cacheMs. */
+  function probeStores(): string | undefined {
+    if (lastWriteProbe && Date.now() - lastWriteProbe.at < cacheMs) return lastWriteProbe.error;
+    let error: string | undefined;
+    try {
+      deps.spool.probe();
+      for (const store of deps.stores ?? []) {
+        try {
+          store.probe();
+        } catch (e) {
+          throw new Error(`${store.name}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    lastWriteProbe = { at: Date.now(), error };
+    return error;
+  }
+
   return async function readiness(): Promise<ReadinessReport> {
     const now = Date.now();
     let odoo = last && now - last.at < cacheMs ? last.odoo : undefined;
@@ -46,20 +68,14 @@ export function createReadinessProbe(
       odoo = await inFlight;
       last = { at: Date.now(), odoo };
     }
-    let spoolCheck: ReadinessReport['checks']['spool'] = { ok: true };
+    // /readyz is unauthenticated: the disk write is cached, the counts (reads) are always fresh.
+    const writeError = probeStores();
+    let spoolCheck: ReadinessReport['checks']['spool'] = writeError === undefined ? { ok: true } : { ok: false, error: writeError };
     let stats: ReadinessReport['spool'];
     try {
-      deps.spool.probe();
-      for (const store of deps.stores ?? []) {
-        try {
-          store.probe();
-        } catch (error) {
-          throw new Error(`${store.name}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
       stats = deps.spool.stats();
-    } catch (error) {
-      spoolCheck = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    } catch (e) {
+      spoolCheck = { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
     return { ready: odoo.ok && spoolCheck.ok, checks: { odoo, spool: spoolCheck }, ...(stats ? { spool: stats } : {}) };
   };

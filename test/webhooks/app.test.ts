@@ -120,3 +120,14 @@ describe('routes that do not exist', () => {
     expect(error.message).not.toContain(TEST_SECRETS.WEBHOOK_SECRET);
   });
 });
+
+test('a flood of /readyz writes to the disk at most once per cache period', async () => {
+  let probes = 0;
+  const app = await buildTestApp({ wrapSpool: (spool) => ({ ...spool, probe: () => { probes++; spool.probe(); } }) });
+  try {
+    for (let i = 0; i < 50; i++) await app.app.inject({ method: 'GET', url: '/readyz' });
+    expect(probes).toBe(1);
+  } finally {
+    await app.close();
+  }
+});
