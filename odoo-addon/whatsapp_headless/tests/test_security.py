@@ -154,8 +154,8 @@ class TestWhatsappGatewayAccess(WhatsappCase):
 
     def test_gateway_stores_media_as_attachment(self):
         record = self.make_message(message_type="image", message=False)
-        attachments = self.env["ir.attachment"].with_user(self.gateway)
-        attachment = attachments.create(
+        gateway_history = self.History.with_user(self.gateway)
+        attachment = self.env["ir.attachment"].with_user(self.gateway).create(
             {
                 "name": "photo.jpg",
                 "datas": base64.b64encode(b"\xff\xd8\xff jpeg bytes"),
@@ -165,15 +165,36 @@ class TestWhatsappGatewayAccess(WhatsappCase):
             }
         )
         record.with_user(self.gateway).write({"attachment_id": attachment.id})
-        content = attachment.read(["datas", "res_model", "res_id"])[0]
+        # The REST API reads the link back: Odoo names a many2one's value as superuser.
+        values = gateway_history.search_read([("id", "=", record.id)], ["attachment_id"])
+        self.assertEqual(values[0]["attachment_id"], (attachment.id, "photo.jpg"))
+        # A WhatsApp user opens it from the message.
+        content = attachment.with_user(self.wa_user).read(["datas", "res_model", "res_id"])[0]
         self.assertEqual(base64.b64decode(content["datas"]), b"\xff\xd8\xff jpeg bytes")
-        self.assertEqual(content["res_id"], record.id)
-        found = attachments.search(
-            [("res_model", "=", "whatsapp.history"), ("res_id", "=", record.id)]
+        self.assertEqual((content["res_model"], content["res_id"]), ("whatsapp.history", record.id))
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_gateway_cannot_read_a_partners_attachment(self):
+        # Reading contacts must not open their files (ir.attachment.check() defers to the
+        # contact's rights): the gateway has no read access on attachments at all.
+        passport = self.env["ir.attachment"].create(
+            {
+                "name": "passport.pdf",
+                "datas": base64.b64encode(b"%PDF-1.4 passport scan"),
+                "res_model": "res.partner",
+                "res_id": self.budi.id,
+            }
         )
-        self.assertEqual(found, attachment)
-        # A WhatsApp user can open it from the message.
-        self.assertTrue(attachment.with_user(self.wa_user).read(["datas"])[0]["datas"])
+        self.assertTrue(self.budi.with_user(self.gateway).read(["name"]))
+        attachments = self.env["ir.attachment"].with_user(self.gateway)
+        with self.assertRaises(AccessError):
+            passport.with_user(self.gateway).read(["datas"])
+        with self.assertRaises(AccessError):
+            attachments.search([("res_model", "=", "res.partner")])
+        with self.assertRaises(AccessError):
+            attachments.read_group([], ["res_model"], ["res_model"])
+        with self.assertRaises(AccessError):
+            passport.with_user(self.gateway).name_get()
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_gateway_cannot_touch_other_attachments(self):
@@ -192,6 +213,15 @@ class TestWhatsappGatewayAccess(WhatsappCase):
             with self.subTest(attachment=attachment.name):
                 with self.assertRaises(AccessError):
                     attachment.with_user(self.gateway).read(["datas"])
+        with self.assertRaises(AccessError):
+            attachments.with_user(self.gateway).create(
+                {
+                    "name": "on-a-contact.txt",
+                    "datas": base64.b64encode(b"x"),
+                    "res_model": "res.partner",
+                    "res_id": self.budi.id,
+                }
+            )
         mine = attachments.with_user(self.gateway).create(
             {
                 "name": "a.txt",
@@ -200,10 +230,28 @@ class TestWhatsappGatewayAccess(WhatsappCase):
                 "res_id": self.make_message().id,
             }
         )
+        # Not even its own: the gateway never reads, changes or deletes media once stored.
+        with self.assertRaises(AccessError):
+            mine.read(["datas"])
         with self.assertRaises(AccessError):
             mine.write({"name": "b.txt"})
         with self.assertRaises(AccessError):
             mine.unlink()
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_gateway_creates_attachments_of_messages_only(self):
+        attachments = self.env["ir.attachment"].with_user(self.gateway)
+        message = self.make_message()
+        refused = {
+            "belonging to nothing": {},
+            "of no message in particular": {"res_model": "whatsapp.history"},
+            "public": {"res_model": "whatsapp.history", "res_id": message.id, "public": True},
+        }
+        for case, values in refused.items():
+            # Refused after the INSERT, as over RPC, where the transaction is then rolled back.
+            with self.subTest(case=case), self.assertRaises(AccessError), self.cr.savepoint():
+                attachments.create(dict(values, name="x.txt", datas=base64.b64encode(b"x")))
+        self.assertFalse(self.env["ir.attachment"].search([("name", "=", "x.txt")]))
 
     def test_ensure_gateway_user_is_idempotent(self):
         Users = self.env["res.users"]
