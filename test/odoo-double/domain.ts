@@ -215,10 +215,33 @@ function toColumn(value: unknown, field: FieldDef | undefined, fieldName: string
   }
 }
 
+/**
+ * Stands for a literal past the year 9999: PostgreSQL reads one (up to 294276 AD for a timestamp), but
+ * Odoo can never store one (Python's datetime stops at 9999), so it sorts after every stored value.
+ */
+const PAST_YEAR_9999 = '9999-12-31 23:59:59.9999999';
+const MAX_PG_YEAR = { datetime: 294_276, date: 5_874_897 } as const;
+
+/** A literal with a year of five or more digits, as PostgreSQL reads it. */
+function normalizeYearPast9999(text: string, type: 'datetime' | 'date'): string | undefined {
+  const m = /^(\d{5,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as number[];
+  // Leap years repeat every 400 years: check the calendar on a year JavaScript can hold.
+  const check = new Date(Date.UTC(2000 + ((year as number) % 400), (month as number) - 1, day));
+  const real = check.getUTCMonth() === (month as number) - 1 && check.getUTCDate() === day && (hour as number) < 24 && (minute as number) < 60 && (second as number) < 60;
+  const kind = type === 'date' ? 'date' : 'timestamp';
+  if (!real) throw new PythonException('psycopg2.errors.DatetimeFieldOverflow', `date/time field value out of range: ${JSON.stringify(text)}\n`);
+  if ((year as number) > MAX_PG_YEAR[type]) throw new PythonException('psycopg2.errors.DatetimeFieldOverflow', `${kind} out of range: ${JSON.stringify(text)}\n`);
+  return PAST_YEAR_9999;
+}
+
 /** PostgreSQL reading a text literal as timestamp: 'T' or ' ', optional zone (ignored for naive). */
 function normalizeTimestampText(text: string, type: 'datetime' | 'date'): string {
   const compact = /^(\d{4})(\d{2})(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(text.trim()); // xmlrpc DateTime
   const source = compact ? `${compact[1]}-${compact[2]}-${compact[3]} ${compact[4]}:${compact[5]}:${compact[6]}` : text;
+  const past9999 = normalizeYearPast9999(source, type);
+  if (past9999 !== undefined) return past9999;
   try {
     const d = parseNaive(source.trim());
     const fraction = /:\d{2}\.(\d+)/.exec(source)?.[1];

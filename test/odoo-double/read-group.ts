@@ -276,6 +276,13 @@ export function readGroup(host: ReadGroupHost, args: ReadGroupArgs): ResultValue
       } else if (gb.granularity) {
         const start = parseNaive(String(bucket));
         const end = addInterval(gb.granularity, start);
+        // `value + interval` in Python: no datetime past 9999 (relativedelta days/hours and timedelta
+        // overflow; relativedelta months/years fail in replace(year=10000)).
+        if (end.getUTCFullYear() > 9999) {
+          throw ['hour', 'day', 'week'].includes(gb.granularity)
+            ? new PythonException('OverflowError', 'date value out of range')
+            : new PythonException('ValueError', `year ${end.getUTCFullYear()} is out of range`);
+        }
         // pytz: the bucket start is localized; the end keeps that same offset (no normalize()).
         const offset = gb.tz ? localizeOffset(start, gb.tz) : 0;
         const fmt = gb.def.type === 'date' ? formatNaiveDate : formatNaive;
