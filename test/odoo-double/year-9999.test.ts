@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
-import type { OdooClient } from '../../src/odoo/types.js';
+import type { DomainOperator, OdooClient } from '../../src/odoo/types.js';
 import { startOdooDouble, type OdooDouble } from './index.js';
 
 const HISTORY = 'whatsapp.history';
@@ -42,7 +42,7 @@ describe('domain literals', () => {
     ['=', '10000-01-01 00:00:00', 0],
     ['!=', '10000-01-01 00:00:00', 3],
     ['<', '294276-12-31 23:59:59', 3],
-  ])('timestamp %s %s → %i', async (operator, value, expected) => {
+  ] as [DomainOperator, string, number][])('timestamp %s %s → %i', async (operator, value, expected) => {
     expect(await client.searchCount(HISTORY, [['timestamp', operator, value]])).toBe(expected);
   });
 
