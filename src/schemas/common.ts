@@ -107,7 +107,8 @@ export const apiDateSchema = {
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2}))?$',
   description:
     'ISO 8601: a day (YYYY-MM-DD, a whole UTC day) or a date-time with Z or an offset. ' +
-    'Both bounds are inclusive: date_to=2024-05-31 includes that whole day.',
+    'Both bounds are inclusive: date_to=2024-05-31 includes that whole day. ' +
+    'Between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z (the last second Odoo can hold).',
 } as const;
 
 export const bearerSecurity = [{ bearerAuth: [] }];

@@ -143,7 +143,10 @@ export const statsQuerySchema = {
   additionalProperties: false,
   properties: {
     date_from: { ...apiDateSchema, description: `${apiDateSchema.description} Default: 30 days before date_to.` },
-    date_to: { ...apiDateSchema, description: `${apiDateSchema.description} Default: now.` },
+    date_to: {
+      ...apiDateSchema,
+      description: `${apiDateSchema.description} Default: now. A period must end before the last day (week) of 9999, which Odoo cannot count.`,
+    },
     granularity: { type: 'string', enum: [...STATS_GRANULARITIES], default: 'day', description: 'Series buckets (weeks start on Monday, UTC)' },
   },
 } as const;

@@ -47,6 +47,29 @@ describe('parseDateRange', () => {
     expect(reversed).toEqual([{ field: 'querystring/date_to', message: 'is before date_from' }]);
   });
 
+  test.each([
+    ['date_to', '9999-12-31T23:59:59-14:00'],
+    ['date_to', '9999-12-31T23:59:59.500Z'],
+    ['date_from', '1969-12-31T23:59:59Z'],
+    ['date_from', '1970-01-01T07:59:59+08:00'],
+    ['date_from', '1969-12-31'],
+    ['date_from', '0050-01-01'],
+  ] as const)('%s=%s is outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z', (field, text) => {
+    const problems: FieldProblem[] = [];
+    expect(parseDateRange({ [field]: text }, problems)).toEqual({});
+    expect(problems).toEqual([{ field: `querystring/${field}`, message: 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z' }]);
+  });
+
+  test('the first and the last second of the range are accepted', () => {
+    const problems: FieldProblem[] = [];
+    const range = parseDateRange({ date_from: '1970-01-01', date_to: '9999-12-31' }, problems);
+    expect(problems).toEqual([]);
+    expect(range.from?.toISOString()).toBe('1970-01-01T00:00:00.000Z');
+    expect(range.to?.toISOString()).toBe('9999-12-31T23:59:59.000Z');
+    expect(parseDateRange({ date_to: '9999-12-31T23:59:59Z', date_from: '1970-01-01T08:00:00+08:00' }, problems)).toBeDefined();
+    expect(problems).toEqual([]);
+  });
+
   test('one day as both bounds is that whole day', () => {
     const problems: FieldProblem[] = [];
     const range = parseDateRange({ date_from: '2024-05-01', date_to: '2024-05-01' }, problems);

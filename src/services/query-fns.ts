@@ -47,6 +47,14 @@ const DAY_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
 /**
+ * The instants the API accepts. Odoo 13 cannot hold a datetime after 9999-12-31 23:59:59 (Python's
+ * datetime), and ISO 8601 has no four-digit form for one; nothing WhatsApp carries predates 1970.
+ */
+export const API_DATE_MIN = new Date(Date.UTC(1970, 0, 1));
+export const API_DATE_MAX = new Date(Date.UTC(9999, 11, 31, 23, 59, 59));
+const OUT_OF_RANGE = 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z';
+
+/**
  * An API date as an instant. A bare day is a whole UTC day: as a lower bound its start, as an upper
  * bound its end (so `date_to=2024-05-31` includes the 31st). Returns undefined when the text is not a
  * real date (2024-02-30, 25:00) — the schema has already checked the shape.
@@ -55,7 +63,8 @@ export function parseApiDate(text: string, bound: 'from' | 'to'): Date | undefin
   const day = DAY_ONLY.exec(text);
   if (day) {
     const [year, month, date] = day.slice(1).map(Number) as [number, number, number];
-    const start = new Date(Date.UTC(year, month - 1, date));
+    const start = new Date(0);
+    start.setUTCFullYear(year, month - 1, date); // Date.UTC would read 0050 as 1950
     if (start.getUTCFullYear() !== year || start.getUTCMonth() !== month - 1 || start.getUTCDate() !== date) return undefined;
     // Odoo keeps whole seconds, so "the last second of the day" is exact.
     return bound === 'from' ? start : new Date(start.getTime() + DAY_MS - 1000);
@@ -80,16 +89,19 @@ export function parseDateRange(
   problems: FieldProblem[],
 ): DateRange {
   const range: DateRange = {};
-  if (query.date_from !== undefined) {
-    const from = parseApiDate(query.date_from, 'from');
-    if (from) range.from = from;
-    else problems.push({ field: 'querystring/date_from', message: 'is not a real date' });
-  }
-  if (query.date_to !== undefined) {
-    const to = parseApiDate(query.date_to, 'to');
-    if (to) range.to = to;
-    else problems.push({ field: 'querystring/date_to', message: 'is not a real date' });
-  }
+  const parse = (text: string | undefined, bound: 'from' | 'to'): Date | undefined => {
+    if (text === undefined) return undefined;
+    const field = `querystring/date_${bound}`;
+    const date = parseApiDate(text, bound);
+    if (!date) problems.push({ field, message: 'is not a real date' });
+    else if (date.getTime() < API_DATE_MIN.getTime() || date.getTime() > API_DATE_MAX.getTime()) problems.push({ field, message: OUT_OF_RANGE });
+    else return date;
+    return undefined;
+  };
+  const from = parse(query.date_from, 'from');
+  if (from) range.from = from;
+  const to = parse(query.date_to, 'to');
+  if (to) range.to = to;
   if (range.from && range.to && range.from.getTime() > range.to.getTime()) {
     problems.push({ field: 'querystring/date_to', message: 'is before date_from' });
   }

@@ -8,8 +8,8 @@ import { HISTORY_MODEL } from '../domain/message.js';
 import { toOdooDatetime } from '../odoo/datetime.js';
 import type { Domain, OdooClient } from '../odoo/types.js';
 import type { StatsGranularity, StatsQuery } from '../schemas/messages.js';
-import { parseDateRange, validationError, type FieldProblem } from './query-fns.js';
-import { countBuckets, DEFAULT_STATS_DAYS, MAX_SERIES_BUCKETS, statsGroupBy, summarizeStats, type StatsSummary } from './stats-fns.js';
+import { API_DATE_MAX, parseDateRange, validationError, type FieldProblem } from './query-fns.js';
+import { bucketStart, countBuckets, DEFAULT_STATS_DAYS, MAX_SERIES_BUCKETS, statsGroupBy, summarizeStats, type StatsSummary } from './stats-fns.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,6 +31,15 @@ export function statsWindow(query: StatsQuery, now: Date, problems: FieldProblem
   const from = range.from ?? new Date(to.getTime() - DEFAULT_STATS_DAYS * DAY_MS);
   if (problems.length === 0 && from.getTime() >= to.getTime()) {
     problems.push({ field: 'querystring/date_from', message: 'must be before date_to' });
+  }
+  // Odoo's read_group fails on a bucket that would end after 9999 (Python's datetime overflows), and
+  // the period's exclusive end must stay a four-digit year: stop before the last day (week) of 9999.
+  const lastBucket = bucketStart(API_DATE_MAX, query.granularity);
+  if (problems.length === 0 && to.getTime() > lastBucket.getTime()) {
+    problems.push({
+      field: 'querystring/date_to',
+      message: `must be before ${iso(lastBucket)} with granularity=${query.granularity}: Odoo cannot count a ${query.granularity} that ends after the year 9999`,
+    });
   }
   if (problems.length === 0 && countBuckets(from, to, query.granularity) > MAX_SERIES_BUCKETS) {
     problems.push({

@@ -200,6 +200,14 @@ describe('validation: unknown parameters and bad values → 400 naming each', ()
     ['/api/wa/get_history?date_from=2024-05-01T10:00:00', ['querystring/date_from']],
     ['/api/wa/get_history?date_to=2024-02-30', ['querystring/date_to']],
     ['/api/wa/get_history?date_from=2024-05-02&date_to=2024-05-01', ['querystring/date_to']],
+    // Instants past 9999-12-31T23:59:59Z (Odoo cannot hold them) or before 1970.
+    [`/api/wa/get_history?date_to=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`, ['querystring/date_to']],
+    ['/api/wa/get_history?date_from=1969-12-31', ['querystring/date_from']],
+    [`/api/wa/conversation/081234567890?date_from=${encodeURIComponent('9999-12-31T23:00:00-02:00')}`, ['querystring/date_from']],
+    [`/api/wa/stats?date_from=9999-12-01&date_to=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`, ['querystring/date_to']],
+    // A stats period may not end in the last day (week) of 9999: Odoo cannot count a bucket ending after it.
+    ['/api/wa/stats?date_to=9999-12-31', ['querystring/date_to']],
+    ['/api/wa/stats?date_from=9999-12-06&date_to=9999-12-27&granularity=week', ['querystring/date_to']],
     ['/api/wa/get_history?phone=08123', ['querystring/phone']],
     ['/api/wa/get_history?phone=budi', ['querystring/phone']],
     ['/api/wa/get_history?direction=in&direction=out', ['querystring/direction']],

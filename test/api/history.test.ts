@@ -264,6 +264,50 @@ describe('stats', () => {
     expect(data.series).toHaveLength(31);
   });
 
+  describe('at the end of the calendar (Odoo holds nothing after 9999-12-31 23:59:59)', () => {
+    let edge: number[] = [];
+    beforeAll(() => {
+      edge = odoo.double.seed(
+        'whatsapp.history',
+        ['9999-12-20 10:00:00', '9999-12-30 10:00:00', '9999-12-31 23:59:59'].map((timestamp, i) => ({
+          phone: BUDI,
+          direction: 'in',
+          message: `edge ${i}`,
+          timestamp,
+          provider: 'fonnte',
+          provider_message_id: `edge-${i}`,
+        })),
+      ) as number[];
+    });
+    afterAll(() => {
+      odoo.double.database.remove('whatsapp.history', edge);
+    });
+
+    test('get_history up to its last second, with or without an offset', async () => {
+      for (const [dateTo, total] of [['9999-12-31', 3], ['9999-12-31T23:59:59Z', 3], ['9999-12-31T23:59:59+01:00', 2]] as const) {
+        const res = await api.get(`/api/wa/get_history?date_from=9999-12-01&date_to=${encodeURIComponent(dateTo)}`);
+        expect(res.statusCode, `${dateTo}: ${res.body}`).toBe(200);
+        expect(res.json().meta.total, dateTo).toBe(total);
+      }
+    });
+
+    test('stats up to the last day (week) Odoo can count: valid ISO bounds, the edge message counted', async () => {
+      const days = await api.get('/api/wa/stats?date_from=9999-12-01&date_to=9999-12-30');
+      expect(days.statusCode, days.body).toBe(200);
+      expect(days.json().data).toMatchObject({ date_from: '9999-12-01T00:00:00Z', date_to: '9999-12-31T00:00:00Z', total: 2 });
+      expect(days.json().data.series.at(-1)).toEqual({ start: '9999-12-30T00:00:00Z', total: 1, incoming: 1, outgoing: 0, failed: 0 });
+      const weeks = await api.get('/api/wa/stats?date_from=9999-12-06&date_to=9999-12-26&granularity=week');
+      expect(weeks.statusCode, weeks.body).toBe(200);
+      expect(weeks.json().data).toMatchObject({ date_to: '9999-12-27T00:00:00Z', total: 1 });
+    });
+
+    test('stats from the first second of 1970', async () => {
+      const res = await api.get('/api/wa/stats?date_from=1970-01-01&date_to=1970-01-10&granularity=week');
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().data.series.map((p: { start: string }) => p.start)).toEqual(['1969-12-29T00:00:00Z', '1970-01-05T00:00:00Z']);
+    });
+  });
+
   test('default: the last 30 days up to now', async () => {
     const recent = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
     const [id] = odoo.double.seed('whatsapp.history', [{ phone: BUDI, direction: 'in', message: 'baru', timestamp: recent, provider: 'fonnte', provider_message_id: 'recent-1' }]);
