@@ -447,6 +447,8 @@ export class OdooDatabase implements DomainHost {
   // ---------------------------------------------------------------- read
 
   private read(env: CallEnv, model: ModelDef, ids: number[], fields: unknown[] | null): ResultValue[] {
+    // ir.attachment.read(): check('read') before the ORM's read
+    if (model.name === 'ir.attachment') this.checkAttachmentAccess(env, this.existingRows(model, ids), 'read');
     this.checkAccess(env, model, 'read');
     let names: string[];
     if (Array.isArray(fields) && fields.length > 0) {
@@ -462,7 +464,6 @@ export class OdooDatabase implements DomainHost {
     const existing = ids.filter((id) => table.has(id));
     const forbidden = this.forbidden(env, model, existing, 'read');
     if (forbidden.length) throw this.ruleError(env, model, 'read');
-    if (model.name === 'ir.attachment') this.checkAttachments(env, existing.map((id) => table.get(id) as Row), 'read');
     return existing.map((id) => {
       const row = table.get(id) as Row;
       const out: Record<string, ResultValue> = { id };
@@ -640,6 +641,10 @@ export class OdooDatabase implements DomainHost {
   }
 
   private create(env: CallEnv, model: ModelDef, valsList: Record<string, unknown>[]): number[] {
+    if (model.name === 'ir.attachment') {
+      // ir.attachment.create(): check('write', values) on each target, before the ORM's create
+      for (const vals of valsList) if (vals && typeof vals === 'object') this.checkAttachmentAccess(env, [], 'write', vals);
+    }
     this.checkAccess(env, model, 'create');
     const ids: number[] = [];
     const computeEnv = this.computeEnv(env.context);
@@ -675,14 +680,17 @@ export class OdooDatabase implements DomainHost {
       this.insertRow(model, row);
       ids.push(id);
     }
-    if (model.name === 'ir.attachment') {
-      for (const vals of valsList) this.checkAttachmentTarget(env, vals.res_model, vals.res_id, 'create');
-    }
+    // _create ends with check_access_rule('create') on the new rows (the call is then rolled back)
+    if (this.forbidden(env, model, ids, 'create').length) throw this.ruleError(env, model, 'create');
     return ids;
   }
 
   private write(env: CallEnv, model: ModelDef, ids: number[], vals: Record<string, unknown>): boolean {
     if (ids.length === 0) return true;
+    if (model.name === 'ir.attachment') {
+      // ir.attachment.write(): check('write', values) before the ORM's own checks
+      this.checkAttachmentAccess(env, this.existingRows(model, ids), 'write', vals && typeof vals === 'object' ? vals : undefined);
+    }
     this.checkAccess(env, model, 'write');
     if (vals === null || typeof vals !== 'object') throw new PythonException('AttributeError', `${pyRepr(typeof vals)} object has no attribute 'items'`);
     for (const name of Object.keys(vals)) if (!(name in model.fields)) throw keyError(name);
@@ -713,6 +721,11 @@ export class OdooDatabase implements DomainHost {
 
   private unlink(env: CallEnv, model: ModelDef, ids: number[]): boolean {
     if (ids.length === 0) return true;
+    if (model.name === 'ir.attachment') {
+      // ir.attachment.unlink(): check('unlink'), then it reads store_fname (read rights) before the ORM's unlink
+      this.checkAttachmentAccess(env, this.existingRows(model, ids), 'unlink');
+      this.checkAccess(env, model, 'read');
+    }
     this.checkAccess(env, model, 'unlink');
     const table = this.tableOf(model.name);
     const forbidden = this.forbidden(env, model, ids, 'unlink');
@@ -735,29 +748,52 @@ export class OdooDatabase implements DomainHost {
 
   // ---------------------------------------------------------------- ir.attachment.check
 
-  private checkAttachmentTarget(env: CallEnv, resModel: unknown, resId: unknown, mode: Mode): void {
-    if (env.su || !resModel || !resId) return;
-    const target = this.models.get(String(resModel));
-    const employee = env.groups.has('base.group_user') || env.groups.has('base.group_system');
-    if (!target || !this.row(target.name, Number(resId))) {
-      if (!employee) throw new AccessError('Sorry, you are not allowed to access this document.');
-      return;
-    }
-    this.checkAccess(env, target, mode === 'create' || mode === 'unlink' ? 'write' : mode);
-    if (this.forbidden(env, target, [Number(resId)], mode).length) throw this.ruleError(env, target, mode);
+  private existingRows(model: ModelDef, ids: number[]): Row[] {
+    const table = this.tableOf(model.name);
+    return [...new Set(ids)].flatMap((id) => {
+      const row = table.get(id);
+      return row ? [row] : [];
+    });
   }
 
-  private checkAttachments(env: CallEnv, rows: Row[], mode: Mode): void {
+  /**
+   * ir.attachment.check(mode, values): an attachment is as accessible as the record it belongs to
+   * (read, or write to create/delete one). Attachments of no record, or of a record that is gone,
+   * are for employees (and for their creator).
+   */
+  private checkAttachmentAccess(env: CallEnv, rows: Row[], mode: Mode, values?: Record<string, unknown>): void {
     if (env.su) return;
-    const employee = env.groups.has('base.group_user') || env.groups.has('base.group_system');
+    const targets = new Map<string, Set<number>>();
+    const target = (resModel: unknown, resId: unknown) => {
+      const ids = targets.get(String(resModel)) ?? new Set<number>();
+      ids.add(Number(resId));
+      targets.set(String(resModel), ids);
+    };
+    let requireEmployee = false;
     for (const row of rows) {
       if (row.res_field && !env.groups.has('base.group_system')) throw new AccessError('Sorry, you are not allowed to access this document.');
       if (row.public && mode === 'read') continue;
       if (!(row.res_model && row.res_id)) {
-        if (row.create_uid !== env.uid && !employee) throw new AccessError('Sorry, you are not allowed to access this document.');
+        if (row.create_uid !== env.uid) requireEmployee = true;
         continue;
       }
-      this.checkAttachmentTarget(env, row.res_model, row.res_id, mode);
+      target(row.res_model, row.res_id);
+    }
+    if (values?.res_model && values.res_id) target(values.res_model, values.res_id);
+    for (const [resModel, resIds] of targets) {
+      const model = this.models.get(resModel);
+      if (!model) {
+        requireEmployee = true;
+        continue;
+      }
+      const existing = [...resIds].filter((id) => this.row(resModel, id));
+      if (existing.length < resIds.size) requireEmployee = true;
+      // Odoo checks the model's rights even when the record is gone
+      this.checkAccess(env, model, mode === 'create' || mode === 'unlink' ? 'write' : mode);
+      if (this.forbidden(env, model, existing, mode).length) throw this.ruleError(env, model, mode);
+    }
+    if (requireEmployee && !(env.groups.has('base.group_user') || env.groups.has('base.group_erp_manager'))) {
+      throw new AccessError('Sorry, you are not allowed to access this document.');
     }
   }
 

@@ -369,8 +369,17 @@ const irAttachment: ModelDef = {
     },
   }),
   constraints: [],
-  access: [acl('base.group_user', 'rwcu'), acl('whatsapp_headless.group_whatsapp_gateway', 'rc')],
-  rules: [],
+  // The gateway may create media but read no attachment, not even its own: with read on contacts,
+  // ir.attachment.check() would otherwise let it read every contact's files.
+  access: [acl('base.group_user', 'rwcu'), acl('whatsapp_headless.group_whatsapp_gateway', 'c')],
+  rules: [
+    {
+      name: 'ir.attachment: WhatsApp gateway creates media of WhatsApp messages only',
+      groups: ['whatsapp_headless.group_whatsapp_gateway'],
+      domain: [['res_model', '=', 'whatsapp.history'], ['res_id', '>', 0], ['public', '=', false]],
+      perms: ['create'],
+    },
+  ],
   prepareCreate: (values, env) => {
     // ir.attachment._check_contents: the given mimetype, else guessed from the name; HTML/XML-like
     // types become text/plain unless the user is a system administrator.
