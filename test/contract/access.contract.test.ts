@@ -1,10 +1,11 @@
 /**
  * Contract: least privilege. The Gateway user (WhatsApp / Gateway only) may create, read and write
- * messages, read contacts (not private addresses), create and read media attachments — and nothing
- * else. A user without groups may log in but do nothing.
+ * messages, read contacts (not private addresses), attach media to a message — and nothing else: it
+ * reads no attachment (reading contacts would otherwise open every contact's files). A user without
+ * groups may log in but do nothing.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ATTACHMENT, HISTORY, historyValues, odooError, PARTNER, setupContractEnv } from './harness.js';
+import { ATTACHMENT, HISTORY, historyValues, newId, odooError, PARTNER, setupContractEnv } from './harness.js';
 
 const env = await setupContractEnv(import.meta.url);
 afterAll(() => env.close());
@@ -55,7 +56,7 @@ describe('the Gateway user', () => {
     expect(write.message).toMatch(/^Sorry, you are not allowed to modify documents of type 'Contact' \(res\.partner\)\./);
   });
 
-  test('stores media as an attachment of a message and reads it back', async () => {
+  test('attaches media to a message; the message names it, only an employee reads it', async () => {
     const content = Buffer.from('not really a jpeg').toString('base64');
     const attachmentId = await env.gateway.create(ATTACHMENT, {
       name: `${env.tag}-photo.jpg`,
@@ -65,8 +66,11 @@ describe('the Gateway user', () => {
       res_id: messageId,
     });
     await env.gateway.write(HISTORY, [messageId], { attachment_id: attachmentId, media_mimetype: 'image/jpeg' });
-    const [attachment] = await env.gateway.searchRead(ATTACHMENT, [['id', '=', attachmentId]], {
-      fields: ['name', 'datas', 'mimetype', 'res_model', 'res_id', 'file_size'],
+    // Odoo names a many2one's value as superuser: the REST API shows it without read on attachments.
+    const [message] = await env.gateway.searchRead(HISTORY, [['id', '=', messageId]], { fields: ['attachment_id'] });
+    expect(message?.attachment_id).toEqual([attachmentId, `${env.tag}-photo.jpg`]);
+    const [attachment] = await env.admin.searchRead(ATTACHMENT, [['id', '=', attachmentId]], {
+      fields: ['name', 'datas', 'mimetype', 'res_model', 'res_id', 'file_size', 'public'],
     });
     expect(attachment).toEqual({
       id: attachmentId,
@@ -76,9 +80,8 @@ describe('the Gateway user', () => {
       res_model: HISTORY,
       res_id: messageId,
       file_size: 17,
+      public: false,
     });
-    const [message] = await env.gateway.searchRead(HISTORY, [['id', '=', messageId]], { fields: ['attachment_id'] });
-    expect(message?.attachment_id).toEqual([attachmentId, `${env.tag}-photo.jpg`]);
   });
 
   test('an HTML attachment is stored as text/plain (Odoo protects non-admins from stored XSS)', async () => {
@@ -89,8 +92,73 @@ describe('the Gateway user', () => {
       res_model: HISTORY,
       res_id: messageId,
     });
-    const [row] = await env.gateway.searchRead(ATTACHMENT, [['id', '=', attachmentId]], { fields: ['mimetype'] });
+    const [row] = await env.admin.searchRead(ATTACHMENT, [['id', '=', attachmentId]], { fields: ['mimetype'] });
     expect(row?.mimetype).toBe('text/plain');
+  });
+
+  test("may not read a contact's attachment, though it reads the contact", async () => {
+    const passportId = await env.admin.create(ATTACHMENT, {
+      name: `${env.tag}-passport.pdf`,
+      datas: Buffer.from('%PDF-1.4 passport scan').toString('base64'),
+      res_model: PARTNER,
+      res_id: contactId,
+    });
+    expect(await env.gateway.searchCount(PARTNER, [['id', '=', contactId]])).toBe(1);
+    const refusals = [
+      () => env.gateway.call(ATTACHMENT, 'read', [[passportId], ['name', 'datas']]),
+      () => env.gateway.searchRead(ATTACHMENT, [['res_model', '=', PARTNER], ['res_id', '=', contactId]], { fields: ['datas'] }),
+      () => env.gateway.searchCount(ATTACHMENT, []),
+      () => env.gateway.readGroup(ATTACHMENT, [], ['res_model'], ['res_model']),
+      () => env.gateway.call(ATTACHMENT, 'name_get', [[passportId]]),
+    ];
+    for (const refused of refusals) {
+      const error = await odooError(refused);
+      expect(error.kind).toBe('access');
+      expect(error.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Attachment' \(ir\.attachment\)\./);
+      expect(error.message).toMatch(/\(Operation: read, User: \d+\)$/);
+    }
+  });
+
+  test('may not read, change or delete even the media it stored', async () => {
+    const attachmentId = await env.gateway.create(ATTACHMENT, {
+      name: `${env.tag}-voice.ogg`,
+      datas: Buffer.from('OggS').toString('base64'),
+      mimetype: 'audio/ogg',
+      res_model: HISTORY,
+      res_id: messageId,
+    });
+    const read = await odooError(() => env.gateway.call(ATTACHMENT, 'read', [[attachmentId], ['datas']]));
+    expect(read.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Attachment'/);
+    const write = await odooError(() => env.gateway.write(ATTACHMENT, [attachmentId], { name: `${env.tag}-renamed.ogg` }));
+    expect(write.message).toMatch(/^Sorry, you are not allowed to modify documents of type 'Attachment'/);
+    // ir.attachment.unlink() reads the file's location first: refused for want of read.
+    const unlink = await odooError(() => env.gateway.call(ATTACHMENT, 'unlink', [[attachmentId]]));
+    expect(unlink.kind).toBe('access');
+    expect(unlink.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Attachment'.*\(Operation: read, User: \d+\)$/s);
+    const [kept] = await env.admin.searchRead(ATTACHMENT, [['id', '=', attachmentId]], { fields: ['name'] });
+    expect(kept?.name).toBe(`${env.tag}-voice.ogg`);
+  });
+
+  test.each<[string, () => Record<string, unknown>]>([
+    ['belongs to no record', () => ({})],
+    ['names no message', () => ({ res_model: HISTORY })],
+    ['is public (anybody could download it)', () => ({ res_model: HISTORY, res_id: messageId, public: true })],
+  ])('may not create an attachment that %s', async (_case, target) => {
+    const name = `${env.tag}-${newId()}.txt`;
+    const error = await odooError(() => env.gateway.create(ATTACHMENT, { name, datas: 'aGk=', ...target() }));
+    expect(error.kind).toBe('access');
+    expect(error.message).toBe(
+      'The requested operation cannot be completed due to security restrictions. Please contact your system administrator.\n\n(Document type: "Attachment" (ir.attachment), Operation: create)',
+    );
+    expect(await env.admin.searchCount(ATTACHMENT, [['name', '=', name]])).toBe(0);
+  });
+
+  test('may not attach a file to a contact (that would need write access to it)', async () => {
+    const error = await odooError(() =>
+      env.gateway.create(ATTACHMENT, { name: `${env.tag}-on-contact.txt`, datas: 'aGk=', res_model: PARTNER, res_id: contactId }),
+    );
+    expect(error.kind).toBe('access');
+    expect(error.message).toMatch(/^Sorry, you are not allowed to modify documents of type 'Contact' \(res\.partner\)\./);
   });
 
   test('an attachment for a message that no longer exists is refused as an access error (not "missing")', async () => {
@@ -121,6 +189,14 @@ describe('a user without groups', () => {
   test('may not read contacts', async () => {
     const error = await odooError(() => env.noRights.searchRead(PARTNER, [['id', '=', contactId]], { fields: ['name'] }));
     expect(error.kind).toBe('access');
+  });
+
+  test('may not attach a file to a message (Odoo asks for write access to the message first)', async () => {
+    const error = await odooError(() =>
+      env.noRights.create(ATTACHMENT, { name: `${env.tag}-no.txt`, datas: 'aGk=', res_model: HISTORY, res_id: messageId }),
+    );
+    expect(error.kind).toBe('access');
+    expect(error.message).toMatch(/^Sorry, you are not allowed to modify documents of type 'WhatsApp Message' \(whatsapp\.history\)\./);
   });
 
   test('may not group messages', async () => {
