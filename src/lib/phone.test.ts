@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  describePhoneRejection,
   normalizePhone,
   partnerPhoneDomain,
   partnerPhoneMatches,
@@ -80,6 +81,25 @@ describe('normalizePhone: group chats keep their JID', () => {
   });
 });
 
+describe('normalizePhone: a linked identity (…@lid) is its own conversation, not a number', () => {
+  test.each([
+    ['201234567890123@lid', '201234567890123@lid'],
+    ['201234567890123@LID', '201234567890123@lid'],
+    // The device that wrote is not part of the contact.
+    ['201234567890123:7@lid', '201234567890123@lid'],
+    ['  201234567890123@lid ', '201234567890123@lid'],
+    ['whatsapp:201234567890123@lid', '201234567890123@lid'],
+  ])('%j → lid %s', (input, jid) => {
+    expect(normalizePhone(input, 'ID')).toEqual({ ok: true, kind: 'lid', jid });
+    expect(normalizePhone(input, 'ID', { whatsappId: true })).toEqual({ ok: true, kind: 'lid', jid });
+  });
+
+  test('the digits of a linked id are never read as a phone number', () => {
+    // 6281234567890 is a valid Indonesian number; as a linked id it stays an opaque JID.
+    expect(normalizePhone('6281234567890@lid', 'ID')).toEqual({ ok: true, kind: 'lid', jid: '6281234567890@lid' });
+  });
+});
+
 describe('normalizePhone: rejects with a reason', () => {
   test.each([
     ['', 'empty'],
@@ -95,8 +115,15 @@ describe('normalizePhone: rejects with a reason', () => {
     ['+62+812', 'not_a_number'],
     ['1'.repeat(65), 'too_long'],
     ['x'.repeat(1_000_000), 'too_long'],
-    ['123456789012345@lid', 'unsupported_jid'],
-    ['status@broadcast', 'unsupported_jid'],
+    ['status@broadcast', 'status_broadcast'],
+    [' Status@Broadcast ', 'status_broadcast'],
+    ['whatsapp:status@broadcast', 'status_broadcast'],
+    ['1767000000@broadcast', 'unsupported_jid'],
+    ['120363025246125486@newsletter', 'unsupported_jid'],
+    ['1234@lid', 'unsupported_jid'],
+    ['rina@lid', 'unsupported_jid'],
+    ['@lid', 'unsupported_jid'],
+    ['201234567890123@lid.example', 'unsupported_jid'],
     ['budi@s.whatsapp.net', 'unsupported_jid'],
     ['@g.us', 'unsupported_jid'],
     ['123@g.us', 'unsupported_jid'],
@@ -104,6 +131,13 @@ describe('normalizePhone: rejects with a reason', () => {
     ['99999999@s.whatsapp.net', 'invalid_number'],
   ])('%j → %s', (input, reason) => {
     expect(normalizePhone(input, 'ID')).toEqual({ ok: false, reason });
+  });
+
+  test.each([
+    ['status_broadcast', "is WhatsApp's Status (stories) feed, not a conversation"],
+    ['unsupported_jid', 'is a WhatsApp id that is neither a person nor a group'],
+  ] as const)('%s reads "%s"', (reason, text) => {
+    expect(describePhoneRejection(reason)).toBe(text);
   });
 
   test('a non-string from untyped JSON is rejected, not thrown on', () => {
@@ -178,6 +212,7 @@ describe('toProviderTarget', () => {
     [BUDI, 'meta', '6281234567890'],
     [BUDI, 'twilio', 'whatsapp:+6281234567890'],
     ['120363025246125486@g.us', 'fonnte', '120363025246125486@g.us'],
+    ['201234567890123@lid', 'fonnte', '201234567890123@lid'],
   ] as const)('%s via %s → %s', (phone, provider, target) => {
     expect(toProviderTarget(phone, provider)).toBe(target);
   });
@@ -185,9 +220,16 @@ describe('toProviderTarget', () => {
   test.each([
     ['120363025246125486@g.us', 'meta', 'unsupported_target'],
     ['120363025246125486@g.us', 'twilio', 'unsupported_target'],
+    ['201234567890123@lid', 'meta', 'unsupported_target'],
+    ['201234567890123@lid', 'twilio', 'unsupported_target'],
+    ['status@broadcast', 'fonnte', 'invalid_phone'],
     ['081234567890', 'fonnte', 'invalid_phone'],
     ['whatsapp:+6281234567890', 'twilio', 'invalid_phone'],
   ] as const)('%s via %s is refused with %s', (phone, provider, code) => {
     expect(() => toProviderTarget(phone, provider)).toThrow(expect.objectContaining({ code, statusCode: 400 }));
+  });
+
+  test('Meta and Twilio refuse a linked id saying why', () => {
+    expect(() => toProviderTarget('201234567890123@lid', 'meta')).toThrow('meta cannot send to a WhatsApp linked id (…@lid), which is not a phone number');
   });
 });

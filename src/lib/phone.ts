@@ -5,8 +5,15 @@
  * - a person: E.164 (`+6281234567890`), whatever form the provider or a user typed;
  * - a group chat: its JID, lower-cased (`120363025246125486@g.us`). A group has no phone number, but
  *   it *is* the conversation: history and statistics group by it, and Fonnte sends to it as a target.
- *   A JID can never collide with an E.164 value (no `+`, always `@g.us`), so the two live in one
- *   field without ambiguity, and partner linking simply skips groups.
+ * - a contact WhatsApp shows only by a "linked identity" (`123456789012345@lid`, sent instead of the
+ *   number for some contacts and group members): its JID, lower-cased, without a `:device` suffix.
+ *   The digits are an opaque id, not a phone number, so it is kept as is, like a group: it is that
+ *   contact's conversation, never linked to a partner, and Fonnte may send to it as a target.
+ * A JID can never collide with an E.164 value (no `+`, always `@…`), so they live in one field
+ * without ambiguity, and partner linking simply skips JIDs.
+ *
+ * `status@broadcast` (WhatsApp Status, i.e. stories) is no conversation: it is refused with its own
+ * reason, so a webhook adapter can acknowledge and skip it, and the REST API answers a clear 400.
  */
 import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import { BadRequestError } from '../errors.js';
@@ -24,12 +31,16 @@ export type PhoneRejectReason =
   | 'not_a_number'
   /** Looks like a number, but no country's numbering plan accepts it. */
   | 'invalid_number'
-  /** A WhatsApp JID that is neither a person (`@s.whatsapp.net`, `@c.us`) nor a group (`@g.us`), e.g. `@lid`. */
+  /** `status@broadcast`: WhatsApp Status updates (stories), not a conversation. */
+  | 'status_broadcast'
+  /** Any other WhatsApp JID: not a person (`@s.whatsapp.net`, `@c.us`, `@lid`) nor a group (`@g.us`), e.g. `@newsletter`. */
   | 'unsupported_jid';
 
 export type PhoneResult =
   | { ok: true; kind: 'phone'; e164: string }
   | { ok: true; kind: 'group'; jid: string }
+  /** A contact known only by a linked identity: the conversation is the JID, there is no number. */
+  | { ok: true; kind: 'lid'; jid: string }
   | { ok: false; reason: PhoneRejectReason };
 
 export interface NormalizeOptions {
@@ -48,6 +59,10 @@ const MAX_INPUT_LENGTH = 64;
 const PHONE_CHARS = /^\+?[0-9\s().\-\u2010-\u2015\u2212]+$/;
 const GROUP_JID = /^(\d{5,25}(?:-\d{1,15})?)@g\.us$/;
 const PERSON_JID = /^(\d{5,20})(?::\d{1,3})?@(?:s\.whatsapp\.net|c\.us)$/;
+/** A linked identity; like a person JID it may carry a `:device` suffix, which is not part of the contact. */
+const LID_INPUT = /^(\d{5,25})(?::\d{1,3})?@lid$/;
+const LID_JID = /^\d{5,25}@lid$/;
+const STATUS_BROADCAST = 'status@broadcast';
 
 function fromParsed(parsed: PhoneNumber | undefined, acceptPossible: boolean): string | null {
   if (!parsed) return null;
@@ -58,7 +73,8 @@ function fromParsed(parsed: PhoneNumber | undefined, acceptPossible: boolean): s
 /**
  * Normalises a phone number or WhatsApp id. Accepts `0812-3456-7890`, `081234567890`, `6281234567890`,
  * `+62 812 3456 7890`, `+62 (0)812…`, `0062 812…`, `whatsapp:+62…`, `628…@s.whatsapp.net`
- * (also with a `:device` suffix), `628…@c.us`, and group JIDs `…@g.us`. Never throws.
+ * (also with a `:device` suffix), `628…@c.us`, group JIDs `…@g.us` and linked identities `…@lid`.
+ * Never throws.
  */
 export function normalizePhone(
   input: string,
@@ -76,6 +92,9 @@ export function normalizePhone(
   if (text.includes('@')) {
     const group = GROUP_JID.exec(text);
     if (group) return { ok: true, kind: 'group', jid: `${group[1]}@g.us` };
+    const lid = LID_INPUT.exec(text);
+    if (lid) return { ok: true, kind: 'lid', jid: `${lid[1]}@lid` };
+    if (text === STATUS_BROADCAST) return { ok: false, reason: 'status_broadcast' };
     const person = PERSON_JID.exec(text);
     if (!person) return { ok: false, reason: 'unsupported_jid' };
     // A JID's user part is always the international number without '+'.
@@ -102,6 +121,7 @@ const REASON_TEXT: Record<PhoneRejectReason, string> = {
   too_long: 'is too long to be a phone number',
   not_a_number: 'is not a phone number',
   invalid_number: 'is not a valid phone number',
+  status_broadcast: "is WhatsApp's Status (stories) feed, not a conversation",
   unsupported_jid: 'is a WhatsApp id that is neither a person nor a group',
 };
 
@@ -150,13 +170,15 @@ export function partnerPhoneMatches(stored: unknown, e164: string, defaultCountr
 }
 
 /**
- * The recipient as each provider's send API wants it: Fonnte digits (`6281…`; a group JID as is),
- * Meta digits, Twilio `whatsapp:+6281…`. Meta and Twilio cannot send to groups.
+ * The recipient as each provider's send API wants it: Fonnte digits (`6281…`; a group or linked-id
+ * JID as is), Meta digits, Twilio `whatsapp:+6281…`. Meta and Twilio address people by phone number
+ * only: they cannot send to groups nor to a contact known only by a linked identity.
  */
 export function toProviderTarget(phone: string, provider: Provider): string {
-  if (GROUP_JID.test(phone)) {
+  const chat = GROUP_JID.test(phone) ? 'a WhatsApp group' : LID_JID.test(phone) ? 'a WhatsApp linked id (…@lid), which is not a phone number' : null;
+  if (chat !== null) {
     if (provider === 'fonnte') return phone;
-    throw new BadRequestError(`${provider} cannot send to a WhatsApp group`, [], 'unsupported_target');
+    throw new BadRequestError(`${provider} cannot send to ${chat}`, [], 'unsupported_target');
   }
   if (!/^\+[1-9]\d{5,14}$/.test(phone)) {
     throw new BadRequestError(`not an E.164 phone number: ${phone}`, [], 'invalid_phone');

@@ -29,7 +29,8 @@ export interface ParseWarning {
     | 'change_ignored' // a Meta change that is not about messages (template, account, quality…)
     | 'device_unrecognised' // our own number in an unexpected form: kept as null rather than reject the message
     | 'media_url_ignored' // an attachment URL that is not http(s)
-    | 'id_imprecise'; // a numeric id above 2^53: JSON.parse rounded it, so it is not used as an id
+    | 'id_imprecise' // a numeric id above 2^53: JSON.parse rounded it, so it is not used as an id
+    | 'status_broadcast_ignored'; // a WhatsApp Status (story) update from status@broadcast: no conversation
   message: string;
 }
 

@@ -49,6 +49,8 @@ describe('Fonnte incoming messages', () => {
       { ...message, providerMessageId: '4424', phone: '120363025246125486@g.us', contactName: 'Sari', text: 'Jam berapa jemputannya?', raw: expect.objectContaining({ member: '6281311112222' }) },
     ],
     ['message-no-content', { ...message, messageType: 'other', text: null, media: null, timestamp: '2025-12-29T09:21:00.000Z' }],
+    // A contact WhatsApp shows only by its linked identity: the conversation is that JID, not a number.
+    ['message-lid', { ...message, providerMessageId: '4425', phone: '201234567890123@lid', contactName: 'Rina', text: 'Halo, masih ada paket snorkeling besok?' }],
   ])('%s', (name, expected) => {
     const result = accepted(name);
     expect(result.events).toHaveLength(1);
@@ -88,6 +90,19 @@ describe('Fonnte incoming messages', () => {
     ['a number timestamp sent as a string', { ...body, timestamp: '1767000000' }],
   ])('the hash ignores what is not the message (%s)', (_name, same) => {
     expect(fonnteContentHash(same)).toBe(fonnteContentHash(body));
+  });
+
+  test("someone's WhatsApp Status (status@broadcast) is acknowledged and skipped, with a warning to log", () => {
+    expect(accepted('message-status-broadcast')).toEqual({
+      ok: true,
+      events: [],
+      warnings: [{ path: '/sender', code: 'status_broadcast_ignored', message: expect.stringContaining('not a conversation') }],
+    });
+  });
+
+  test('a linked id with a device suffix is the same conversation as without', () => {
+    const lid = loadFixture('fonnte', 'message-lid') as FonnteBody;
+    expect(parseFonnte({ ...lid, sender: '201234567890123:12@LID' }, ctx)).toMatchObject({ ok: true, events: [{ phone: '201234567890123@lid' }] });
   });
 
   test('an attachment URL that is not http(s) keeps the message, without media, with a warning', () => {
@@ -221,7 +236,7 @@ describe('Fonnte rejections name the field', () => {
 
   test.each([
     ['a short number', { sender: '08123', message: 'x' }, '/sender', 'sender is not a valid phone number'],
-    ['a LID instead of a number', { sender: '123456789012345@lid', message: 'x' }, '/sender', 'sender is a WhatsApp id that is neither a person nor a group'],
+    ['a channel instead of a chat', { sender: '120363025246125486@newsletter', message: 'x' }, '/sender', 'sender is a WhatsApp id that is neither a person nor a group'],
     ['a timestamp far in the future', { sender: '6281299990000', timestamp: 9_999_999_999 }, '/timestamp', expect.any(String)],
     ['an id that is an object', { id: { x: 1 }, status: 'sent' }, '/id', 'must be string,integer,null'],
   ])('%s', (_name, input, path, message) => {

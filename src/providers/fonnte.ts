@@ -18,6 +18,10 @@
  * Statuses cannot fall back to a hash (they must name a message we sent), so a rounded `id` or
  * `stateid` is dropped from the event with the same warning; with neither left, there is no event.
  *
+ * Senders. A number becomes E.164; a group (`…@g.us`) or a contact shown only by its linked identity
+ * (`…@lid`) is stored under its JID (lib/phone.ts). `status@broadcast` is someone's WhatsApp Status
+ * (a story), not a conversation: 200, no event, a `status_broadcast_ignored` warning for the log.
+ *
  * Statuses. `state` (WhatsApp receipt: sent/delivered/read) wins over `status` (Fonnte processing:
  * sent, or invalid/expired/url unreachable → failed with that reason). pending/waiting/processing and
  * unknown values move nothing forward: no event, a `status_ignored` warning for the log.
@@ -305,6 +309,15 @@ function messageIdOf(fonnte: FonnteBody, warnings: ParseWarning[]): string {
 function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
   const senderText = nonEmpty(fonnte.sender) ?? '';
   const sender = normalizePhone(senderText, ctx.defaultCountry, { whatsappId: true });
+  if (!sender.ok && sender.reason === 'status_broadcast') {
+    // Someone's Status (story) seen by the device: no conversation to store it in. Answered 200,
+    // or Fonnte would resend it 15 times; logged through the warning.
+    return {
+      ok: true,
+      events: [],
+      warnings: [{ path: '/sender', code: 'status_broadcast_ignored', message: 'a WhatsApp Status (story) update from status@broadcast is not a conversation; not stored' }],
+    };
+  }
   if (!sender.ok) return fail('/sender', `sender ${describePhoneRejection(sender.reason)}`);
   const timestamp = timestampOf(fonnte, ctx);
   if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
@@ -316,8 +329,8 @@ function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
     provider: 'fonnte',
     providerMessageId: messageIdOf(fonnte, warnings),
     direction: 'in',
-    // A group chat's JID; the participant who wrote stays in raw.member.
-    phone: sender.kind === 'group' ? sender.jid : sender.e164,
+    // A group chat's or a linked identity's JID (see lib/phone.ts); in a group, who wrote stays in raw.member.
+    phone: sender.kind === 'phone' ? sender.e164 : sender.jid,
     contactName: nonEmpty(fonnte.name),
     device: deviceOf(fonnte, ctx, warnings),
     messageType: content.messageType,

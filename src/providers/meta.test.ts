@@ -84,6 +84,26 @@ describe('Meta inbound messages, every type', () => {
   });
 });
 
+describe('Meta senders that are not phone numbers', () => {
+  function withFrom(from: string) {
+    const body = loadFixture('meta', 'text') as { entry: { changes: { value: { messages: { from: string }[] } }[] }[] };
+    const message = body.entry[0]?.changes[0]?.value.messages[0];
+    if (message) message.from = from;
+    return parseMeta(body, ctx);
+  }
+
+  test('a linked id (not sent by Meta today) is kept under its JID rather than refused', () => {
+    expect(withFrom('201234567890123@lid')).toMatchObject({ ok: true, events: [{ kind: 'message', phone: '201234567890123@lid' }] });
+  });
+
+  test('status@broadcast is refused naming the field', () => {
+    expect(withFrom('status@broadcast')).toEqual({
+      ok: false,
+      errors: [{ path: '/entry/0/changes/0/value/messages/0/from', message: "from is WhatsApp's Status (stories) feed, not a conversation" }],
+    });
+  });
+});
+
 describe('Meta statuses', () => {
   const status = { kind: 'status', provider: 'meta', aliasId: null };
   test('sent, delivered, read in one change', () => {

@@ -397,7 +397,7 @@ function parseMessage(
       provider: 'meta',
       providerMessageId: message.id,
       direction: 'in',
-      phone: from.kind === 'group' ? from.jid : from.e164,
+      phone: from.kind === 'phone' ? from.e164 : from.jid,
       contactName: nonEmpty(contact?.profile?.name),
       device: batch.device,
       messageType: content.messageType,

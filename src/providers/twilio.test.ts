@@ -67,6 +67,13 @@ describe('Twilio inbound messages', () => {
     expect(parseTwilio(params, ctx)).toMatchObject({ ok: true, events: [{ providerMessageId: id, phone: BUDI, device: null }] });
   });
 
+  test('a linked-id From (never seen from Twilio, handled as everywhere) is kept under its JID', () => {
+    expect(parseTwilio({ MessageSid: 'SM12', From: 'whatsapp:201234567890123@lid', Body: 'x' }, ctx)).toMatchObject({
+      ok: true,
+      events: [{ providerMessageId: 'SM12', phone: '201234567890123@lid' }],
+    });
+  });
+
   test('an empty message without media is "other", not an empty text', () => {
     expect(parseTwilio({ MessageSid: 'SM3', From: 'whatsapp:+6281299990000', Body: '   ', NumMedia: '0' }, ctx)).toMatchObject({
       ok: true,
@@ -130,6 +137,7 @@ describe('Twilio rejections name the field', () => {
     ['NumMedia not a number', { MessageSid: 'SM9', From: 'whatsapp:+6281299990000', NumMedia: 'two' }, '/NumMedia', 'must match pattern "^[0-9]{1,2}$"'],
     ['a non-string unknown field', { MessageSid: 'SM10', From: 'whatsapp:+6281299990000', Extra: { a: 1 } }, '/Extra', 'must be string,array'],
     ['a group-like From', { MessageSid: 'SM11', From: 'whatsapp:12@lid' }, '/From', 'From is a WhatsApp id that is neither a person nor a group'],
+    ['the Status feed as From', { MessageSid: 'SM13', From: 'whatsapp:status@broadcast' }, '/From', "From is WhatsApp's Status (stories) feed, not a conversation"],
   ])('%s', (_name, params, path, message) => {
     expect(parseTwilio(params, ctx)).toEqual({ ok: false, errors: [{ path, message }] });
   });

@@ -180,7 +180,7 @@ function parseMessage(params: TwilioKnown, messageSid: string, ctx: ParseContext
     kind: 'message',
     provider: 'twilio',
     direction: 'in',
-    phone: from.kind === 'group' ? from.jid : from.e164,
+    phone: from.kind === 'phone' ? from.e164 : from.jid,
     contactName: str(params.ProfileName),
     device,
     timestamp: ctx.receivedAt.toISOString(),

@@ -69,6 +69,10 @@ const ACCEPTED: Record<string, { stored: object[]; events: number }> = {
   // A group chat is stored under the group's JID, deliberately not an E.164 number.
   'message-group': { stored: [message('4424', 'text', '120363025246125486@g.us')], events: 1 },
   'message-no-content': { stored: [message(HASH_ID, 'other')], events: 1 },
+  // A contact known only by its linked identity: stored under that JID, like a group.
+  'message-lid': { stored: [message('4425', 'text', '201234567890123@lid')], events: 1 },
+  // Someone's WhatsApp Status (a story): no conversation, nothing stored, but a 200 so Fonnte stops.
+  'message-status-broadcast': { stored: [], events: 0 },
   // JSON.parse rounded the inboxid: the content hash is the id (see the retries below).
   'message-inboxid-beyond-2p53': { stored: [message(HASH_ID, 'text')], events: 1 },
   'status-first': { stored: [status('80367170', '3EB0A1B2C3D4', 'sent')], events: 1 },
@@ -145,6 +149,43 @@ describe('accepted webhooks are answered 200 once they are in the spool', () => 
     await post(fixtureText('message-text'), { app });
     await post(fixtureText('device-connect'), { app });
     expect(wakes).toBe(1);
+  });
+});
+
+describe('senders that are not phone numbers', () => {
+  test('a linked-id sender keeps its message: 200, stored under the JID, retries dedupe', async () => {
+    for (let i = 0; i < 3; i += 1) expect((await post(fixtureText('message-lid'))).statusCode).toBe(200);
+    expect(spooled(t.spool)).toEqual([
+      expect.objectContaining({
+        kind: 'message',
+        phone: '201234567890123@lid',
+        contactName: 'Rina',
+        text: 'Halo, masih ada paket snorkeling besok?',
+        device: '+6285700000001',
+        raw: loadFixture('fonnte', 'message-lid'),
+      }),
+    ]);
+  });
+
+  test('status@broadcast: 200 every time (no 15 retries), nothing stored, one log line without the story', async () => {
+    const before = lines.length;
+    for (let i = 0; i < 2; i += 1) {
+      const response = await post(fixtureText('message-status-broadcast'));
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ ok: true, data: { accepted: 0, duplicates: 0, events: 0 } });
+    }
+    expect(t.spool.stats()).toMatchObject({ pending: 0, mediaPending: 0 });
+    const logged = lines.slice(before).filter((line) => line.includes('"status_broadcast_ignored"'));
+    expect(logged).toHaveLength(2);
+    expect(JSON.parse(logged[0] ?? '{}')).toMatchObject({ provider: 'fonnte', warning: { path: '/sender', code: 'status_broadcast_ignored' } });
+    expect(lines.slice(before).filter((line) => line.includes('Sunset di Uluwatu'))).toEqual([]);
+  });
+
+  test('another kind of WhatsApp id (a channel) is still a 400 naming the sender', async () => {
+    const body = JSON.stringify({ ...(loadFixture('fonnte', 'message-text') as object), sender: '120363025246125486@newsletter' });
+    const error = expectError(await post(body), 400, 'invalid_payload');
+    expect(error.details).toEqual([{ path: '/sender', message: 'sender is a WhatsApp id that is neither a person nor a group' }]);
+    expect(t.spool.stats().pending).toBe(0);
   });
 });
 
