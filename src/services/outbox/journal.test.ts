@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openSendJournal, type SendJournal } from './journal.js';
 
@@ -101,5 +102,43 @@ describe('idempotency keys', () => {
     journal.completeIdempotencyKey('tok', 'k1', 202, {});
     journal.purge(0, 1000 + 2 * TTL + 2);
     expect(journal.claimIdempotencyKey('tok', 'k1', 'req-c', 1000 + TTL + 2, TTL)).toEqual({ kind: 'new' });
+  });
+});
+
+describe('probe (readiness)', () => {
+  test('writes to the file: another connection sees the probe row', () => {
+    journal.probe();
+    const other = new Database(path, { readonly: true });
+    try {
+      const row = other.prepare('SELECT at FROM probe').get() as { at: number } | undefined;
+      expect(row?.at).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      other.close();
+    }
+  });
+
+  test('throws, quickly, while the file cannot be written (another process holds the write lock)', () => {
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      expect(() => journal.probe()).toThrow(/locked|busy/i);
+      // Readiness runs on the event loop: it must not sit out the 5 s busy timeout of a send.
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(() => journal.probe()).not.toThrow();
+  });
+
+  test('a journal made before the probe table gets it when opened', () => {
+    journal.close();
+    const old = new Database(path);
+    old.exec('DROP TABLE probe');
+    old.pragma('user_version = 1');
+    old.close();
+    journal = openSendJournal(path);
+    expect(() => journal.probe()).not.toThrow();
   });
 });

@@ -42,7 +42,14 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (scope, key_hash)
    );
    CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);`,
+  // probe() writes here: readiness must prove the file can be written, not just read.
+  `CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
 ];
+
+/** How long a send waits for a lock on the file. */
+const BUSY_TIMEOUT_MS = 5000;
+/** How long readiness waits: it runs on the event loop, and a held lock means something is wrong. */
+const PROBE_BUSY_TIMEOUT_MS = 200;
 
 export type SendState = 'sending' | 'retry' | 'settled' | 'recorded';
 export type SendOutcome = { outcome: 'sent'; providerMessageId: string } | { outcome: 'failed'; error: string };
@@ -143,7 +150,7 @@ export function openSendJournal(path: string): SendJournal {
   db.pragma('journal_mode = WAL');
   // A committed `sending` row must survive a power cut: that row is what prevents a double send.
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const version = db.pragma('user_version', { simple: true }) as number;
   db.transaction(() => {
     for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
@@ -180,6 +187,8 @@ export function openSendJournal(path: string): SendJournal {
   const purgeSends = db.prepare(`DELETE FROM sends WHERE state = 'recorded' AND updated_at < ?`);
   // A key still pending in this process is in use, however old; one an earlier process left pending is not.
   const purgeKeys = db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ? AND (state != 'pending' OR boot_id != ?)`);
+
+  const probeStmt = db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)');
 
   const getKey = db.prepare<[string, string], KeyRow>('SELECT * FROM idempotency_keys WHERE scope = ? AND key_hash = ?');
   const insertKey = db.prepare(
@@ -270,7 +279,13 @@ export function openSendJournal(path: string): SendJournal {
       unknownKey.run(scope, keyHash);
     },
     probe() {
-      db.prepare('SELECT count(*) FROM sends').get();
+      // A real write: a full disk, a read-only file or another process holding the lock all fail it.
+      db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
+      try {
+        probeStmt.run(Date.now());
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     },
     close() {
       if (db.open) db.close();
