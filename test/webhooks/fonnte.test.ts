@@ -73,18 +73,16 @@ const ACCEPTED: Record<string, { stored: object[]; events: number }> = {
   'message-lid': { stored: [message('4425', 'text', '201234567890123@lid')], events: 1 },
   // Someone's WhatsApp Status (a story): no conversation, nothing stored, but a 200 so Fonnte stops.
   'message-status-broadcast': { stored: [], events: 0 },
-  // JSON.parse rounded the inboxid: the content hash is the id (see the retries below).
-  'message-inboxid-beyond-2p53': { stored: [message(HASH_ID, 'text')], events: 1 },
+  // Ids beyond 2^53 are read from the raw body as strings, digit for digit (JSON.parse would round them).
+  'message-inboxid-beyond-2p53': { stored: [message('9007199254740993', 'text')], events: 1 },
   'status-first': { stored: [status('80367170', '3EB0A1B2C3D4', 'sent')], events: 1 },
   'status-delivered': { stored: [status(null, '3EB0A1B2C3D4', 'delivered')], events: 1 },
   'status-read': { stored: [status(null, '3EB0A1B2C3D4', 'read')], events: 1 },
   'status-numeric-id': { stored: [status('80367171', null, 'sent')], events: 1 },
   'status-invalid': { stored: [status('80367172', null, 'failed')], events: 1 },
   'status-url-unreachable': { stored: [status('80367173', null, 'failed')], events: 1 },
-  // A rounded id could name another message: only the exact stateid is kept.
-  'status-id-beyond-2p53': { stored: [status(null, '3EB0C0FFEE01', 'sent')], events: 1 },
-  // Nothing but rounded ids: it names no message we can be sure of; logged, not stored, not retried.
-  'status-ids-all-beyond-2p53': { stored: [], events: 0 },
+  'status-id-beyond-2p53': { stored: [status('9007199254740993', '3EB0C0FFEE01', 'sent')], events: 1 },
+  'status-ids-all-beyond-2p53': { stored: [status('12345678901234567890', null, 'sent')], events: 1 },
   // Fonnte will retry it next minute: nothing to record yet, but the webhook itself is fine.
   'status-pending': { stored: [], events: 0 },
   'device-connect': { stored: [], events: 1 },
@@ -296,28 +294,30 @@ describe('retries and duplicates', () => {
     },
   );
 
-  describe('numeric inboxids beyond 2^53, which JSON.parse rounds', () => {
-    // Both read as 9007199254740992: as ids, the second message used to be dropped as a duplicate.
+  describe('numeric inboxids beyond 2^53, which JSON.parse alone would round', () => {
+    // Both would read as 9007199254740992 and the second be dropped as a duplicate.
     const first = fixtureText('message-inboxid-beyond-2p53');
     const second = first.replace('9007199254740993', '9007199254740992').replace('Kamar untuk 2 orang, tanggal 12', 'Maaf, jadi 3 orang');
 
-    test('two messages whose ids round alike are both stored', async () => {
+    test('two messages whose ids would round alike are both stored, each under its exact id', async () => {
       expect(second).not.toBe(first);
       expect((await post(first)).json()).toEqual({ ok: true, data: { accepted: 1, duplicates: 0, events: 1 } });
       expect((await post(second)).json()).toEqual({ ok: true, data: { accepted: 1, duplicates: 0, events: 1 } });
-      const stored = spooled(t.spool);
-      expect(stored.map(summary)).toEqual([message(HASH_ID, 'text'), message(HASH_ID, 'text')]);
-      expect(new Set(stored.map((e) => (e.kind === 'message' ? e.providerMessageId : null))).size).toBe(2);
-      expect(stored.map((e) => (e.kind === 'message' ? e.text : null))).toEqual(['Kamar untuk 2 orang, tanggal 12', 'Maaf, jadi 3 orang']);
+      expect(spooled(t.spool).map(summary)).toEqual([message('9007199254740993', 'text'), message('9007199254740992', 'text')]);
     });
 
-    test("Fonnte's 15 retries of one of them store one event, and the rounding is logged", async () => {
+    test("Fonnte's 15 retries of one of them store one event, with nothing rounded to warn about", async () => {
       const before = lines.length;
       for (let i = 0; i < 15; i += 1) expect((await post(first)).statusCode).toBe(200);
       expect(t.spool.stats().pending).toBe(1);
-      const logged = lines.slice(before).filter((line) => line.includes('"id_imprecise"'));
-      expect(logged).toHaveLength(15);
-      expect(JSON.parse(logged[0] ?? '{}')).toMatchObject({ provider: 'fonnte', warning: { path: '/inboxid', code: 'id_imprecise' } });
+      expect(lines.slice(before).filter((line) => line.includes('"id_imprecise"'))).toHaveLength(0);
+    });
+
+    test('only id fields are read as strings: a long number elsewhere (a timestamp in ms) stays a number', async () => {
+      const body = first.replace('"timestamp": 1767000000', '"timestamp": 1767000000000');
+      expect((await post(body)).statusCode).toBe(200);
+      const [event] = spooled(t.spool);
+      expect(event).toMatchObject({ kind: 'message', timestamp: '2025-12-29T09:20:00.000Z' });
     });
   });
 

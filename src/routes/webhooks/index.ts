@@ -32,10 +32,18 @@ export interface WebhookRouteOptions {
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
-function parseJsonBody(raw: unknown): unknown {
+/**
+ * Fonnte sends its ids as JSON numbers; JSON.parse rounds those above 2^53, which could merge two
+ * messages. Integers of 16+ digits in its id fields are read as strings instead (the parser takes
+ * string ids as they are).
+ */
+const FONNTE_LONG_IDS = /("(?:inboxid|id|stateid)"\s*:\s*)(-?\d{16,})(?=\s*[,}])/g;
+
+function parseJsonBody(raw: unknown, keepLongIds = false): unknown {
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new BadRequestError('The request body is empty; a JSON object is expected', [], 'invalid_json');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    const text = raw.toString('utf8');
+    return JSON.parse(keepLongIds ? text.replace(FONNTE_LONG_IDS, '$1"$2"') : text);
   } catch (error) {
     throw new BadRequestError(`The request body is not valid JSON: ${(error as Error).message}`, [], 'invalid_json');
   }
@@ -122,7 +130,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     if (!verifySharedSecret(given, config.WEBHOOK_SECRET)) {
       rejectAuth(request, 'fonnte', given === undefined ? 'Missing webhook secret (?secret= or X-Webhook-Secret)' : 'Wrong webhook secret');
     }
-    return { ok: true, data: accept(request, 'fonnte', parseFonnte, parseJsonBody(request.body)) };
+    return { ok: true, data: accept(request, 'fonnte', parseFonnte, parseJsonBody(request.body, true)) };
   };
   app.post('/api/wa/webhook', { config: opts.routeConfig, schema: { hide: true } }, fonnteHandler);
   app.post('/api/wa/webhook/fonnte', { config: opts.routeConfig, schema: { hide: true } }, fonnteHandler);
