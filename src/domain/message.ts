@@ -45,7 +45,7 @@ export interface MessageEvent {
   /** Provider's id (wamid, MessageSid, Fonnte inboxid) or a stable content hash when it gives none. */
   providerMessageId: string;
   direction: Direction;
-  /** E.164 (`+62812…`), or a group JID (`…@g.us`) for group chats. */
+  /** E.164 (`+62812…`); for conversations without a number, the JID: a group (`…@g.us`) or a linked id (`…@lid`). */
   phone: string;
   contactName: string | null;
   /** The business number/account that received it. */
