@@ -11,6 +11,7 @@ import Fastify from 'fastify';
 import { createAuth } from '../../src/plugins/auth.js';
 import { errorHandler } from '../../src/plugins/error-handler.js';
 import { rateLimits, webhookRateLimit } from '../../src/plugins/rate-limit.js';
+import { createSenders, whySendingDisabled } from '../../src/services/senders/index.js';
 import { createUnreachableOdoo, testConfig } from '../helpers/build.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, type ApiTestApp } from './helpers.js';
 
@@ -299,7 +300,12 @@ describe('the envelope everywhere', () => {
     api = await buildApiApp({ config: { FONNTE_TOKEN: '' } });
     const res = await api.inject({ method: 'POST', url: '/api/wa/send_message', headers: bearer(SEND_TOKEN), payload: sendBody });
     expect(res.statusCode).toBe(503);
-    expect(res.json().error).toMatchObject({ code: 'send_disabled', message: expect.stringContaining('FONNTE_TOKEN') });
+    expect(res.json().error).toMatchObject({ code: 'send_disabled', message: 'Sending is not configured: sending through fonnte is off: set FONNTE_TOKEN' });
+    // The same words the outbox stores on a record it cannot send: one source.
+    expect(res.json().error.message).toBe(`Sending is not configured: ${whySendingDisabled(api.config, 'fonnte')}`);
+    const registry = createSenders(api.config);
+    expect(registry.whyDisabled('fonnte')).toBe(whySendingDisabled(api.config, 'fonnte'));
+    await registry.close();
   });
 });
 

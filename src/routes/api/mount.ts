@@ -17,7 +17,7 @@ import { createHistoryService } from '../../services/history-service.js';
 import type { SendJournal } from '../../services/outbox/journal.js';
 import { createPartnerResolver } from '../../services/partner-resolver.js';
 import { createSendService } from '../../services/send-service.js';
-import { missingSendSettings } from '../../services/senders/index.js';
+import { whySendingDisabled } from '../../services/senders/index.js';
 import { createStatsService } from '../../services/stats-service.js';
 import type { Spool } from '../../spool/types.js';
 import { apiRoutes } from './index.js';
@@ -77,10 +77,7 @@ export async function mountRestApi(
             journal,
             provider: config.SEND_PROVIDER as 'fonnte' | 'meta' | 'twilio',
             defaultCountry,
-            whyDisabled: (provider) => {
-              const missing = missingSendSettings(config, provider);
-              return missing.length === 0 ? undefined : `sending through ${provider} is off: set ${missing.join(', ')}`;
-            },
+            whyDisabled: (provider) => whySendingDisabled(config, provider),
             ...(outbox ? { kick: () => outbox.kick() } : {}),
             resolvePartners: createPartnerResolver(deps.odoo, { defaultCountry }),
             idempotencyTtlMs,

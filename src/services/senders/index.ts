@@ -46,6 +46,12 @@ export function missingSendSettings(config: SenderSettings, provider: Provider):
   return required[provider].filter((name) => !config[name]);
 }
 
+/** Why `provider` cannot send (the settings to set), or undefined when it can. One wording for send_message's 503 and the outbox's failure. */
+export function whySendingDisabled(config: SenderSettings, provider: Provider): string | undefined {
+  const missing = missingSendSettings(config, provider);
+  return missing.length === 0 ? undefined : `sending through ${provider} is off: set ${missing.join(', ')}`;
+}
+
 export function createSenders(config: SenderSettings, dispatcher?: Dispatcher): SenderRegistry {
   const ownAgent = dispatcher ? undefined : createSendAgent({ timeoutMs: config.SEND_TIMEOUT_MS });
   const agent = (dispatcher ?? ownAgent) as Dispatcher;
@@ -83,10 +89,7 @@ export function createSenders(config: SenderSettings, dispatcher?: Dispatcher): 
   }
   return {
     get: (provider) => senders.get(provider),
-    whyDisabled(provider) {
-      const missing = missingSendSettings(config, provider);
-      return missing.length === 0 ? undefined : `sending through ${provider} is off: set ${missing.join(', ')}`;
-    },
+    whyDisabled: (provider) => whySendingDisabled(config, provider),
     async close() {
       await ownAgent?.close();
     },
