@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Provider } from '../../src/domain/message.js';
+import { OdooError } from '../../src/odoo/errors.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createOutboxWorker, UNKNOWN_AFTER_RESTART, type OutboxWorker } from '../../src/services/outbox/worker.js';
 import { createSendAgent } from '../../src/services/senders/http.js';
@@ -57,6 +58,8 @@ interface Setup {
   maxAttempts?: number;
   /** The app kicks this worker after each 202 (default: no worker wired, sends happen on runOnce). */
   wireOutbox?: boolean;
+  /** The outbox's clock (default: the real one). */
+  now?: () => number;
 }
 
 async function setup(options: Setup = {}): Promise<{ api: ApiTestApp; worker: OutboxWorker }> {
@@ -78,7 +81,15 @@ async function setup(options: Setup = {}): Promise<{ api: ApiTestApp; worker: Ou
       countSend: (provider, outcome) => metrics.sends.inc({ provider, outcome }),
       onSent: (provider, id) => sent.push([provider, id]),
     },
-    { pollMs: 60_000, concurrency: 2, maxAttempts: options.maxAttempts ?? 3, retryBaseMs: 5, retryMaxMs: 10, idempotencyTtlMs: 86_400_000 },
+    {
+      pollMs: 60_000,
+      concurrency: 2,
+      maxAttempts: options.maxAttempts ?? 3,
+      retryBaseMs: 5,
+      retryMaxMs: 10,
+      idempotencyTtlMs: 86_400_000,
+      ...(options.now ? { now: options.now } : {}),
+    },
   );
   return { api, worker };
 }
@@ -362,6 +373,66 @@ describe('provider outcomes', () => {
     await worker.runOnce();
     expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367190' });
     expect(fonnte.requests).toHaveLength(1);
+  });
+});
+
+describe('outcomes Odoo refuses to store', () => {
+  test('one record whose write Odoo keeps refusing does not hold back the other sends; it is stored once Odoo accepts it', async () => {
+    let clock = Date.now();
+    const { api, worker } = await setup({ now: () => clock });
+    fonnte.replies.push(FONNTE_OK('80367240'), FONNTE_OK('80367241'), FONNTE_OK('80367242'));
+    const locked = (await post(api, { phone: '081234567890', message: 'untuk booking yang dikunci' })).json().data.id;
+    const other = (await post(api, { phone: '081311112222', message: 'untuk Sari' })).json().data.id;
+    // A customization's write override refuses that one record (a UserError, not Odoo being down).
+    const realWrite = odoo.odoo.write.bind(odoo.odoo);
+    let refusing = true;
+    odoo.odoo.write = async (model, ids, values, context) => {
+      if (refusing && ids.includes(locked)) throw new OdooError('user', 'This booking is closed: its messages cannot be changed', { faultCode: 2 });
+      return realWrite(model, ids, values, context);
+    };
+
+    const first = await worker.runOnce();
+    expect(first.odooDown).toBe(false);
+    expect(record(other)).toMatchObject({ state: 'sent', provider_message_id: '80367241' });
+    expect(record(locked)).toMatchObject({ state: 'queued', provider_message_id: null });
+    expect(api.journal.get(locked)).toMatchObject({ state: 'settled', outcome: 'sent', providerMessageId: '80367240', recordError: expect.stringContaining('booking is closed') });
+
+    // Later messages still go out, and the refused one is neither resent nor retried on every pass.
+    const later = (await post(api, { phone: '081399998888', message: 'pesan berikutnya' })).json().data.id;
+    const writesBefore = odoo.double.log.filter((e) => e.modelMethod === 'write').length;
+    const second = await worker.runOnce();
+    expect(second.odooDown).toBe(false);
+    expect(record(later)).toMatchObject({ state: 'sent', provider_message_id: '80367242' });
+    expect(odoo.double.log.filter((e) => e.modelMethod === 'write').length - writesBefore).toBe(1); // `later` only
+    expect(fonnte.requests.map((r) => r.body.message)).toEqual(['untuk booking yang dikunci', 'untuk Sari', 'pesan berikutnya']);
+
+    // The override is lifted; when its wait is over the outcome is stored, still without a resend.
+    refusing = false;
+    clock += 2 * 3_600_000;
+    await worker.runOnce();
+    expect(record(locked)).toMatchObject({ state: 'sent', provider_message_id: '80367240' });
+    expect(api.journal.get(locked)).toMatchObject({ state: 'recorded' });
+    expect(fonnte.requests).toHaveLength(3);
+    expect(sent.map(([, id]) => id).sort()).toEqual(['80367240', '80367241', '80367242']);
+  });
+
+  test('Odoo unreachable while storing an outcome still stops the pass: nothing is sent that could not be recorded', async () => {
+    const { api, worker } = await setup();
+    fonnte.replies.push(FONNTE_OK('80367250'));
+    const { id } = (await post(api, { phone: '081234567890', message: 'x' })).json().data;
+    api.journal.begin(id, 'fonnte');
+    api.journal.settle(id, { outcome: 'sent', providerMessageId: '80367250' });
+    const next = (await post(api, { phone: '081311112222', message: 'y' })).json().data.id;
+    const realWrite = odoo.odoo.write.bind(odoo.odoo);
+    odoo.odoo.write = async () => {
+      throw new OdooError('unavailable', 'connect ECONNREFUSED 127.0.0.1:8069');
+    };
+    expect((await worker.runOnce()).odooDown).toBe(true);
+    expect(fonnte.requests).toHaveLength(0);
+    odoo.odoo.write = realWrite;
+    await worker.runOnce();
+    expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: '80367250' });
+    expect(record(next)?.state).toBe('sent');
   });
 });
 

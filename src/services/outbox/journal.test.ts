@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { openSendJournal, type SendJournal } from './journal.js';
+import { MIGRATIONS, openSendJournal, type SendJournal } from './journal.js';
 
 let dir: string;
 let path: string;
@@ -48,6 +48,21 @@ describe('sends', () => {
     expect(journal.resolveInterrupted('outcome unknown — not resent', 2000)).toEqual([8]);
     expect(journal.get(8)).toMatchObject({ state: 'settled', outcome: 'failed', error: 'outcome unknown — not resent' });
     expect(journal.unrecorded(10).map((e) => e.recordId).sort()).toEqual([8, 9]);
+  });
+
+  test('an outcome Odoo refused to store waits until its retry time; a new outcome starts afresh', () => {
+    journal.begin(3, 'fonnte', 1000);
+    journal.settle(3, { outcome: 'sent', providerMessageId: 'm3' }, 1001);
+    journal.deferRecording(3, 'UserError: booking closed', 61_001);
+    expect(journal.unrecorded(10, 60_000)).toEqual([]);
+    expect(journal.unrecordedIds()).toEqual([3]);
+    expect(journal.unrecorded(10, 61_001)).toEqual([expect.objectContaining({ recordId: 3, recordAttempts: 1, recordError: 'UserError: booking closed' })]);
+    journal.deferRecording(3, 'UserError: still closed', 200_000);
+    expect(journal.get(3)).toMatchObject({ recordAttempts: 2, recordRetryAt: 200_000, recordError: 'UserError: still closed' });
+    journal.settle(3, { outcome: 'failed', error: 'x' }, 2000);
+    expect(journal.get(3)).toMatchObject({ recordAttempts: 0, recordRetryAt: 0, recordError: null });
+    journal.markRecorded(3);
+    expect(journal.unrecordedIds()).toEqual([]);
   });
 
   test('purge drops old recorded rows only', () => {
@@ -132,13 +147,16 @@ describe('probe (readiness)', () => {
     expect(() => journal.probe()).not.toThrow();
   });
 
-  test('a journal made before the probe table gets it when opened', () => {
+  test('a journal of the first version is brought up to date when opened, its sends kept', () => {
     journal.close();
-    const old = new Database(path);
-    old.exec('DROP TABLE probe');
-    old.pragma('user_version = 1');
-    old.close();
-    journal = openSendJournal(path);
+    const v1Path = join(dir, 'v1.db');
+    const v1 = new Database(v1Path);
+    v1.exec(MIGRATIONS[0] as string);
+    v1.pragma('user_version = 1');
+    v1.prepare(`INSERT INTO sends (record_id, provider, state, outcome, provider_message_id, updated_at) VALUES (5, 'fonnte', 'settled', 'sent', 'x', 1)`).run();
+    v1.close();
+    journal = openSendJournal(v1Path);
     expect(() => journal.probe()).not.toThrow();
+    expect(journal.unrecorded(10)).toEqual([expect.objectContaining({ recordId: 5, providerMessageId: 'x', recordAttempts: 0, recordRetryAt: 0 })]);
   });
 });

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import type { Provider } from '../../domain/message.js';
 
 /** Applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS sends (
      record_id INTEGER PRIMARY KEY,
      provider TEXT NOT NULL,
@@ -44,6 +44,10 @@ const MIGRATIONS: string[] = [
    CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at);`,
   // probe() writes here: readiness must prove the file can be written, not just read.
   `CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
+  // An outcome Odoo refused to store (not: could not be reached) waits until record_retry_at.
+  `ALTER TABLE sends ADD COLUMN record_attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sends ADD COLUMN record_retry_at INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sends ADD COLUMN record_error TEXT;`,
 ];
 
 /** How long a send waits for a lock on the file. */
@@ -64,6 +68,12 @@ export interface SendEntry {
   providerMessageId: string | null;
   error: string | null;
   updatedAt: number;
+  /** Times Odoo refused to store this outcome (a per-record error, not Odoo being down). */
+  recordAttempts: number;
+  /** When storing it may be tried again (ms epoch; 0: at once). */
+  recordRetryAt: number;
+  /** Odoo's last refusal. */
+  recordError: string | null;
 }
 
 export type IdempotencyClaim =
@@ -92,8 +102,12 @@ export interface SendJournal {
   forget(recordId: number): void;
   /** Settles every `sending` row left by an earlier process as failed with `reason`. Call once, before sending. */
   resolveInterrupted(reason: string, now?: number): number[];
-  /** Outcomes known but not yet in Odoo, oldest first. */
-  unrecorded(limit: number): SendEntry[];
+  /** Outcomes known but not yet in Odoo whose storing is due at `now`, oldest first. */
+  unrecorded(limit: number, now?: number): SendEntry[];
+  /** Every record whose outcome is known but not yet in Odoo, due or not. */
+  unrecordedIds(): number[];
+  /** Odoo refused to store this outcome: try again from `retryAt`, keeping `error` for diagnosis. */
+  deferRecording(recordId: number, error: string, retryAt: number): void;
   /** Records whose provider certainly did not take them, with when they may be sent again. */
   retries(): { recordId: number; nextAttemptAt: number }[];
   /** Drops recorded rows and idempotency keys older than the cut-offs (ms epoch). */
@@ -121,6 +135,9 @@ interface SendRow {
   provider_message_id: string | null;
   error: string | null;
   updated_at: number;
+  record_attempts: number;
+  record_retry_at: number;
+  record_error: string | null;
 }
 
 interface KeyRow {
@@ -142,6 +159,9 @@ const toEntry = (row: SendRow): SendEntry => ({
   providerMessageId: row.provider_message_id,
   error: row.error,
   updatedAt: row.updated_at,
+  recordAttempts: row.record_attempts,
+  recordRetryAt: row.record_retry_at,
+  recordError: row.record_error,
 });
 
 export function openSendJournal(path: string): SendJournal {
@@ -175,12 +195,20 @@ export function openSendJournal(path: string): SendJournal {
     `INSERT INTO sends (record_id, provider, state, outcome, provider_message_id, error, updated_at)
      VALUES (@recordId, @provider, 'settled', @outcome, @providerMessageId, @error, @now)
      ON CONFLICT (record_id) DO UPDATE SET state = 'settled', outcome = excluded.outcome,
-       provider_message_id = excluded.provider_message_id, error = excluded.error, updated_at = excluded.updated_at`,
+       provider_message_id = excluded.provider_message_id, error = excluded.error, updated_at = excluded.updated_at,
+       record_attempts = 0, record_retry_at = 0, record_error = NULL`,
   );
   const recordedStmt = db.prepare(`UPDATE sends SET state = 'recorded', updated_at = @now WHERE record_id = @recordId`);
   const forgetStmt = db.prepare('DELETE FROM sends WHERE record_id = ?');
   const interruptedStmt = db.prepare<[], { record_id: number }>(`SELECT record_id FROM sends WHERE state = 'sending'`);
-  const unrecordedStmt = db.prepare<[number], SendRow>(`SELECT * FROM sends WHERE state = 'settled' ORDER BY updated_at, record_id LIMIT ?`);
+  const unrecordedStmt = db.prepare<[number, number], SendRow>(
+    `SELECT * FROM sends WHERE state = 'settled' AND record_retry_at <= ? ORDER BY updated_at, record_id LIMIT ?`,
+  );
+  const unrecordedIdsStmt = db.prepare<[], { record_id: number }>(`SELECT record_id FROM sends WHERE state = 'settled'`);
+  const deferStmt = db.prepare(
+    `UPDATE sends SET record_attempts = record_attempts + 1, record_retry_at = @retryAt, record_error = @error
+     WHERE record_id = @recordId AND state = 'settled'`,
+  );
   const retriesStmt = db.prepare<[], { record_id: number; next_attempt_at: number }>(
     `SELECT record_id, next_attempt_at FROM sends WHERE state = 'retry' ORDER BY next_attempt_at`,
   );
@@ -256,8 +284,14 @@ export function openSendJournal(path: string): SendJournal {
     resolveInterrupted(reason, now = Date.now()) {
       return resolveInterrupted(reason, now);
     },
-    unrecorded(limit) {
-      return unrecordedStmt.all(limit).map(toEntry);
+    unrecorded(limit, now = Date.now()) {
+      return unrecordedStmt.all(now, limit).map(toEntry);
+    },
+    unrecordedIds() {
+      return unrecordedIdsStmt.all().map((r) => r.record_id);
+    },
+    deferRecording(recordId, error, retryAt) {
+      deferStmt.run({ recordId, error, retryAt });
     },
     retries() {
       return retriesStmt.all().map((r) => ({ recordId: r.record_id, nextAttemptAt: r.next_attempt_at }));

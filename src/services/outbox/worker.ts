@@ -13,6 +13,8 @@
  * A record queued again after its outcome was `recorded` is a request to send again (Odoo's Retry), so
  * it is sent anew — also when it had been sent and the provider reported a failure later. (A database
  * restored from a backup taken while a message was queued therefore sends that message again.)
+ * An outcome Odoo refuses to store for that one record (not: Odoo unreachable) is parked in the journal
+ * and tried again with a backoff of up to an hour, so it never holds back the other sends.
  *
  * One gateway process per Odoo database sends (the journal is local): run a single instance.
  */
@@ -38,6 +40,9 @@ const RECORDED_RETENTION_MS = 30 * DAY_MS;
 const PURGE_EVERY_MS = 60 * 60_000;
 /** Never spin: even a retry due "now" waits this long after a pass. */
 const MIN_DELAY_MS = 20;
+/** An outcome Odoo refuses to store for that record alone is tried again after 1 min, doubling up to 1 h. */
+const RECORD_RETRY_BASE_MS = 60_000;
+const RECORD_RETRY_MAX_MS = 3_600_000;
 
 export interface OutboxDeps {
   odoo: Pick<OdooClient, 'searchRead' | 'write'>;
@@ -120,35 +125,63 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       : { state: 'failed', error_message: entry.error ?? 'failed' };
   }
 
-  /** Writes a settled outcome to Odoo. Returns false when Odoo is unreachable (try again later). */
-  async function record(entry: SendEntry): Promise<boolean> {
+  /**
+   * Odoo cannot be reached, or refuses the gateway as a whole, so no other write would succeed either.
+   * (The addon has no record rules on whatsapp.history: an AccessError means the integration user lost
+   * its rights, not that this one record is out of reach.)
+   */
+  function blocksEveryWrite(error: unknown): boolean {
+    return isOdooError(error) && (error.retryable || error.kind === 'authentication' || error.kind === 'access');
+  }
+
+  /**
+   * Writes a settled outcome to Odoo: `stored`; `down` when Odoo is unreachable (the pass stops, try
+   * again later); `deferred` when Odoo refuses this record alone (a ValidationError, a customization's
+   * UserError…): it is parked with a backoff so that it never holds back the other sends.
+   */
+  async function record(entry: SendEntry): Promise<'stored' | 'down' | 'deferred'> {
     try {
-      await odoo.write(HISTORY_MODEL, [entry.recordId], outcomeValues(entry));
-    } catch (error) {
-      if (isOdooError(error) && error.kind === 'missing') {
-        logger.warn({ recordId: entry.recordId }, 'outgoing record was deleted in Odoo before its outcome could be stored');
-      } else if (isOdooError(error) && error.kind === 'unique' && entry.outcome === 'sent') {
-        // Another record already holds this provider id (e.g. an echo stored by a webhook): keep the state, note why.
-        await odoo.write(HISTORY_MODEL, [entry.recordId], {
-          state: 'sent',
-          error_message: `Sent as ${entry.providerMessageId}, an id another record already holds`,
-        });
-      } else {
-        logger.warn({ recordId: entry.recordId, err: error }, 'cannot store a send outcome in Odoo yet; will retry');
-        return false;
+      try {
+        await odoo.write(HISTORY_MODEL, [entry.recordId], outcomeValues(entry));
+      } catch (error) {
+        if (isOdooError(error) && error.kind === 'missing') {
+          logger.warn({ recordId: entry.recordId }, 'outgoing record was deleted in Odoo before its outcome could be stored');
+        } else if (isOdooError(error) && error.kind === 'unique' && entry.outcome === 'sent') {
+          // Another record already holds this provider id (e.g. an echo stored by a webhook): keep the state, note why.
+          await odoo.write(HISTORY_MODEL, [entry.recordId], {
+            state: 'sent',
+            error_message: `Sent as ${entry.providerMessageId}, an id another record already holds`,
+          });
+        } else {
+          throw error;
+        }
       }
+    } catch (error) {
+      if (blocksEveryWrite(error)) {
+        logger.warn({ recordId: entry.recordId, err: error }, 'cannot store a send outcome in Odoo yet; will retry');
+        return 'down';
+      }
+      const wait = backoffDelay(entry.recordAttempts, RECORD_RETRY_BASE_MS, RECORD_RETRY_MAX_MS, options.random);
+      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+      journal.deferRecording(entry.recordId, reason, now() + wait);
+      logger.error(
+        { recordId: entry.recordId, outcome: entry.outcome, providerMessageId: entry.providerMessageId, err: error, retryInMs: wait },
+        'Odoo refuses to store this send outcome; the message is not resent, storing it is tried again later',
+      );
+      return 'deferred';
     }
     journal.markRecorded(entry.recordId, now());
     if (entry.outcome === 'sent' && entry.providerMessageId) deps.onSent?.(entry.provider, entry.providerMessageId);
-    return true;
+    return 'stored';
   }
 
   async function flushUnrecorded(): Promise<{ recorded: number; odooDown: boolean }> {
     let recorded = 0;
-    for (const entry of journal.unrecorded(100)) {
+    for (const entry of journal.unrecorded(100, now())) {
       if (inFlight.has(entry.recordId)) continue;
-      if (!(await record(entry))) return { recorded, odooDown: true };
-      recorded++;
+      const result = await record(entry);
+      if (result === 'down') return { recorded, odooDown: true };
+      if (result === 'stored') recorded++;
     }
     return { recorded, odooDown: false };
   }
@@ -299,7 +332,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const retrying = new Set(retries.map((r) => r.recordId));
     for (const id of waitingContacts.keys()) if (!retrying.has(id)) waitingContacts.delete(id);
     const blockedContacts = [...new Set(waiting.map((id) => waitingContacts.get(id)).filter((c): c is string => c !== undefined))];
-    const exclude = [...inFlight, ...waiting];
+    // Outcomes still waiting to be stored (parked ones included) are never sent again: no need to fetch them.
+    const exclude = [...new Set([...inFlight, ...waiting, ...journal.unrecordedIds()])];
     let rows: QueuedRow[];
     try {
       rows = await odoo.searchRead<QueuedRow>(
