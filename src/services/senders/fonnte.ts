@@ -15,11 +15,15 @@ export interface FonnteSenderOptions {
   dispatcher: Dispatcher;
 }
 
-/** Fonnte's `id` is an array parallel to the targets, of strings or numbers. */
-function firstId(value: unknown): string | undefined {
+/**
+ * Fonnte's `id` is an array parallel to the targets, of strings or numbers. A number beyond 2^53 was
+ * rounded by JSON.parse (two messages could then share an id), so its digits are taken from the raw text.
+ */
+function firstId(value: unknown, text: string): string | undefined {
   const first: unknown = Array.isArray(value) ? value[0] : value;
   if (typeof first === 'string' && first !== '') return first;
-  if (typeof first === 'number' && Number.isFinite(first)) return String(first);
+  if (typeof first === 'number' && Number.isSafeInteger(first)) return String(first);
+  if (typeof first === 'number') return /"id"\s*:\s*\[?\s*(\d+)/.exec(text)?.[1];
   return undefined;
 }
 
@@ -31,7 +35,7 @@ export function interpretFonnteAnswer(status: number, json: unknown, text: strin
   }
   const body = json as Record<string, unknown>;
   if (body.status === true) {
-    const id = firstId(body.id);
+    const id = firstId(body.id, text);
     if (id) return { kind: 'sent', providerMessageId: id };
     return { kind: 'unknown', reason: 'Fonnte accepted the message but returned no id; not resent automatically' };
   }
