@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- ingest [--messages 3000] [--warmup 200] [--batch <WRITER_BATCH_SIZE>]`
+ * `npm run bench -- ingest [--messages 3000] [--rounds 3] [--warmup 200] [--batch <WRITER_BATCH_SIZE>]`
  *
  * End-to-end ingestion into a REAL Odoo 13 (ODOO_URL, ODOO_DB, ODOO_USERNAME, ODOO_PASSWORD; skipped
  * with a message otherwise). The same N Fonnte incoming messages, parsed by the gateway's adapter,
- * reach Odoo two ways, one after the other in the same run:
+ * reach Odoo two ways in the same run, in --rounds interleaved rounds (a b, b a, a b …) so that both
+ * designs see the same machine:
  *  (a) the batched writer: the events are in the spool, `writer.runOnce()` is called until it is
  *      empty — one `create` per batch (WRITER_BATCH_SIZE, default 200), plus the writer's dedupe
  *      pre-check and partner lookups, exactly as the gateway runs it;
@@ -17,18 +18,21 @@ import { HISTORY_MODEL, type MessageEvent } from '../src/domain/message.js';
 import { parseFonnte } from '../src/providers/fonnte.js';
 import { messageValues } from '../src/services/history-values.js';
 import { fonnteBody } from './lib/corpus.js';
-import { countingOdoo, describeCalls, totalCalls } from './lib/counting-odoo.js';
+import { countingOdoo, describeCalls, totalCalls, type CallStats } from './lib/counting-odoo.js';
 import { startBenchGateway } from './lib/gateway.js';
 import { clientFor, odooTargetFromEnv, skipMessage, trivialCallMs, unlinkAll } from './lib/odoo-target.js';
 import { int, machineHeader, ms, numberArg, ratio, seconds, table } from './lib/report.js';
 
 const TARGET_RATIO = 10;
 
+/** Corpus position: every message of a run gets its own sender and text (see fonnteBody). */
+let nextContent = 0;
+
 function events(prefix: string, count: number): MessageEvent[] {
   const now = new Date();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   return Array.from({ length: count }, (_, k) => {
-    const parsed = parseFonnte(JSON.parse(fonnteBody(prefix, k, nowSeconds)), { defaultCountry: 'ID', receivedAt: now });
+    const parsed = parseFonnte(JSON.parse(fonnteBody(prefix, k, nowSeconds, nextContent++)), { defaultCountry: 'ID', receivedAt: now });
     if (!parsed.ok || parsed.events[0]?.kind !== 'message') throw new Error(`bench payload rejected: ${JSON.stringify(parsed)}`);
     return parsed.events[0];
   });
@@ -42,6 +46,7 @@ export async function run(args: Record<string, string>): Promise<void> {
   }
   const messages = Math.floor(numberArg(args, 'messages', 3000));
   const warmup = Math.floor(numberArg(args, 'warmup', 200));
+  const rounds = Math.floor(numberArg(args, 'rounds', 3));
   const runId = `ing-${Date.now().toString(36)}-`;
   const direct = clientFor(target);
   const odoo = countingOdoo(clientFor(target, 'user', 120_000));
@@ -88,21 +93,47 @@ export async function run(args: Record<string, string>): Promise<void> {
     console.log(
       machineHeader('ingest', {
         odoo: `real Odoo 13 at ${target.url}, db ${target.db} (${int(rowsBefore)} whatsapp.history rows), as ${target.username}; trivial call median ${ms(callMs)} ms`,
-        messages: `${int(messages)} per design (+ ${int(warmup)} warm-up each, untimed), Fonnte incoming texts, ~20,000-number skewed pool`,
+        messages: `${int(messages)} per design in ${rounds} interleaved rounds (+ ${int(warmup)} warm-up each, untimed), Fonnte incoming texts, ~20,000-number skewed pool`,
         writer: `WRITER_BATCH_SIZE=${bench.config.WRITER_BATCH_SIZE}`,
       }),
     );
     await batched(`${runId}wa-`, warmup);
     await oneByOne(`${runId}wb-`, warmup);
 
-    odoo.reset();
-    const batchedMs = await batched(`${runId}a-`, messages);
-    const batchedCalls = new Map(odoo.calls);
-    odoo.reset();
-    const singleMs = await oneByOne(`${runId}b-`, messages);
-    const singleCalls = new Map(odoo.calls);
+    // Interleaved rounds, alternating which design goes first, so both see the same machine.
+    let batchedMs = 0;
+    let singleMs = 0;
+    const batchedCalls = new Map<string, CallStats>();
+    const singleCalls = new Map<string, CallStats>();
+    const addCalls = (into: Map<string, CallStats>) => {
+      for (const [key, s] of odoo.calls) {
+        const sum = into.get(key) ?? { n: 0, ms: 0 };
+        into.set(key, { n: sum.n + s.n, ms: sum.ms + s.ms });
+      }
+      odoo.reset();
+    };
+    for (let round = 0; round < rounds; round++) {
+      const count = Math.floor(messages / rounds) + (round < messages % rounds ? 1 : 0);
+      const doBatched = async () => {
+        odoo.reset();
+        batchedMs += await batched(`${runId}a${round}-`, count);
+        addCalls(batchedCalls);
+      };
+      const doSingle = async () => {
+        odoo.reset();
+        singleMs += await oneByOne(`${runId}b${round}-`, count);
+        addCalls(singleCalls);
+      };
+      if (round % 2 === 0) {
+        await doBatched();
+        await doSingle();
+      } else {
+        await doSingle();
+        await doBatched();
+      }
+    }
 
-    const [countA, countB] = [await countRun(`${runId}a-`), await countRun(`${runId}b-`)];
+    const [countA, countB] = [await countRun(`${runId}a`), await countRun(`${runId}b`)];
     const rateA = (messages * 1000) / batchedMs;
     const rateB = (messages * 1000) / singleMs;
     console.log('\n### Results\n');

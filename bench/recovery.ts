@@ -80,12 +80,12 @@ export async function run(args: Record<string, string>): Promise<void> {
     return { rows: rows.length, distinct: new Set(rows.map((r) => r.provider_message_id)).size };
   }
 
-  async function send(prefix: string): Promise<PhaseResult> {
+  async function send(prefix: string, contentOffset: number): Promise<PhaseResult> {
     const result = await runPhase(generator, {
       baseUrl: bench.baseUrl,
       rate,
       durationMs: (messages * 1000) / rate,
-      request: { kind: 'fonnte', path: `/api/wa/webhook?secret=${BENCH_WEBHOOK_SECRET}`, idPrefix: prefix },
+      request: { kind: 'fonnte', path: `/api/wa/webhook?secret=${BENCH_WEBHOOK_SECRET}`, idPrefix: prefix, contentOffset },
       connections: 32,
     });
     if (result.ok !== messages) throw new Error(`only ${result.ok} of ${messages} webhooks were acknowledged: ${JSON.stringify({ ...result.statuses, ...result.errors })}`);
@@ -110,7 +110,7 @@ export async function run(args: Record<string, string>): Promise<void> {
 
     // ---- baseline: N spooled while the writer is stopped, then a clean drain with Odoo up
     const basePrefix = `${runId}base-`;
-    await send(basePrefix);
+    await send(basePrefix, 0);
     const baseStart = performance.now();
     gateway.startWorkers();
     const base = await measureDrain(bench, messages, baseStart, 300_000);
@@ -120,14 +120,16 @@ export async function run(args: Record<string, string>): Promise<void> {
     const outPrefix = `${runId}out-`;
     await proxy.request({ type: 'cut' });
     const cutAt = performance.now();
-    const sent = await send(outPrefix);
+    const sent = await send(outPrefix, messages);
     if (downExtraMs > 0) await sleep(downExtraMs);
     const downMs = performance.now() - cutAt;
     const failuresAtRestore = gateway.writer.consecutiveFailures();
     const pendingAtRestore = gateway.spool.stats().pending;
+    const pausedForMs = Math.max(0, gateway.writer.pausedUntil() - Date.now());
     const restoreAt = performance.now();
     await proxy.request({ type: 'restore' });
     const out = await measureDrain(bench, messages, restoreAt, bench.config.WRITER_MAX_BACKOFF_MS + 300_000);
+    const failuresAfter = gateway.writer.consecutiveFailures();
     const outCount = await countInOdoo(outPrefix);
     const dead = gateway.spool.stats().deadLetters;
 
@@ -154,7 +156,8 @@ export async function run(args: Record<string, string>): Promise<void> {
     );
     console.log(
       `\noutage: Odoo unreachable for ${seconds(downMs)} while ${int(sent.ok)} webhooks were acknowledged (p99 ack ${ms(summarize(sent.latenciesMs).p99)} ms);` +
-        ` writer had failed ${failuresAtRestore} passes in a row, ${int(pendingAtRestore)} events spooled at restore; dead letters: ${dead}`,
+        ` at restore the writer had failed ${failuresAtRestore} passes in a row and was paused for another ${seconds(pausedForMs)} (backoff), ${int(pendingAtRestore)} events spooled;` +
+        ` failed passes after the restore: ${failuresAfter === 0 ? 'none left' : failuresAfter}; dead letters: ${dead}`,
     );
     console.log(`ratio: drain after outage / clean drain = ${ratio(out.totalMs / base.totalMs)} (time to first record after restore: ${seconds(out.firstMs)})`);
     if (baseCount.rows !== messages || outCount.rows !== messages || baseCount.distinct !== messages || outCount.distinct !== messages) process.exitCode = 1;

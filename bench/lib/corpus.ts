@@ -101,9 +101,13 @@ export function messageText(r: () => number, direction: 'in' | 'out'): string {
   return text;
 }
 
-/** The k-th distinct Fonnte incoming-message webhook body (inboxid `${idPrefix}${k}`), as JSON text. */
-export function fonnteBody(idPrefix: string, k: number, nowSeconds: number): string {
-  const r = rng(0x51ed27 ^ k);
+/**
+ * The k-th Fonnte incoming-message webhook body (inboxid `${idPrefix}${k}`), as JSON text. Sender and
+ * text depend on `contentIndex` (default k): give each body of a run its own, or the same senders
+ * come back and the gateway's partner cache answers for them.
+ */
+export function fonnteBody(idPrefix: string, k: number, nowSeconds: number, contentIndex = k): string {
+  const r = rng(0x51ed27 ^ contentIndex);
   const contact = contactOf(r);
   return JSON.stringify({
     device: BUSINESS_DEVICE,

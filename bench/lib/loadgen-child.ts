@@ -12,7 +12,7 @@ async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const timeoutMs = spec.timeoutMs ?? 10_000;
   const request = spec.request;
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const bodies = request.kind === 'fonnte' ? Array.from({ length: total }, (_, k) => fonnteBody(request.idPrefix, k, nowSeconds)) : [];
+  const bodies = request.kind === 'fonnte' ? Array.from({ length: total }, (_, k) => fonnteBody(request.idPrefix, k, nowSeconds, (request.contentOffset ?? 0) + k)) : [];
   const headers = request.kind === 'fonnte' ? { 'content-type': 'application/json' } : {};
   const method = request.kind === 'fonnte' ? 'POST' : 'GET';
 

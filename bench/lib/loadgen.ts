@@ -16,6 +16,8 @@ export type LoadRequest =
       path: string;
       /** inboxid of request k is `${idPrefix}${k}`: unique per run and phase. */
       idPrefix: string;
+      /** Sender and text of request k come from corpus index contentOffset + k (default 0). */
+      contentOffset?: number;
     };
 
 export interface PhaseSpec {
