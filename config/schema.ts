@@ -129,7 +129,8 @@ export const SETTINGS = {
   RATE_LIMIT_WINDOW_MS: { type: 'integer', default: 60000, description: 'Rate-limit window (ms)', rules: { minimum: 1000 } },
   WEBHOOK_RATE_LIMIT_MAX: {
     type: 'integer',
-    default: 6000,
+    // 2,000/s per provider IP: above the 1,000/s a busy account can post, still a ceiling on a flood.
+    default: 120000,
     description: 'Webhook requests per RATE_LIMIT_WINDOW_MS per IP',
     rules: { minimum: 1 },
   },

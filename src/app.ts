@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { InboundEvent } from './domain/message.js';
 import type { OdooClient } from './odoo/types.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { mountRestApi, type RestApiDeps } from './routes/api/mount.js';
@@ -19,7 +20,7 @@ export interface AppDeps {
   odoo: OdooClient;
   spool: Spool;
   /** Called after webhook events were committed to the spool (wakes the writer). */
-  onAccepted?: () => void;
+  onAccepted?: (events: InboundEvent[]) => void;
   /** Readiness probe; built from odoo + spool when not given. */
   readiness?: () => Promise<ReadinessReport>;
   /** REST facade extras: metrics registry, send journal, outbox (src/routes/api/mount.ts). */

@@ -114,9 +114,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     spool,
     readiness,
     api: { metrics, sendJournal, outbox },
-    onAccepted: () => {
+    onAccepted: (events) => {
       writer.kick();
-      media.kick();
+      // Only media needs the media worker; waking it for every text would cost two queries per webhook.
+      if (events.some((e) => e.kind === 'message' && e.media)) media.kick();
     },
   });
 

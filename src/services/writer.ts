@@ -38,12 +38,19 @@ export interface WriterOptions {
   statusParkingMs?: number;
   /** Idle poll interval when the spool is empty. */
   idleMs?: number;
+  /**
+   * After a kick, wait this long before the pass, so webhooks arriving together share one Odoo call
+   * instead of one create each (and the writer does not compete with every acknowledgement).
+   */
+  lingerMs?: number;
+  /** While paused, check this often whether Odoo is back (one cheap call), to end the pause early. */
+  probeEveryMs?: number;
   now?: () => number;
   random?: () => number;
 }
 
 export interface WriterDeps {
-  odoo: Pick<OdooClient, 'createMany' | 'searchRead' | 'write'>;
+  odoo: Pick<OdooClient, 'createMany' | 'searchRead' | 'searchCount' | 'write'>;
   spool: Spool;
   logger: Logger;
   /** Finds the res.partner for each E.164 number (null when none). */
@@ -82,6 +89,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   const maxAttempts = options.maxAttempts ?? 10;
   const statusParkingMs = options.statusParkingMs ?? 7 * 24 * 3600 * 1000;
   const idleMs = options.idleMs ?? 250;
+  const lingerMs = options.lingerMs ?? 50;
+  const probeEveryMs = options.probeEveryMs ?? 2000;
   let consecutiveFailures = 0;
 
   async function findExisting(events: { provider: Provider; providerMessageId: string }[]) {
@@ -258,15 +267,36 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
 
   /** While Odoo is failing, the whole writer waits until this time (ms epoch). */
   let pausedUntil = 0;
+  let lastProbeAt = 0;
+
+  /** During a pause: is Odoo back (reachable, login and access working)? At most once per probeEveryMs. */
+  async function odooIsBack(): Promise<boolean> {
+    if (now() - lastProbeAt < probeEveryMs) return false;
+    lastProbeAt = now();
+    try {
+      await odoo.searchCount(HISTORY_MODEL, [['id', '=', 0]]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   /** One pass: a batch of messages, then a batch of statuses. Never throws. */
-  async function runOnce(): Promise<PassResult & { worked: boolean }> {
+  async function runOnce(): Promise<PassResult & { worked: boolean; saturated: boolean }> {
     const result: PassResult = { delivered: 0, duplicates: 0, deadLettered: 0, statusesApplied: 0 };
-    if (now() < pausedUntil) return { ...result, worked: false };
+    if (now() < pausedUntil) {
+      // The backoff may be long (up to WRITER_MAX_BACKOFF_MS); a cheap probe ends it as soon as Odoo answers.
+      if (!(await odooIsBack())) return { ...result, worked: false, saturated: false };
+      pausedUntil = 0;
+    }
     let worked = false;
+    let saturated = false;
     try {
-      worked = (await deliverMessages(result)) > 0;
-      worked = (await applyStatuses(result)) > 0 || worked;
+      const messages = await deliverMessages(result);
+      const statuses = await applyStatuses(result);
+      worked = messages + statuses > 0;
+      // A full batch means more is probably waiting: go on at once instead of lingering.
+      saturated = messages >= options.batchSize || statuses >= options.batchSize;
       // Only a pass that reached Odoo proves it is back; an empty pass proves nothing.
       if (worked) consecutiveFailures = 0;
     } catch (error) {
@@ -276,6 +306,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       // not hit again by the next batch until the pause is over.
       const delay = backoffDelay(consecutiveFailures - 1, baseBackoffMs, options.maxBackoffMs, options.random);
       pausedUntil = now() + delay;
+      lastProbeAt = now(); // the failure itself was the latest probe
       try {
         const level = consecutiveFailures === 1 || consecutiveFailures % 10 === 0 ? 'warn' : 'debug';
         logger[level](
@@ -286,7 +317,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         // logging must never break the loop
       }
     }
-    return { ...result, worked };
+    return { ...result, worked, saturated };
   }
 
   /** Old Fonnte id links are only useful while receipts can still arrive; drop them after 30 days. */
@@ -300,6 +331,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   let running = false;
   let stopRequested = false;
   let wakeUp: (() => void) | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
   let loop: Promise<void> | undefined;
 
   const sleep = (ms: number) =>
@@ -330,16 +362,18 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       loop = (async () => {
         try {
           while (!stopRequested) {
-            let worked = false;
+            let saturated = false;
             try {
-              worked = (await runOnce()).worked;
+              saturated = (await runOnce()).saturated;
               pruneHousekeeping();
             } catch (error) {
               // e.g. the disk failing under the spool: keep the loop alive, try again shortly.
               logger.error({ err: error }, 'writer pass failed; retrying');
             }
             if (stopRequested) break;
-            if (!worked) await sleep(Math.max(idleMs, pausedUntil - now()));
+            // Paused: sleep until the next probe or the end of the pause, whichever comes first.
+            const paused = pausedUntil - now();
+            if (!saturated) await sleep(paused > 0 ? Math.min(paused, probeEveryMs) : idleMs);
           }
         } finally {
           running = false;
@@ -347,14 +381,19 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       })();
     },
 
-    /** New events were spooled: skip the idle wait. */
+    /** New events were spooled: run a pass soon (after lingerMs, so a burst shares one batch). */
     kick() {
-      wakeUp?.();
+      lingerTimer ??= setTimeout(() => {
+        lingerTimer = undefined;
+        wakeUp?.();
+      }, lingerMs);
     },
 
     /** Finishes the current pass (so nothing is half-written) and stops. */
     async stop() {
       stopRequested = true;
+      if (lingerTimer) clearTimeout(lingerTimer);
+      lingerTimer = undefined;
       wakeUp?.();
       await loop;
     },

@@ -77,7 +77,7 @@ export interface TestAppOverrides {
   logger?: Logger;
   /** Wraps the real spool, e.g. to make a method fail. */
   wrapSpool?: (spool: Spool) => Spool;
-  onAccepted?: () => void;
+  onAccepted?: (events: import('../../src/domain/message.js').InboundEvent[]) => void;
 }
 
 export interface TestApp {

@@ -171,6 +171,32 @@ describe('Odoo down, slow, or refusing', () => {
     expect(rig.spool.stats().deadLetters).toBe(0);
   });
 
+  test('a long pause ends as soon as a cheap probe finds Odoo back, not when the backoff runs out', async () => {
+    rig = await startRig({ baseBackoffMs: 60_000, maxBackoffMs: 60_000, probeEveryMs: 2000 });
+    await rig.double.stop();
+    rig.spool.enqueue([inbound('a')]);
+    await rig.writer.runOnce();
+    expect(rig.writer.pausedUntil() - rig.clock.now).toBeGreaterThan(10_000);
+    await rig.double.restart();
+    rig.clock.now += 1000;
+    expect((await rig.writer.runOnce()).delivered).toBe(0); // too soon to probe again
+    rig.clock.now += 1500;
+    expect((await rig.writer.runOnce()).delivered).toBe(1); // probe answered: the pass runs
+    expect(rig.writer.consecutiveFailures()).toBe(0);
+  });
+
+  test('a probe that fails keeps the pause', async () => {
+    rig = await startRig({ baseBackoffMs: 60_000, maxBackoffMs: 60_000, probeEveryMs: 2000 });
+    await rig.double.stop();
+    rig.spool.enqueue([inbound('a')]);
+    await rig.writer.runOnce();
+    const until = rig.writer.pausedUntil();
+    rig.clock.now += 2500;
+    await rig.writer.runOnce();
+    expect(rig.writer.pausedUntil()).toBe(until);
+    expect(rig.spool.stats().pending).toBe(1);
+  });
+
   test('an outage does not use up a poison event’s tries (regression: each failed pass counted as an attempt)', async () => {
     rig = await startRig({ maxAttempts: 3, baseBackoffMs: 10 });
     await rig.double.stop();
@@ -398,5 +424,22 @@ describe('parked receipts', () => {
     await rig.writer.runOnce(); // learns ST-9 → 555 and wakes the parked receipt
     await rig.writer.runOnce();
     expect(rig.history().find((r) => r.id === id)).toMatchObject({ state: 'read' });
+  });
+});
+
+describe('batching under load', () => {
+  test('webhooks arriving together share one create: a kick lingers instead of starting a pass per event', async () => {
+    rig = await startRig({ batchSize: 200, idleMs: 10_000, lingerMs: 30, now: Date.now });
+    rig.writer.start();
+    await new Promise((r) => setTimeout(r, 20)); // the loop's first (empty) pass is done; it sleeps
+    for (let i = 0; i < 40; i++) {
+      rig.spool.enqueue([inbound(`burst-${i}`)]);
+      rig.writer.kick();
+    }
+    const deadline = Date.now() + 3000;
+    while (rig.history().length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await rig.writer.stop();
+    expect(rig.history()).toHaveLength(40);
+    expect(creates(rig)).toBe(1);
   });
 });

@@ -25,7 +25,8 @@ import type { Spool } from '../../spool/types.js';
 export interface WebhookRouteOptions {
   config: Config;
   spool: Spool;
-  onAccepted?: () => void;
+  /** Called with the newly stored events after they were committed (wakes the writer, the media worker). */
+  onAccepted?: (events: InboundEvent[]) => void;
   /** Per-route config merged into every webhook route (e.g. the webhook rate limit). */
   routeConfig?: Record<string, unknown>;
 }
@@ -102,7 +103,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     const stored = result.events.filter((e) => e.kind !== 'device').length;
     if (added > 0) {
       try {
-        opts.onAccepted?.();
+        opts.onAccepted?.(result.events);
       } catch (error) {
         // The events are committed; a failing wake-up must not turn the acknowledgement into a 5xx.
         request.log.error({ err: error }, 'waking the writer failed; it will find the events on its next poll');
