@@ -29,7 +29,7 @@ import { parseFonnte } from '../src/providers/fonnte.js';
 import { openSqliteSpool } from '../src/spool/sqlite-spool.js';
 import { startChild } from './lib/child.js';
 import { fonnteBody } from './lib/corpus.js';
-import { BENCH_WEBHOOK_SECRET, startBenchGateway } from './lib/gateway.js';
+import { BENCH_WEBHOOK_SECRET, startBenchGateway, inlineWriter } from './lib/gateway.js';
 import { runPhase, type LoadRequest, type PhaseResult } from './lib/loadgen.js';
 import { int, listArg, machineHeader, ms, numberArg, ratio, seconds, summarize, table, waitFor, type Summary } from './lib/report.js';
 
@@ -72,6 +72,7 @@ export async function run(args: Record<string, string>): Promise<void> {
     logLevel,
   });
   const { gateway } = bench;
+  const writer = inlineWriter(gateway, bench.config);
   if (writerOn) gateway.startWorkers();
 
   console.log(
@@ -144,7 +145,7 @@ export async function run(args: Record<string, string>): Promise<void> {
     const ended = performance.now();
     if (!writerOn) {
       for (;;) {
-        const pass = await gateway.writer.runOnce();
+        const pass = await writer.runOnce();
         if (pass.retryAfterError) throw pass.retryAfterError;
         if (!pass.worked) break;
       }

@@ -19,7 +19,7 @@ import { parseFonnte } from '../src/providers/fonnte.js';
 import { messageValues } from '../src/services/history-values.js';
 import { fonnteBody } from './lib/corpus.js';
 import { countingOdoo, describeCalls, totalCalls, type CallStats } from './lib/counting-odoo.js';
-import { startBenchGateway } from './lib/gateway.js';
+import { startBenchGateway, inlineWriter } from './lib/gateway.js';
 import { clientFor, odooTargetFromEnv, skipMessage, trivialCallMs, unlinkAll } from './lib/odoo-target.js';
 import { int, machineHeader, ms, numberArg, ratio, seconds, table } from './lib/report.js';
 
@@ -57,13 +57,14 @@ export async function run(args: Record<string, string>): Promise<void> {
     ...(args.batch ? { settings: { WRITER_BATCH_SIZE: args.batch } } : {}),
   });
   const { gateway } = bench;
+  const writer = inlineWriter(gateway, bench.config);
   const mediaUrl = (media: NonNullable<MessageEvent['media']>) => media.url ?? null;
 
   async function batched(prefix: string, count: number): Promise<number> {
     gateway.spool.enqueue(events(prefix, count));
     const started = performance.now();
     for (;;) {
-      const pass = await gateway.writer.runOnce();
+      const pass = await writer.runOnce();
       if (pass.retryAfterError) throw pass.retryAfterError;
       if (!pass.worked) break;
     }

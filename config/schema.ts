@@ -91,6 +91,12 @@ export const SETTINGS = {
     description: 'Messages per Odoo create call (≈200 is fastest on Odoo 13)',
     rules: { minimum: 1, maximum: 5000 },
   },
+  WRITER_LINGER_MS: {
+    type: 'integer',
+    default: 50,
+    description: 'After new webhooks, wait this long before writing, so a burst goes to Odoo in one call (bigger batches cost less CPU per message)',
+    rules: { minimum: 0, maximum: 10000 },
+  },
   WRITER_MAX_BACKOFF_MS: {
     type: 'integer',
     default: 60000,

@@ -13,9 +13,8 @@ import { openSendJournal } from './services/outbox/journal.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
 import { createSenders } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
-import { createMediaDownloader, createMediaWorker } from './services/media.js';
-import { createPartnerResolver } from './services/partner-resolver.js';
-import { createWriter } from './services/writer.js';
+import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
+import { startDeliveryThread } from './delivery/thread.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
 import type { Spool } from './spool/types.js';
 import type { CountryCode } from './lib/phone.js';
@@ -29,10 +28,10 @@ export interface Gateway {
   app: FastifyInstance;
   odoo: OdooClient;
   spool: Spool;
-  writer: ReturnType<typeof createWriter>;
-  media: ReturnType<typeof createMediaWorker>;
+  /** Writer + media worker: a worker thread, or inline when odoo/spool are overridden. */
+  delivery: Delivery;
   readiness: () => Promise<ReadinessReport>;
-  /** Starts the background workers (writer, media). */
+  /** Starts the background workers (delivery thread, outbox). */
   startWorkers(): void;
   /** Stops accepting, finishes in-flight requests and the current writer pass, closes the spool. */
   close(): Promise<void>;
@@ -57,29 +56,12 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
   const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');
 
-  const writer = createWriter(
-    {
-      odoo,
-      spool,
-      logger: logger.child({ component: 'writer' }),
-      resolvePartners: createPartnerResolver(odoo, { defaultCountry }),
-      mediaUrl: (media) => media.url ?? (media.mediaId ? `${metaGraphUrl}/${media.mediaId}` : null),
-    },
-    { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS },
-  );
-  const media = createMediaWorker({
-    spool,
-    odoo,
-    logger: logger.child({ component: 'media' }),
-    download: createMediaDownloader({
-      maxBytes: config.MEDIA_MAX_BYTES,
-      timeoutMs: config.MEDIA_TIMEOUT_MS,
-      metaGraphUrl,
-      metaAccessToken: config.META_ACCESS_TOKEN,
-      twilioAccountSid: config.TWILIO_ACCOUNT_SID,
-      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
-    }),
-  });
+  // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
+  // acknowledgement; with an injected client or spool (tests) it runs inline on this loop.
+  const delivery =
+    overrides.odoo || overrides.spool
+      ? createDeliveryPipeline(config, logger, odoo, spool)
+      : startDeliveryThread(config, logger, metrics);
 
   const senders = createSenders(config);
   const outbox = createOutboxWorker(
@@ -93,7 +75,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       // A delivery receipt may have arrived before the send was recorded: apply it now.
       onSent: (provider, providerMessageId) => {
         spool.wake(provider, providerMessageId);
-        writer.kick();
+        delivery.kick(false);
       },
     },
     {
@@ -114,11 +96,8 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     spool,
     readiness,
     api: { metrics, sendJournal, outbox },
-    onAccepted: (events) => {
-      writer.kick();
-      // Only media needs the media worker; waking it for every text would cost two queries per webhook.
-      if (events.some((e) => e.kind === 'message' && e.media)) media.kick();
-    },
+    // Only media needs the media worker; waking it for every text would cost two queries per webhook.
+    onAccepted: (events) => delivery.kick(events.some((e) => e.kind === 'message' && e.media !== null)),
   });
 
   let closing: Promise<void> | undefined;
@@ -126,18 +105,16 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     app,
     odoo,
     spool,
-    writer,
-    media,
+    delivery,
     readiness,
     startWorkers() {
-      writer.start();
-      media.start();
+      delivery.start();
       outbox.start();
     },
     close() {
       closing ??= (async () => {
         await app.close();
-        await Promise.all([writer.stop(), media.stop(), outbox.stop()]);
+        await Promise.all([delivery.stop(), outbox.stop()]);
         await senders.close();
         sendJournal.close();
         spool.close();

@@ -1,5 +1,6 @@
 /**
- * The composition root as the server runs it (createGateway + startWorkers), against the Odoo double
+ * The composition root as the server runs it (createGateway + startWorkers, delivery in its own
+ * thread), against the Odoo double
  * and a fake Fonnte: a webhook reaches Odoo, a send goes out and is recorded, its receipt is applied,
  * readiness and metrics see it all.
  */
@@ -94,4 +95,6 @@ test('ready once Odoo answers; a webhook reaches Odoo; a send goes out, is recor
 
   const metrics = await gateway.app.inject({ method: 'GET', url: '/metrics', headers: auth });
   expect(metrics.body).toMatch(/outcome="sent"/);
+  // The writer runs in the delivery thread; its Odoo calls still reach this /metrics.
+  expect(metrics.body).toMatch(/wa_odoo_call_duration_seconds_count\{[^}]*method="create_many"[^}]*\} [1-9]/);
 });

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway, type Gateway, type GatewayOverrides } from '../../src/gateway.js';
+import { createWriter } from '../../src/services/writer.js';
+import { createPartnerResolver } from '../../src/services/partner-resolver.js';
+import type { CountryCode } from '../../src/lib/phone.js';
 import { loggerOptions } from '../../src/logger.js';
 
 export const BENCH_WEBHOOK_SECRET = 'bench-fonnte-secret-8d1f0c';
@@ -79,4 +82,21 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
       }
     },
   };
+}
+
+/**
+ * A writer on this thread over the gateway's own client and spool, for benchmarks that drive passes
+ * themselves (the gateway's delivery normally runs in its own thread).
+ */
+export function inlineWriter(gateway: Gateway, config: Config) {
+  return createWriter(
+    {
+      odoo: gateway.odoo,
+      spool: gateway.spool,
+      logger: pino({ level: 'silent' }),
+      resolvePartners: createPartnerResolver(gateway.odoo, { defaultCountry: config.DEFAULT_COUNTRY as CountryCode }),
+      mediaUrl: (media) => media.url ?? null,
+    },
+    { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS },
+  );
 }

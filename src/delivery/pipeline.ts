@@ -1,0 +1,60 @@
+/**
+ * Delivery: the writer (spool → Odoo) and the media worker, built from the configuration. It runs in
+ * its own thread in production (thread.ts), or inline on the caller's event loop (tests, overrides).
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { CountryCode } from '../lib/phone.js';
+import type { OdooClient } from '../odoo/types.js';
+import { createMediaDownloader, createMediaWorker } from '../services/media.js';
+import { createPartnerResolver } from '../services/partner-resolver.js';
+import { createWriter } from '../services/writer.js';
+import type { Spool } from '../spool/types.js';
+
+export interface Delivery {
+  start(): void;
+  /** Events were stored: the writer runs soon; the media worker too when some carry media. */
+  kick(hasMedia: boolean): void;
+  /** Finishes the current passes and stops. */
+  stop(): Promise<void>;
+}
+
+export function createDeliveryPipeline(config: Config, logger: Logger, odoo: OdooClient, spool: Spool): Delivery {
+  const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');
+  const writer = createWriter(
+    {
+      odoo,
+      spool,
+      logger: logger.child({ component: 'writer' }),
+      resolvePartners: createPartnerResolver(odoo, { defaultCountry: config.DEFAULT_COUNTRY as CountryCode }),
+      mediaUrl: (media) => media.url ?? (media.mediaId ? `${metaGraphUrl}/${media.mediaId}` : null),
+    },
+    { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS, lingerMs: config.WRITER_LINGER_MS },
+  );
+  const media = createMediaWorker({
+    spool,
+    odoo,
+    logger: logger.child({ component: 'media' }),
+    download: createMediaDownloader({
+      maxBytes: config.MEDIA_MAX_BYTES,
+      timeoutMs: config.MEDIA_TIMEOUT_MS,
+      metaGraphUrl,
+      metaAccessToken: config.META_ACCESS_TOKEN,
+      twilioAccountSid: config.TWILIO_ACCOUNT_SID,
+      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+    }),
+  });
+  return {
+    start() {
+      writer.start();
+      media.start();
+    },
+    kick(hasMedia) {
+      writer.kick();
+      if (hasMedia) media.kick();
+    },
+    async stop() {
+      await Promise.all([writer.stop(), media.stop()]);
+    },
+  };
+}
