@@ -54,7 +54,6 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   const odoo = instrumentOdooClient(rawOdoo, metrics);
   const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
-  const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');
 
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
   // acknowledgement; with an injected client or spool (tests) it runs inline on this loop.

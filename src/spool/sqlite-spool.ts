@@ -188,12 +188,16 @@ export function openSqliteSpool(path: string): Spool {
     if (event.kind === 'message') deleteMedia.run(event.provider, event.providerMessageId);
   });
 
+  const selectAllDead = db.prepare('SELECT id, dedupe_key, payload FROM dead_letters ORDER BY id');
+  const selectDead = db.prepare('SELECT id, dedupe_key, payload FROM dead_letters WHERE id = ?');
+  const deleteDead = db.prepare('DELETE FROM dead_letters WHERE id = ?');
+
   const replay = db.transaction((ids?: number[]): number => {
-    const rows = (
-      ids === undefined
-        ? db.prepare('SELECT id, dedupe_key, payload FROM dead_letters ORDER BY id').all()
-        : ids.map((id) => db.prepare('SELECT id, dedupe_key, payload FROM dead_letters WHERE id = ?').get(id)).filter(Boolean)
-    ) as { id: number; dedupe_key: string; payload: string }[];
+    const rows = (ids === undefined ? selectAllDead.all() : ids.map((id) => selectDead.get(id)).filter(Boolean)) as {
+      id: number;
+      dedupe_key: string;
+      payload: string;
+    }[];
     const now = new Date().toISOString();
     for (const row of rows) {
       const event = JSON.parse(row.payload) as InboundEvent;
@@ -201,7 +205,7 @@ export function openSqliteSpool(path: string): Spool {
       if (inserted.changes > 0 && event.kind === 'message' && event.media) {
         insertMedia.run(event.provider, event.providerMessageId, JSON.stringify(event.media));
       }
-      db.prepare('DELETE FROM dead_letters WHERE id = ?').run(row.id);
+      deleteDead.run(row.id);
     }
     return rows.length;
   });
