@@ -168,7 +168,12 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       if (fresh.length > 0) await createSplitting(fresh, values, outcome);
     } finally {
       // Whatever Odoo accepted is recorded even if a later half failed; the rest stays spooled.
-      const raced = outcome.duplicates.length > 0 ? await findExisting(outcome.duplicates.map((d) => d.event as MessageEvent)) : new Map();
+      // Best effort: if Odoo fails right now, the duplicates are still completed (Odoo has them), only
+      // without their record ids for media linking — never skip recording what Odoo accepted.
+      const raced =
+        outcome.duplicates.length > 0
+          ? await findExisting(outcome.duplicates.map((d) => d.event as MessageEvent)).catch(() => new Map<string, { id: number; state: MessageState }>())
+          : new Map<string, { id: number; state: MessageState }>();
       const delivered = [
         ...outcome.created.map(({ item, recordId }) => ({ item, recordId })),
         ...[...alreadyThere, ...outcome.duplicates].map((item) => {
