@@ -616,7 +616,13 @@ export class OdooDatabase implements DomainHost {
       if (!c.unique) continue;
       const values = c.unique.map((col) => row[col] ?? null);
       if (values.some((v) => v === null)) continue; // NULLs never collide
-      const clash = [...this.tableOf(model.name).values()].some((other) => other.id !== row.id && c.unique?.every((col, i) => other[col] === values[i]));
+      let clash = false;
+      for (const other of this.tableOf(model.name).values()) {
+        if (other.id !== row.id && c.unique.every((col, i) => other[col] === values[i])) {
+          clash = true;
+          break;
+        }
+      }
       if (clash) {
         throw sqlConstraintError(c.key, c.message, {
           name: 'psycopg2.errors.UniqueViolation',
