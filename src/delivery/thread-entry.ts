@@ -4,6 +4,7 @@
  * event loop that acknowledges webhooks. Messages from the main thread: kick, stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../lib/worker-thread.js';
 import { pino } from 'pino';
 import type { Config } from '../config.js';
 import { loggerOptions } from '../logger.js';
@@ -19,6 +20,8 @@ const { config } = workerData as { config: Config };
 const post = (message: FromDelivery) => port.postMessage(message);
 
 const logger = pino(loggerOptions(config.LOG_LEVEL)).child({ thread: 'delivery' });
+// Background work: the event loop and the spool committer, which answer providers, come first.
+lowerThisThreadPriority(logger);
 const rawOdoo = createOdooClient({
   url: config.ODOO_URL,
   db: config.ODOO_DB,

@@ -2,12 +2,10 @@
  * Runs delivery (thread-entry.ts) in a worker thread and talks to it. A thread that dies is
  * restarted after a second: the spool keeps everything, so nothing is lost meanwhile.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { spawnWorker } from '../lib/worker-thread.js';
 import type { Metrics } from '../plugins/metrics.js';
 import type { Delivery } from './pipeline.js';
 
@@ -21,16 +19,7 @@ export type FromDelivery =
 const RESTART_DELAY_MS = 1000;
 
 function spawn(config: Config): Worker {
-  const workerData = { config };
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./thread-entry.js', import.meta.url), { workerData });
-  // Running from TypeScript sources (npm run dev, tests): a worker thread does not inherit tsx's
-  // loader hooks on Node 20, so the thread registers them itself before importing its entry.
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./thread-entry.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
-    eval: true,
-    workerData,
-  });
+  return spawnWorker(import.meta.url, './thread-entry', { config });
 }
 
 export function startDeliveryThread(
