@@ -19,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   odoo: OdooClient;
   spool: Spool;
+  /** Commits webhook events durably (the gateway's group committer); the spool's own enqueue when absent. */
+  commitEvents?: (events: InboundEvent[]) => Promise<number>;
   /** Called after webhook events were committed to the spool (wakes the writer). */
   onAccepted?: (events: InboundEvent[]) => void;
   /** Readiness probe; built from odoo + spool when not given. */
@@ -69,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, {
     config,
     spool: deps.spool,
+    ...(deps.commitEvents ? { commit: deps.commitEvents } : {}),
     ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
   });
 

@@ -15,9 +15,11 @@ import { createSenders } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
 import { startDeliveryThread } from './delivery/thread.js';
+import { startSpoolCommitter } from './spool/committer.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
 import type { Spool } from './spool/types.js';
 import type { CountryCode } from './lib/phone.js';
+import type { InboundEvent } from './domain/message.js';
 
 export interface GatewayOverrides {
   odoo?: OdooClient;
@@ -49,6 +51,9 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       logger: logger.child({ component: 'odoo' }),
     });
   const spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH);
+  // Webhooks are committed by a thread of their own, several per fsync (src/spool/committer.ts); an
+  // injected spool (tests) is committed to directly.
+  const committer = overrides.spool ? undefined : startSpoolCommitter(config.SPOOL_PATH, logger.child({ component: 'spool' }));
   const metrics = createMetrics({ spoolStats: () => spool.stats(), collectDefault: true });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, metrics);
@@ -87,7 +92,14 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     },
   );
 
-  const readiness = createReadinessProbe({ odoo, spool, stores: [{ name: 'send journal', probe: () => sendJournal.probe() }] });
+  const readiness = createReadinessProbe({
+    odoo,
+    spool,
+    stores: [
+      { name: 'send journal', probe: () => sendJournal.probe() },
+      ...(committer ? [{ name: 'spool committer', probe: () => committer.probe() }] : []),
+    ],
+  });
   const app = await buildApp({
     config,
     logger,
@@ -95,6 +107,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     spool,
     readiness,
     api: { metrics, sendJournal, outbox },
+    ...(committer ? { commitEvents: (events: InboundEvent[]) => committer.enqueue(events) } : {}),
     // Only media needs the media worker; waking it for every text would cost two queries per webhook.
     onAccepted: (events) => delivery.kick(events.some((e) => e.kind === 'message' && e.media !== null)),
   });
@@ -113,6 +126,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     close() {
       closing ??= (async () => {
         await app.close();
+        await committer?.close();
         await Promise.all([delivery.stop(), outbox.stop()]);
         await senders.close();
         sendJournal.close();

@@ -14,6 +14,8 @@ import { openSqliteSpool } from '../spool/sqlite-spool.js';
 import { createDeliveryPipeline } from './pipeline.js';
 import type { FromDelivery, ToDelivery } from './thread.js';
 
+const CHECKPOINT_EVERY_MS = 1000;
+
 const port = parentPort;
 if (!port) throw new Error('thread-entry.ts runs as a worker thread only');
 const { config } = workerData as { config: Config };
@@ -47,8 +49,18 @@ const odoo = instrumentOdooClient(rawOdoo, {
     },
   },
 } as unknown as Parameters<typeof instrumentOdooClient>[1]);
-const spool = openSqliteSpool(config.SPOOL_PATH);
+// Its writes need not wait for fsync: see SpoolOptions.durability.
+const spool = openSqliteSpool(config.SPOOL_PATH, { durability: 'normal' });
 const delivery = createDeliveryPipeline(config, logger, odoo, spool);
+// The webhook committer never checkpoints (a checkpoint's fsyncs would delay acknowledgements);
+// this low-priority thread keeps the write-ahead log short instead, Odoo up or down.
+const checkpointTimer = setInterval(() => {
+  try {
+    spool.checkpoint();
+  } catch (error) {
+    logger.warn({ err: error }, 'spool checkpoint failed; retrying in a second');
+  }
+}, CHECKPOINT_EVERY_MS);
 delivery.start();
 
 port.on('message', (message: ToDelivery) => {
@@ -58,6 +70,7 @@ port.on('message', (message: ToDelivery) => {
       .stop()
       .catch((error: unknown) => logger.error({ err: error }, 'error while stopping delivery'))
       .finally(() => {
+        clearInterval(checkpointTimer);
         spool.close();
         post({ type: 'stopped' });
         port.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -119,5 +119,43 @@ describe('sqlite spool', () => {
     expect(() => spool.probe()).not.toThrow();
     spool.enqueue([message('a')]);
     expect(spool.stats().oldestPendingAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  test('enqueueGroups: several webhooks in one transaction, each told how many of its events were new', () => {
+    spool.enqueue([message('old')]);
+    const added = spool.enqueueGroups([
+      [message('a'), message('b')],
+      [message('old'), message('c')], // a retry of a pending event, plus a new one
+      [message('a')], // the same event as the first group, in the same transaction
+      [{ kind: 'device', provider: 'fonnte', device: '6285700000001', status: 'connect', reason: null, timestamp: '2026-01-29T09:20:00.000Z' }],
+    ]);
+    expect(added).toEqual([2, 1, 0, 0]);
+    expect(spool.stats().pending).toBe(4);
+  });
+
+  test('a connection that leaves checkpoints to another keeps the log bounded once that one checkpoints', () => {
+    const committer = openSqliteSpool(path, { checkpoints: false });
+    const wal = () => statSync(`${path}-wal`).size;
+    try {
+      const burst = (prefix: string) => {
+        for (let i = 0; i < 600; i++) committer.enqueue([message(`${prefix}-${i}`)]);
+      };
+      burst('a');
+      const afterFirst = wal();
+      // Nobody checkpointed: the log only grows.
+      burst('b');
+      const unchecked = wal();
+      expect(unchecked).toBeGreaterThan(afterFirst * 1.5);
+      // The delivery side checkpoints; the committer's next writes reuse the log from its start.
+      spool.checkpoint();
+      burst('c');
+      expect(wal()).toBe(unchecked);
+      spool.checkpoint();
+      burst('d');
+      expect(wal()).toBe(unchecked);
+      expect(spool.stats().pending).toBe(2400);
+    } finally {
+      committer.close();
+    }
   });
 });

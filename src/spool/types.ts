@@ -52,6 +52,8 @@ export interface SpoolStats {
 export interface Spool {
   /** Commits the events in one transaction; duplicates of events still pending are ignored. Returns how many were new. */
   enqueue(events: InboundEvent[]): number;
+  /** Commits several webhooks' events in ONE transaction (one fsync); returns each group's count of new events. */
+  enqueueGroups(groups: InboundEvent[][]): number[];
   /** Due events of one kind, oldest first. */
   takeDue(kind: 'message' | 'status', limit: number, now?: number): SpooledEvent[];
   /** Delivered: removes the events, and tells their media jobs which Odoo record they belong to. */
@@ -80,6 +82,12 @@ export interface Spool {
   completeMediaJob(id: number): void;
   rescheduleMediaJob(id: number, nextAttemptAt: number, error: string): void;
   stats(): SpoolStats;
+  /**
+   * Copies the write-ahead log into the database file so the log can be reused (PASSIVE: never
+   * waits for, nor blocks, other connections). The webhook committer leaves this to the delivery
+   * thread, which calls it after its passes and every second (while Odoo is down it has no passes).
+   */
+  checkpoint(): void;
   /** Throws when the store cannot be written (readiness probe). */
   probe(): void;
   close(): void;

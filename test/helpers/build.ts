@@ -13,7 +13,9 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import type { OdooClient } from '../../src/odoo/types.js';
+import { startSpoolCommitter } from '../../src/spool/committer.js';
 import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
+import type { InboundEvent } from '../../src/domain/message.js';
 import type { Spool } from '../../src/spool/types.js';
 
 /** Provider secrets configured by default; tests sign with these. Long and distinctive so a leak into a log is easy to spot. */
@@ -78,6 +80,10 @@ export interface TestAppOverrides {
   /** Wraps the real spool, e.g. to make a method fail. */
   wrapSpool?: (spool: Spool) => Spool;
   onAccepted?: (events: import('../../src/domain/message.js').InboundEvent[]) => void;
+  /** Commit webhooks the way the gateway does: through a spool committer thread (src/spool/committer.ts). */
+  committer?: boolean | { timeoutMs?: number };
+  /** Replaces the commit step altogether (e.g. one that fails). */
+  commitEvents?: (events: import('../../src/domain/message.js').InboundEvent[]) => Promise<number>;
 }
 
 export interface TestApp {
@@ -95,6 +101,10 @@ export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<Te
   const dir = mkdtempSync(join(tmpdir(), 'wa-headless-test-'));
   const spool = openSqliteSpool(join(dir, 'spool.db'));
   const odoo = overrides.odoo ?? createUnreachableOdoo();
+  const committer = overrides.committer
+    ? startSpoolCommitter(join(dir, 'spool.db'), pino({ level: 'silent' }), overrides.committer === true ? {} : overrides.committer)
+    : undefined;
+  const commitEvents = overrides.commitEvents ?? (committer ? (events: InboundEvent[]) => committer.enqueue(events) : undefined);
   try {
     const app = await buildApp({
       config,
@@ -102,6 +112,7 @@ export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<Te
       odoo,
       spool: overrides.wrapSpool ? overrides.wrapSpool(spool) : spool,
       ...(overrides.onAccepted ? { onAccepted: overrides.onAccepted } : {}),
+      ...(commitEvents ? { commitEvents } : {}),
     });
     await app.ready();
     return {
@@ -112,6 +123,7 @@ export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<Te
       async close() {
         try {
           await app.close();
+          await committer?.close();
         } finally {
           spool.close();
           rmSync(dir, { recursive: true, force: true });
@@ -119,6 +131,7 @@ export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<Te
       },
     };
   } catch (error) {
+    await committer?.close();
     spool.close();
     rmSync(dir, { recursive: true, force: true });
     throw error;

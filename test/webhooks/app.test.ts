@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { loadFixture } from '../fixtures/providers/index.js';
 import { buildTestApp, createUnreachableOdoo, TEST_SECRETS, type TestApp } from '../helpers/build.js';
-import { drainSpool, expectError } from './support.js';
+import { SpoolCommitError } from '../../src/spool/committer.js';
+import { drainSpool, expectError, formEncode, metaSignature, toFormParams, TWILIO_PATH, TWILIO_URL, twilioSignature } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FONNTE_URL = `/api/wa/webhook?secret=${TEST_SECRETS.WEBHOOK_SECRET}`;
@@ -130,4 +131,51 @@ test('a flood of /readyz writes to the disk at most once per cache period', asyn
   } finally {
     await app.close();
   }
+});
+
+describe('acknowledgement through the spool committer thread (how the gateway commits)', () => {
+  const requests = () => {
+    const meta = JSON.stringify(loadFixture('meta', 'batch'));
+    const twilio = toFormParams(loadFixture('twilio', 'text'));
+    return [
+      { method: 'POST' as const, url: FONNTE_URL, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(loadFixture('fonnte', 'message-text')) },
+      { method: 'POST' as const, url: '/api/wa/webhook/meta', headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(meta) }, payload: meta },
+      {
+        method: 'POST' as const,
+        url: TWILIO_PATH,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(TWILIO_URL, twilio) },
+        payload: formEncode(twilio),
+      },
+    ];
+  };
+
+  test('each provider is answered 2xx only with its events in the spool file; a retry is counted as a duplicate', async () => {
+    const app = await buildTestApp({ committer: true });
+    try {
+      for (const request of requests()) {
+        const before = app.spool.stats().pending;
+        const response = await app.app.inject(request);
+        expect(response.statusCode).toBe(200);
+        // The test's own connection reads the file: the committer thread had committed before the answer.
+        expect(app.spool.stats().pending).toBeGreaterThan(before);
+        const retry = await app.app.inject(request);
+        expect(retry.statusCode).toBe(200);
+        if (request.url === FONNTE_URL) expect(retry.json()).toMatchObject({ data: { accepted: 0, duplicates: 1 } });
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('when the commit fails (committer thread down, disk stalled): 503 spool_unavailable for every provider, never a 2xx', async () => {
+    const app = await buildTestApp({
+      commitEvents: () => Promise.reject(new SpoolCommitError('the spool committer thread stopped')),
+    });
+    try {
+      for (const request of requests()) expectError(await app.app.inject(request), 503, 'spool_unavailable');
+      expect(app.spool.stats().pending).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -25,6 +25,11 @@ import type { Spool } from '../../spool/types.js';
 export interface WebhookRouteOptions {
   config: Config;
   spool: Spool;
+  /**
+   * Commits accepted events durably and resolves with how many were new; defaults to the spool's
+   * own synchronous enqueue. The gateway passes its group committer (src/spool/committer.ts).
+   */
+  commit?: (events: InboundEvent[]) => Promise<number> | number;
   /** Called with the newly stored events after they were committed (wakes the writer, the media worker). */
   onAccepted?: (events: InboundEvent[]) => void;
   /** Per-route config merged into every webhook route (e.g. the webhook rate limit). */
@@ -70,6 +75,7 @@ function single(value: unknown): string | undefined {
 
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const { config, spool } = opts;
+  const commit = opts.commit ?? ((events: InboundEvent[]) => spool.enqueue(events));
   const ctxCountry = config.DEFAULT_COUNTRY as CountryCode;
 
   app.removeAllContentTypeParsers();
@@ -81,7 +87,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
   });
 
   /** Validate + normalise, then commit to the spool; throws a 4xx on bad input, 503 if the disk fails. */
-  function accept(request: FastifyRequest, provider: Provider, parse: ProviderParser, body: unknown) {
+  async function accept(request: FastifyRequest, provider: Provider, parse: ProviderParser, body: unknown) {
     const result: ParseResult = parse(body, { defaultCountry: ctxCountry, receivedAt: new Date() });
     if (!result.ok) {
       request.log.warn({ provider, errors: result.errors.slice(0, 5) }, 'webhook rejected: invalid payload');
@@ -95,7 +101,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     for (const event of result.events) if (event.kind === 'device') logDeviceEvent(request.log as unknown as Logger, event);
     let added: number;
     try {
-      added = spool.enqueue(result.events);
+      added = await commit(result.events);
     } catch (error) {
       request.log.error({ err: error }, 'spool write failed; webhook NOT acknowledged so the provider retries');
       throw new ServiceUnavailableError('The gateway cannot store the event right now; retry later', 'spool_unavailable');
@@ -131,7 +137,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     if (!verifySharedSecret(given, config.WEBHOOK_SECRET)) {
       rejectAuth(request, 'fonnte', given === undefined ? 'Missing webhook secret (?secret= or X-Webhook-Secret)' : 'Wrong webhook secret');
     }
-    return { ok: true, data: accept(request, 'fonnte', parseFonnte, parseJsonBody(request.body, true)) };
+    return { ok: true, data: await accept(request, 'fonnte', parseFonnte, parseJsonBody(request.body, true)) };
   };
   app.post('/api/wa/webhook', { config: opts.routeConfig, schema: { hide: true } }, fonnteHandler);
   app.post('/api/wa/webhook/fonnte', { config: opts.routeConfig, schema: { hide: true } }, fonnteHandler);
@@ -159,7 +165,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     if (!verifyMetaSignature(raw, header, config.META_APP_SECRET)) {
       rejectAuth(request, 'meta', header === undefined ? 'Missing X-Hub-Signature-256' : 'Wrong X-Hub-Signature-256');
     }
-    return { ok: true, data: accept(request, 'meta', parseMeta, parseJsonBody(raw)) };
+    return { ok: true, data: await accept(request, 'meta', parseMeta, parseJsonBody(raw)) };
   });
 
   // ---------------------------------------------------------------- Twilio
@@ -172,7 +178,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     if (!verifyTwilioSignature(`${base}${request.url}`, params, header, config.TWILIO_AUTH_TOKEN)) {
       rejectAuth(request, 'twilio', header === undefined ? 'Missing X-Twilio-Signature' : 'Wrong X-Twilio-Signature');
     }
-    accept(request, 'twilio', parseTwilio, params);
+    await accept(request, 'twilio', parseTwilio, params);
     return reply.type('text/xml').send(EMPTY_TWIML);
   });
 }

@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { MessageEvent } from '../domain/message.js';
+import { SpoolCommitError, startSpoolCommitter, type SpoolCommitter } from './committer.js';
+import { openSqliteSpool } from './sqlite-spool.js';
+import type { Spool } from './types.js';
+
+const message = (id: string): MessageEvent => ({
+  kind: 'message',
+  provider: 'fonnte',
+  providerMessageId: id,
+  direction: 'in',
+  phone: '+6281299990000',
+  contactName: 'Budi',
+  device: '+6285700000001',
+  messageType: 'text',
+  text: `hello ${id}`,
+  media: null,
+  timestamp: '2026-01-29T09:20:00.000Z',
+  raw: { id },
+});
+
+const errors: unknown[][] = [];
+const logger = { error: (...args: unknown[]) => errors.push(args) };
+
+let dir: string;
+let path: string;
+let spool: Spool;
+let committer: SpoolCommitter | undefined;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'committer-'));
+  path = join(dir, 'spool.db');
+  spool = openSqliteSpool(path); // as the gateway does: its own connection opens (and migrates) first
+  errors.length = 0;
+});
+afterEach(async () => {
+  await committer?.close();
+  committer = undefined;
+  spool.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pendingIds = () => spool.takeDue('message', 10_000).map((e) => (e.event as MessageEvent).providerMessageId);
+
+test('resolves once the events are in the spool file, with how many were new', async () => {
+  committer = startSpoolCommitter(path, logger);
+  expect(await committer.enqueue([message('a'), message('b')])).toBe(2);
+  // Read through another connection: committed, not just buffered in the thread.
+  expect(pendingIds()).toEqual(['a', 'b']);
+  expect(await committer.enqueue([message('a'), message('c')])).toBe(1);
+  expect(pendingIds()).toEqual(['a', 'b', 'c']);
+});
+
+test('webhooks arriving together share transactions (group commit), each still told its own count', async () => {
+  committer = startSpoolCommitter(path, logger);
+  await committer.enqueue([message('warm-up')]);
+  const before = committer.stats();
+  const results = await Promise.all(Array.from({ length: 200 }, (_, i) => committer!.enqueue([message(`m${i % 150}`)])));
+  // 150 distinct ids among 200 requests: exactly 150 new across the answers, whatever the grouping.
+  expect(results.reduce((a, b) => a + b, 0)).toBe(150);
+  const after = committer.stats();
+  expect(after.requests - before.requests).toBe(200);
+  expect(after.commits - before.commits).toBeLessThan(200);
+  expect(after.inFlight).toBe(0);
+  expect(pendingIds()).toHaveLength(151);
+});
+
+test('close() commits what was handed over before stopping', async () => {
+  committer = startSpoolCommitter(path, logger);
+  const handed = Array.from({ length: 20 }, (_, i) => committer!.enqueue([message(`late-${i}`)]));
+  await committer.close();
+  expect(await Promise.all(handed)).toEqual(Array<number>(20).fill(1));
+  expect(pendingIds()).toHaveLength(20);
+  await expect(committer.enqueue([message('after-close')])).rejects.toBeInstanceOf(SpoolCommitError);
+});
+
+test('a commit stuck behind a lock is answered with an error after the timeout (the webhook gets 503, never a hang)', async () => {
+  committer = startSpoolCommitter(path, logger, { timeoutMs: 300 });
+  await committer.enqueue([message('first')]);
+  const holder = new Database(path);
+  holder.exec('BEGIN IMMEDIATE'); // another writer holds SQLite's write lock
+  try {
+    const started = Date.now();
+    await expect(committer.enqueue([message('blocked')])).rejects.toThrow(/no commit within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(3000);
+  } finally {
+    holder.exec('ROLLBACK');
+    holder.close();
+  }
+  // Once the lock is gone the thread carries on; the provider's retry of 'blocked' is then a duplicate.
+  expect(await committer.enqueue([message('after')])).toBe(1);
+  expect(await committer.enqueue([message('blocked')])).toBe(0);
+});
+
+test('a thread that cannot open the spool fails its requests (503), shows in probe(), and is restarted', async () => {
+  const broken = join(dir, 'not-yet');
+  mkdirSync(broken); // a directory where the database file should be: SQLite cannot open it
+  committer = startSpoolCommitter(broken, logger, { restartDelayMs: 100 });
+  await expect(committer.enqueue([message('x')])).rejects.toBeInstanceOf(SpoolCommitError);
+  await expect.poll(() => errors.length).toBeGreaterThan(0);
+  expect(() => committer!.probe()).toThrow(/committer thread stopped/);
+
+  rmSync(broken, { recursive: true }); // the disk is fine again
+  await expect
+    .poll(async () => committer!.enqueue([message('x')]).catch(() => -1), { timeout: 5000, interval: 50 })
+    .toBe(1);
+  expect(() => committer!.probe()).not.toThrow();
+  const reopened = openSqliteSpool(broken);
+  try {
+    expect(reopened.takeDue('message', 10).map((e) => (e.event as MessageEvent).providerMessageId)).toEqual(['x']);
+  } finally {
+    reopened.close();
+  }
+});
