@@ -12,13 +12,16 @@ import { createOdooClient } from '../odoo/xmlrpc-client.js';
 import { instrumentOdooClient } from '../plugins/metrics.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
 import { createDeliveryPipeline } from './pipeline.js';
+import type { Spool } from '../spool/types.js';
+import { createKickLatch } from './kick-latch.js';
 import type { FromDelivery, ToDelivery } from './thread.js';
 
 const CHECKPOINT_EVERY_MS = 1000;
 
 const port = parentPort;
 if (!port) throw new Error('thread-entry.ts runs as a worker thread only');
-const { config } = workerData as { config: Config };
+const { config, kickBuffer } = workerData as { config: Config; kickBuffer: SharedArrayBuffer };
+const kicks = createKickLatch(kickBuffer);
 const post = (message: FromDelivery) => port.postMessage(message);
 
 const logger = pino(loggerOptions(config.LOG_LEVEL)).child({ thread: 'delivery' });
@@ -50,7 +53,15 @@ const odoo = instrumentOdooClient(rawOdoo, {
   },
 } as unknown as Parameters<typeof instrumentOdooClient>[1]);
 // Its writes need not wait for fsync: see SpoolOptions.durability.
-const spool = openSqliteSpool(config.SPOOL_PATH, { durability: 'normal' });
+const spoolConnection = openSqliteSpool(config.SPOOL_PATH, { durability: 'normal' });
+// The kick latch is lowered right before each read of due events (see kick-latch.ts).
+const spool: Spool = {
+  ...spoolConnection,
+  takeDue(kind, limit, now) {
+    kicks.lower();
+    return spoolConnection.takeDue(kind, limit, now);
+  },
+};
 const delivery = createDeliveryPipeline(config, logger, odoo, spool);
 // The webhook committer never checkpoints (a checkpoint's fsyncs would delay acknowledgements);
 // this low-priority thread keeps the write-ahead log short instead, Odoo up or down.

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { spawnWorker } from '../lib/worker-thread.js';
 import type { Metrics } from '../plugins/metrics.js';
+import { createKickLatch, type KickLatch } from './kick-latch.js';
 import type { Delivery } from './pipeline.js';
 
 export type ToDelivery = { type: 'kick'; hasMedia: boolean } | { type: 'stop' };
@@ -18,8 +19,8 @@ export type FromDelivery =
 
 const RESTART_DELAY_MS = 1000;
 
-function spawn(config: Config): Worker {
-  return spawnWorker(import.meta.url, './thread-entry', { config });
+function spawn(config: Config, kicks: KickLatch): Worker {
+  return spawnWorker(import.meta.url, './thread-entry', { config, kickBuffer: kicks.buffer });
 }
 
 export function startDeliveryThread(
@@ -30,9 +31,13 @@ export function startDeliveryThread(
   let worker: Worker | undefined;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  let kicks = createKickLatch();
 
   function launch() {
-    const current = spawn(config);
+    // Each thread gets a fresh latch: one that died may have left its latch raised (the new thread
+    // starts with a pass anyway).
+    kicks = createKickLatch();
+    const current = spawn(config, kicks);
     worker = current;
     current.on('message', (message: FromDelivery) => {
       if (message.type === 'odoo-call') metrics.odooDuration.observe(message.labels, message.seconds);
@@ -54,7 +59,8 @@ export function startDeliveryThread(
       if (!worker && !stopping) launch();
     },
     kick(hasMedia) {
-      worker?.postMessage({ type: 'kick', hasMedia } satisfies ToDelivery);
+      // One kick per writer pass (kick-latch.ts); media kicks are rare and always sent.
+      if (hasMedia || kicks.raise()) worker?.postMessage({ type: 'kick', hasMedia } satisfies ToDelivery);
     },
     async stop() {
       stopping = true;

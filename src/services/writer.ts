@@ -337,6 +337,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   let stopRequested = false;
   let wakeUp: (() => void) | undefined;
   let lingerTimer: NodeJS.Timeout | undefined;
+  /** A kick's linger ended while a pass was running: its events may have come too late for that pass. */
+  let kickedDuringPass = false;
   let loop: Promise<void> | undefined;
 
   const sleep = (ms: number) =>
@@ -368,6 +370,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         try {
           while (!stopRequested) {
             let saturated = false;
+            kickedDuringPass = false;
             try {
               saturated = (await runOnce()).saturated;
               pruneHousekeeping();
@@ -378,7 +381,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
             if (stopRequested) break;
             // Paused: sleep until the next probe or the end of the pause, whichever comes first.
             const paused = pausedUntil - now();
-            if (!saturated) await sleep(paused > 0 ? Math.min(paused, probeEveryMs) : idleMs);
+            if (paused > 0) await sleep(Math.min(paused, probeEveryMs));
+            else if (!saturated && !kickedDuringPass) await sleep(idleMs);
           }
         } finally {
           running = false;
@@ -390,7 +394,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     kick() {
       lingerTimer ??= setTimeout(() => {
         lingerTimer = undefined;
-        wakeUp?.();
+        if (wakeUp) wakeUp();
+        else kickedDuringPass = true; // go on right after the current pass instead of idling
       }, lingerMs);
     },
 

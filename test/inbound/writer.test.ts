@@ -443,3 +443,38 @@ describe('batching under load', () => {
     expect(creates(rig)).toBe(1);
   });
 });
+
+describe('kicks while a pass is running', () => {
+  // Regression: a kick whose linger ended during a pass found no sleeper to wake, and its events waited
+  // for the idle poll (250 ms by default) although they had arrived.
+  test('events kicked during a slow pass are delivered right after it, not after the idle wait', async () => {
+    let slowCreates = true;
+    rig = await startRig({
+      idleMs: 30_000,
+      lingerMs: 10,
+      now: Date.now,
+      odoo: (real) => ({
+        ...real,
+        async createMany(model, values) {
+          if (slowCreates) await new Promise((r) => setTimeout(r, 300));
+          return real.createMany(model, values);
+        },
+      }),
+    });
+    rig.writer.start();
+    await new Promise((r) => setTimeout(r, 20)); // the first (empty) pass is done; the loop sleeps
+    rig.spool.enqueue([inbound('first')]);
+    rig.writer.kick();
+    await new Promise((r) => setTimeout(r, 100)); // 'first' is being created (300 ms)
+    rig.spool.enqueue([inbound('second')]);
+    rig.writer.kick(); // its linger ends while the pass still runs
+    slowCreates = false;
+    const started = Date.now();
+    while (!rig.history().some((r) => r.provider_message_id === 'second') && Date.now() - started < 5000) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await rig.writer.stop();
+    expect(rig.history().map((r) => r.provider_message_id)).toEqual(['first', 'second']);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
