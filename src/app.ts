@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { InboundEvent } from './domain/message.js';
+import { AccessLog } from './logger.js';
 import type { OdooClient } from './odoo/types.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { mountRestApi, type RestApiDeps } from './routes/api/mount.js';
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    logController: new AccessLog(),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { loadFixture } from '../fixtures/providers/index.js';
 import { buildTestApp, createUnreachableOdoo, TEST_SECRETS, type TestApp } from '../helpers/build.js';
 import { SpoolCommitError } from '../../src/spool/committer.js';
-import { drainSpool, expectError, formEncode, metaSignature, toFormParams, TWILIO_PATH, TWILIO_URL, twilioSignature } from './support.js';
+import { captureLogs, drainSpool, expectError, formEncode, metaSignature, toFormParams, TWILIO_PATH, TWILIO_URL, twilioSignature } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FONNTE_URL = `/api/wa/webhook?secret=${TEST_SECRETS.WEBHOOK_SECRET}`;
@@ -174,6 +174,32 @@ describe('acknowledgement through the spool committer thread (how the gateway co
     try {
       for (const request of requests()) expectError(await app.app.inject(request), 503, 'spool_unavailable');
       expect(app.spool.stats().pending).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('access log', () => {
+  test('one line per request, when it completes: method, masked URL, status and duration; no arrival line', async () => {
+    const { logger, lines } = captureLogs();
+    const app = await buildTestApp({ logger });
+    try {
+      const payload = JSON.stringify(loadFixture('fonnte', 'message-text'));
+      for (const [url, status, id] of [
+        [FONNTE_URL, 200, 'acc-ok'],
+        ['/api/wa/webhook?secret=wrong-one', 401, 'acc-401'],
+      ] as const) {
+        const response = await app.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'x-request-id': id }, payload });
+        expect(response.statusCode).toBe(status);
+        const mine = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.reqId === id);
+        const access = mine.filter((line) => line.msg === 'request completed');
+        expect(access).toHaveLength(1);
+        expect(access[0]).toMatchObject({ level: 30, req: { method: 'POST', url: url.replace(/secret=[^&]*/, 'secret=***') }, res: { statusCode: status } });
+        expect(typeof access[0]?.responseTime).toBe('number');
+        expect(mine.some((line) => line.msg === 'incoming request')).toBe(false);
+      }
+      expect(lines.join('\n')).not.toContain(TEST_SECRETS.WEBHOOK_SECRET);
     } finally {
       await app.close();
     }
