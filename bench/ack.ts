@@ -4,7 +4,8 @@
  * Webhook acknowledgement latency (p50/p99/max) and achieved throughput at fixed offered rates.
  *
  * Set-up, all on 127.0.0.1: the real gateway (createGateway + app.listen) with its SQLite spool
- * (WAL, synchronous=FULL) on local disk and the writer running; the Odoo 13 double in a process of
+ * (WAL, synchronous=FULL) on local disk, committed by its committer thread, and the delivery thread
+ * running; the Odoo 13 double in a process of
  * its own behind it; an open-loop generator (bench/lib/loadgen.ts) in a third process sending
  * distinct Fonnte incoming-message webhooks (unique inboxid, the right ?secret) over kept-alive
  * connections. Latency is measured from each request's scheduled send time.
@@ -18,7 +19,7 @@
  * for 10,000s of rows), so during webhook phases the run's ids are collected and the double emptied
  * every second; its CPU time per phase is printed (it shares the 2 cores with the gateway).
  * Diagnostic option `--writer off`: the writer does not run during the phases (it drains the spool
- * between them), which shows what its work on the gateway's event loop costs the acknowledgements.
+ * between them), which shows what delivery (its thread's CPU and the double's) costs the acknowledgements.
  * Bound: Σ rates × duration × 2 requests (65,000 with the defaults), about 2 minutes.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -62,7 +63,7 @@ export async function run(args: Record<string, string>): Promise<void> {
   const connections = numberArg(args, 'connections', 64);
   const logLevel = args['log-level'] ?? 'info';
   // Diagnostic: `--writer off` leaves the writer stopped during the phases (the spool is emptied by
-  // writer.runOnce() between phases), to see what the writer's work on the event loop costs the acks.
+  // writer.runOnce() between phases), to see what delivery's CPU on the shared cores costs the acks.
   const writerOn = args.writer !== 'off';
 
   const double = await startChild(new URL('./lib/double-child.ts', import.meta.url));
@@ -276,9 +277,9 @@ function describeErrors(result: PhaseResult): string {
 }
 
 /**
- * What one durable spool commit costs on this disk right now (the route commits each webhook before
- * answering, synchronously): 300 commits of one event, then 30 commits of ten, into a scratch spool
- * next to the real one.
+ * What one durable spool commit costs on this disk right now (every webhook waits for one before its
+ * answer; the committer thread puts webhooks that arrive together into one): 300 commits of one
+ * event, then 30 commits of ten, into a scratch spool next to the real one.
  */
 function describeCommitCost(dir: string): string {
   const spool = openSqliteSpool(join(dir, 'commit-probe.db'));
@@ -308,6 +309,6 @@ function describeCommitCost(dir: string): string {
   const ten = summarize(grouped);
   return (
     `spool commit on this disk (WAL, synchronous=FULL), measured now: 1 event per commit p50 ${ms(one.p50)} ms, p99 ${ms(one.p99)} ms, max ${ms(one.max)} ms` +
-    ` (ceiling ≈ ${int(1000 / one.p50)} commits/s on one event loop); 10 events per commit p50 ${ms(ten.p50)} ms`
+    ` (≈ ${int(1000 / one.p50)} commits/s in one thread); 10 events per commit p50 ${ms(ten.p50)} ms`
   );
 }
