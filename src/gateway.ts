@@ -50,7 +50,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       timeoutMs: config.ODOO_TIMEOUT_MS,
       logger: logger.child({ component: 'odoo' }),
     });
-  const spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH);
+  // With delivery in its own thread, that thread checkpoints the log; this connection's rare writes
+  // (readiness probe, waking receipts after a send) must not run a checkpoint on the event loop.
+  const deliveryThreaded = !overrides.odoo && !overrides.spool;
+  const spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH, { checkpoints: !deliveryThreaded });
   // Webhooks are committed by a thread of their own, several per fsync (src/spool/committer.ts); an
   // injected spool (tests) is committed to directly.
   const committer = overrides.spool ? undefined : startSpoolCommitter(config.SPOOL_PATH, logger.child({ component: 'spool' }));
@@ -63,9 +66,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
   // acknowledgement; with an injected client or spool (tests) it runs inline on this loop.
   const delivery =
-    overrides.odoo || overrides.spool
-      ? createDeliveryPipeline(config, logger, odoo, spool)
-      : startDeliveryThread(config, logger, metrics);
+    deliveryThreaded ? startDeliveryThread(config, logger, metrics) : createDeliveryPipeline(config, logger, odoo, spool);
 
   const senders = createSenders(config);
   const outbox = createOutboxWorker(

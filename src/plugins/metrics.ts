@@ -7,7 +7,7 @@
  *       of random URLs cannot blow up the number of series.
  *   wa_odoo_call_duration_seconds {method, outcome}   wa_odoo_call_errors_total {method, kind}
  *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_media_pending,
- *   wa_spool_oldest_pending_age_seconds                   (read from the spool at scrape time)
+ *   wa_spool_oldest_pending_age_seconds, wa_spool_wal_bytes (read from the spool at scrape time)
  *   wa_sends_total {provider, outcome}   outcome: sent | failed | unknown | retried
  */
 import type { FastifyInstance } from 'fastify';
@@ -109,6 +109,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       (s) => (s.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(s.oldestPendingAt)) / 1000) : 0),
       reuse,
     );
+    gauge('wa_spool_wal_bytes', "Size of the spool's write-ahead log file (reset past 32 MiB)", (s) => s.walBytes, reuse);
   }
   return metrics;
 }

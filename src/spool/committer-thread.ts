@@ -21,12 +21,20 @@ function flush() {
   scheduled = false;
   const group = pending;
   pending = [];
-  if (group.length === 0) return;
-  const ids = group.map((request) => request.id);
+  if (group.length > 0) commit(group);
+}
+
+function commit(group: Extract<ToCommitter, { type: 'enqueue' }>[]) {
   try {
-    post({ type: 'committed', ids, added: spool.enqueueGroups(group.map((request) => request.events)) });
+    post({ type: 'committed', ids: group.map((request) => request.id), added: spool.enqueueGroups(group.map((request) => request.events)) });
   } catch (error) {
-    post({ type: 'failed', ids, message: error instanceof Error ? error.message : String(error) });
+    if (group.length === 1) {
+      post({ type: 'failed', ids: [group[0]?.id ?? 0], message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    // The transaction was rolled back: commit each request on its own, so one that cannot be
+    // stored does not take the others' acknowledgements with it.
+    for (const request of group) commit([request]);
   }
 }
 

@@ -96,6 +96,42 @@ test('a commit stuck behind a lock is answered with an error after the timeout (
   expect(await committer.enqueue([message('blocked')])).toBe(0);
 });
 
+test('a stalled disk: readiness fails after half the timeout, and past the in-flight cap webhooks get 503 at once', async () => {
+  committer = startSpoolCommitter(path, logger, { timeoutMs: 600, maxInFlight: 5 });
+  await committer.enqueue([message('first')]);
+  const holder = new Database(path);
+  holder.exec('BEGIN IMMEDIATE');
+  try {
+    const stuck = Array.from({ length: 5 }, (_, i) => committer!.enqueue([message(`stuck-${i}`)]).catch((e: unknown) => e));
+    expect(() => committer!.probe()).not.toThrow(); // just queued: not yet a stall
+    await expect(committer.enqueue([message('one-too-many')])).rejects.toThrow(/not keeping up: 5 commits waiting/);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(() => committer!.probe()).toThrow(/stalled/);
+    for (const outcome of await Promise.all(stuck)) expect(outcome).toBeInstanceOf(SpoolCommitError);
+  } finally {
+    holder.exec('ROLLBACK');
+    holder.close();
+  }
+  await expect.poll(() => committer!.enqueue([message('later')]).catch(() => -1), { timeout: 8000 }).toBe(1);
+  expect(() => committer!.probe()).not.toThrow();
+});
+
+test('one request that cannot be stored fails alone; the others in its transaction are still acknowledged', async () => {
+  committer = startSpoolCommitter(path, logger);
+  await committer.enqueue([message('warm-up')]);
+  // A BigInt crosses the thread boundary but cannot be written as JSON: that request's insert throws.
+  const poison = { ...message('poison'), raw: { n: 1n } } as unknown as MessageEvent;
+  const outcomes = await Promise.all(
+    Array.from({ length: 41 }, (_, i) => (i === 20 ? committer!.enqueue([poison]) : committer!.enqueue([message(`ok-${i}`)])).then(
+      (added) => added,
+      (error: unknown) => error,
+    )),
+  );
+  expect(outcomes[20]).toBeInstanceOf(SpoolCommitError);
+  expect(outcomes.filter((o) => o === 1)).toHaveLength(40);
+  expect(pendingIds()).toHaveLength(41);
+});
+
 test('a thread that cannot open the spool fails its requests (503), shows in probe(), and is restarted', async () => {
   const broken = join(dir, 'not-yet');
   mkdirSync(broken); // a directory where the database file should be: SQLite cannot open it
@@ -115,4 +151,32 @@ test('a thread that cannot open the spool fails its requests (503), shows in pro
   } finally {
     reopened.close();
   }
+});
+
+// Regression (review): with the committer never checkpointing, a steady stream left no gap for the
+// delivery thread's PASSIVE checkpoints to let the log start afresh, so it only ever grew (~200 MB in
+// 2.5 s of this test on the development machine).
+test('under a steady stream of webhooks the write-ahead log is started afresh, not grown forever', async () => {
+  committer = startSpoolCommitter(path, logger);
+  let streaming = true;
+  let sent = 0;
+  const streams = Array.from({ length: 8 }, async (_, s) => {
+    while (streaming) await committer!.enqueue([message(`stream-${s}-${sent++}`)]);
+  });
+  const frames: number[] = [];
+  let restarts = 0;
+  const until = Date.now() + 2500;
+  while (Date.now() < until) {
+    const result = spool.checkpoint(256 * 1024); // what the delivery thread does every second (past 32 MiB)
+    frames.push(result.logFrames);
+    if (result.restarted) restarts++;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  streaming = false;
+  await Promise.all(streams);
+  expect(sent).toBeGreaterThan(500); // the stream was real
+  expect(restarts).toBeGreaterThan(0);
+  // The log's frame count fell at least once: the committer wrote it from its start again.
+  expect(frames.some((n, i) => i > 0 && n < (frames[i - 1] ?? 0))).toBe(true);
+  expect(spool.stats().pending).toBe(sent);
 });

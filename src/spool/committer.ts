@@ -41,8 +41,11 @@ export class SpoolCommitError extends Error {
 const RESTART_DELAY_MS = 1000;
 /** A commit that takes this long means a stalled disk: answer 503 rather than hold the provider's connection. */
 const COMMIT_TIMEOUT_MS = 10_000;
+/** Past this many unanswered commits the disk is not keeping up: answer 503 at once instead of queueing more. */
+const MAX_IN_FLIGHT = 10_000;
 
 interface Waiting {
+  since: number;
   resolve(added: number): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -51,10 +54,11 @@ interface Waiting {
 export function startSpoolCommitter(
   spoolPath: string,
   logger: Pick<Logger, 'error'>,
-  options: { timeoutMs?: number; restartDelayMs?: number } = {},
+  options: { timeoutMs?: number; restartDelayMs?: number; maxInFlight?: number } = {},
 ): SpoolCommitter {
   const timeoutMs = options.timeoutMs ?? COMMIT_TIMEOUT_MS;
   const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
+  const maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
   const waiting = new Map<number, Waiting>();
   let nextId = 1;
   let worker: Worker | undefined;
@@ -76,9 +80,22 @@ export function startSpoolCommitter(
     for (const id of [...waiting.keys()]) settle(id, { error: new SpoolCommitError(message) });
   }
 
+  function scheduleRestart(reason: string) {
+    down = `${reason}; restarting`;
+    logger.error(`${reason}; restarting in ${restartDelayMs} ms (webhooks get 503 meanwhile)`);
+    restartTimer = setTimeout(launch, restartDelayMs);
+  }
+
   function launch() {
+    let current: Worker;
+    try {
+      current = spawnWorker(import.meta.url, './committer-thread', { spoolPath });
+    } catch (error) {
+      // e.g. out of memory for a new thread; a throw here (in a timer) would end the process.
+      scheduleRestart(`spool committer thread could not start: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
     down = undefined;
-    const current = spawnWorker(import.meta.url, './committer-thread', { spoolPath });
     worker = current;
     current.on('message', (message: FromCommitter) => {
       if (message.type === 'committed') {
@@ -97,9 +114,7 @@ export function startSpoolCommitter(
       if (worker === current) worker = undefined;
       failAll('the spool committer thread stopped');
       if (stopping) return;
-      down = `the spool committer thread stopped (exit code ${code}); restarting`;
-      logger.error({ exitCode: code }, `spool committer thread stopped unexpectedly; restarting in ${restartDelayMs} ms (webhooks get 503 meanwhile)`);
-      restartTimer = setTimeout(launch, restartDelayMs);
+      scheduleRestart(`spool committer thread stopped unexpectedly (exit code ${code})`);
     });
   }
 
@@ -109,6 +124,9 @@ export function startSpoolCommitter(
     enqueue(events) {
       const current = worker;
       if (!current || stopping) return Promise.reject(new SpoolCommitError(down ?? 'the spool committer is stopped'));
+      if (waiting.size >= maxInFlight) {
+        return Promise.reject(new SpoolCommitError(`the disk is not keeping up: ${waiting.size} commits waiting`));
+      }
       const id = nextId++;
       counts.requests++;
       return new Promise<number>((resolve, reject) => {
@@ -116,12 +134,20 @@ export function startSpoolCommitter(
           () => settle(id, { error: new SpoolCommitError(`no commit within ${timeoutMs} ms (disk stalled?)`) }),
           timeoutMs,
         );
-        waiting.set(id, { resolve, reject, timer });
-        current.postMessage({ type: 'enqueue', id, events } satisfies ToCommitter);
+        waiting.set(id, { since: Date.now(), resolve, reject, timer });
+        try {
+          current.postMessage({ type: 'enqueue', id, events } satisfies ToCommitter);
+        } catch (error) {
+          settle(id, { error: new SpoolCommitError(`could not hand the events to the committer: ${error instanceof Error ? error.message : String(error)}`) });
+        }
       });
     },
     probe() {
       if (!worker || stopping) throw new Error(down ?? 'the spool committer is stopped');
+      // Map order is insertion order: the first entry is the oldest commit still unanswered.
+      const oldest = waiting.values().next().value as Waiting | undefined;
+      const waited = oldest ? Date.now() - oldest.since : 0;
+      if (waited > timeoutMs / 2) throw new Error(`spool commits are stalled: the oldest has waited ${waited} ms`);
     },
     stats: () => ({ ...counts, inFlight: waiting.size }),
     async close() {

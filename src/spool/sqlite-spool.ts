@@ -2,9 +2,9 @@
  * The spool on local disk: SQLite (better-sqlite3) in WAL mode with synchronous=FULL, so a commit
  * survives a kill -9 or a power cut. A commit waits for fsync (p50 ~0.3 ms here, p99 2–4 ms, and
  * longer while the delivery thread holds the write lock), so the gateway commits webhooks from a
- * thread of its own, several per transaction (committer.ts), never on the event loop.
+ * thread of its own, several per transaction (committer.ts), not on the event loop.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { InboundEvent, MediaRef, Provider } from '../domain/message.js';
@@ -107,15 +107,24 @@ export interface SpoolOptions {
    * 'full' (default): every commit is fsynced before it returns, so it survives a power cut; the
    * connections that accept webhooks use it. 'normal': commits survive a crash or kill -9 but not a
    * power cut until the next fsync; the delivery thread uses it, because in WAL mode the log is
-   * durable as a prefix (the next webhook's fsync covers it) and everything it writes may be undone
-   * safely: a delivered event coming back is skipped by the writer's dedupe against Odoo (and the
-   * unique constraint), a status is applied forward-only, a dead letter or a download is redone.
-   * It spares the webhook commits waiting behind the delivery thread's fsyncs.
+   * durable as a prefix (the next webhook's fsync or the next checkpoint, within a second, covers
+   * it) and whatever a power cut loses of it may be redone safely: a delivered event coming back is
+   * skipped by the writer's dedupe against Odoo (and the unique constraint), a status is applied
+   * forward-only, a dead letter or an attachment is redone. The one exception: a downloaded file
+   * lost that way is fetched again, and if the provider's URL has expired meanwhile the record keeps
+   * `media_url` and the error, as for any failed download. It spares the webhook commits waiting
+   * behind the delivery thread's fsyncs.
    */
   durability?: 'full' | 'normal';
   /** false: this connection never checkpoints the WAL itself (another connection does). */
   checkpoints?: boolean;
 }
+
+/**
+ * Above this size the write-ahead log is reset even if that briefly holds up writers (see
+ * checkpoint()); it is also the size the log file is truncated back to after a reset.
+ */
+export const WAL_RESTART_BYTES = 32 * 1024 * 1024;
 
 export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -123,6 +132,8 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
   if (options.checkpoints === false) db.pragma('wal_autocheckpoint = 0');
+  // Without it a log that once grew (a burst, a long-lived reader) would keep its size for good.
+  db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
 
@@ -165,6 +176,15 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
        FROM aliases, (SELECT 'sent' AS state UNION ALL SELECT 'delivered' UNION ALL SELECT 'read' UNION ALL SELECT 'failed') st
        WHERE provider = ? AND provider_message_id = ?)`,
   );
+
+  const walBytes = (): number => {
+    if (path === ':memory:') return 0;
+    try {
+      return statSync(`${path}-wal`).size;
+    } catch {
+      return 0; // no log file (yet)
+    }
+  };
 
   const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -336,6 +356,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
         deadLetters: count('SELECT COUNT(*) AS n FROM dead_letters'),
         mediaPending: count('SELECT COUNT(*) AS n FROM media_jobs'),
         oldestPendingAt: oldest.t,
+        walBytes: walBytes(),
       };
     },
 
@@ -343,9 +364,19 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
       db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)').run(new Date().toISOString());
     },
 
-    checkpoint() {
-      db.pragma('wal_checkpoint(PASSIVE)');
+    checkpoint(restartAboveBytes = WAL_RESTART_BYTES) {
+      const [passive] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      // SQLite writes the log from its start again only when a write begins after a checkpoint
+      // copied every frame. Under a steady stream of webhooks there is rarely such a gap (a PASSIVE
+      // checkpoint misses the frames committed while it ran), so the log would grow for as long as
+      // the stream lasts. Past the limit, RESTART waits for the writer, copies the rest and makes the
+      // next commit start the log afresh: a few ms, once in a while.
+      const restarted = walBytes() > restartAboveBytes;
+      if (restarted) db.pragma('wal_checkpoint(RESTART)');
+      return { logFrames: passive?.log ?? 0, restarted };
     },
+
+    walBytes,
 
     close() {
       if (db.open) db.close();

@@ -43,6 +43,8 @@ export interface SpoolStats {
   mediaPending: number;
   /** ISO time of the oldest pending event, or null. */
   oldestPendingAt: string | null;
+  /** Size of the write-ahead log file. */
+  walBytes: number;
 }
 
 /**
@@ -84,10 +86,13 @@ export interface Spool {
   stats(): SpoolStats;
   /**
    * Copies the write-ahead log into the database file so the log can be reused (PASSIVE: never
-   * waits for, nor blocks, other connections). The webhook committer leaves this to the delivery
-   * thread, which calls it after its passes and every second (while Odoo is down it has no passes).
+   * waits for, nor blocks, other connections); when the log has grown past `restartAboveBytes`
+   * anyway, makes the next commit start it afresh (RESTART: waits for the writer). The webhook
+   * committer leaves this to the delivery thread, which calls it every second, Odoo up or down.
    */
-  checkpoint(): void;
+  checkpoint(restartAboveBytes?: number): { logFrames: number; restarted: boolean };
+  /** Size of the write-ahead log file (0 when there is none). */
+  walBytes(): number;
   /** Throws when the store cannot be written (readiness probe). */
   probe(): void;
   close(): void;

@@ -65,4 +65,5 @@ test('spool depth and dead letters are read from the spool at each scrape', asyn
   expect(value(text, 'wa_spool_pending')).toBe(2);
   expect(value(text, 'wa_spool_dead_letters')).toBe(1);
   expect(value(text, 'wa_spool_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
+  expect(value(text, 'wa_spool_wal_bytes')).toBeGreaterThan(0); // WAL mode: the commits above are in the log
 });
