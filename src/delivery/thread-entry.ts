@@ -4,16 +4,16 @@
  * event loop that acknowledges webhooks. Messages from the main thread: kick, stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { lowerThisThreadPriority } from '../lib/worker-thread.js';
 import { pino } from 'pino';
 import type { Config } from '../config.js';
+import { lowerThisThreadPriority } from '../lib/worker-thread.js';
 import { loggerOptions } from '../logger.js';
 import { createOdooClient } from '../odoo/xmlrpc-client.js';
 import { instrumentOdooClient } from '../plugins/metrics.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
-import { createDeliveryPipeline } from './pipeline.js';
 import type { Spool } from '../spool/types.js';
 import { createKickLatch } from './kick-latch.js';
+import { createDeliveryPipeline } from './pipeline.js';
 import type { FromDelivery, ToDelivery } from './thread.js';
 
 const CHECKPOINT_EVERY_MS = 1000;

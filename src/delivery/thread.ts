@@ -37,7 +37,15 @@ export function startDeliveryThread(
     // Each thread gets a fresh latch: one that died may have left its latch raised (the new thread
     // starts with a pass anyway).
     kicks = createKickLatch();
-    const current = spawn(config, kicks);
+    let current: Worker;
+    try {
+      current = spawn(config, kicks);
+    } catch (error) {
+      // A throw here (in the restart timer) would end the process; the spool keeps everything.
+      logger.error({ err: error }, `delivery thread could not start; retrying in ${RESTART_DELAY_MS} ms`);
+      restartTimer = setTimeout(launch, RESTART_DELAY_MS);
+      return;
+    }
     worker = current;
     current.on('message', (message: FromDelivery) => {
       if (message.type === 'odoo-call') metrics.odooDuration.observe(message.labels, message.seconds);

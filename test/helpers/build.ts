@@ -79,11 +79,11 @@ export interface TestAppOverrides {
   logger?: Logger;
   /** Wraps the real spool, e.g. to make a method fail. */
   wrapSpool?: (spool: Spool) => Spool;
-  onAccepted?: (events: import('../../src/domain/message.js').InboundEvent[]) => void;
+  onAccepted?: (events: InboundEvent[]) => void;
   /** Commit webhooks the way the gateway does: through a spool committer thread (src/spool/committer.ts). */
   committer?: boolean | { timeoutMs?: number };
   /** Replaces the commit step altogether (e.g. one that fails). */
-  commitEvents?: (events: import('../../src/domain/message.js').InboundEvent[]) => Promise<number>;
+  commitEvents?: (events: InboundEvent[]) => Promise<number>;
 }
 
 export interface TestApp {
