@@ -2,8 +2,9 @@
  * The real server process (src/server.ts): configuration errors, graceful shutdown, and kill -9 at
  * random moments while webhooks arrive — no acknowledged event lost, none duplicated.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +30,10 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function startServer(env: Record<string, string>): Running {
+/** From the TypeScript sources by default; `entry` runs a compiled server.js instead. */
+function startServer(env: Record<string, string>, entry?: string): Running {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, entry ? [entry] : ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,4 +175,36 @@ describe('running against the Odoo double', () => {
     for (const n of acknowledged) expect(stored).toContain(100000 + n); // nothing acknowledged lost
     expect(stored.length).toBe(TOTAL);
   }, 120_000);
+
+  // The worker threads (spool committer, delivery) are spawned from their compiled .js entries only
+  // in the build; every other test runs the sources under tsx.
+  test('the compiled build (npm start, the Docker image): a webhook is acknowledged and reaches Odoo through both threads', async () => {
+    double.reset();
+    const user = double.addGatewayUser('whatsapp-gateway', 'gateway-password-123');
+    // Inside node_modules, so the compiled files resolve the project's packages as dist/ does.
+    const out = join(ROOT, 'node_modules', '.cache', `wa-build-test-${process.pid}`);
+    try {
+      const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+      execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, stdio: 'pipe' });
+      const run = startServer({ ...env, ODOO_USERNAME: user.login, ODOO_PASSWORD: user.password, SPOOL_PATH: join(dir, 'built.db') }, join(out, 'src', 'server.js'));
+      try {
+        await waitFor(healthy(port), 15_000, 'the compiled gateway to answer');
+        const response = await fetch(`http://127.0.0.1:${port}/api/wa/webhook?secret=${SECRET}`, {
+          method: 'POST',
+          body: JSON.stringify({ device: '6285700000001', sender: '6281299990000', message: 'dari build', timestamp: 1767000000, inboxid: 424242 }),
+        });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ data: { accepted: 1 } });
+        await waitFor(() => double.records('whatsapp.history').some((r) => r.provider_message_id === '424242'), 10_000, 'the record in Odoo');
+        const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { data: { ready: boolean } };
+        expect(ready.data.ready).toBe(true);
+      } finally {
+        run.child.kill('SIGTERM');
+        expect(await run.exited).toBe(0);
+      }
+      expect(run.output()).not.toMatch(/thread (failed|stopped unexpectedly|could not start)/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
