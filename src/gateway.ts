@@ -57,7 +57,8 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // Webhooks are committed by a thread of their own, several per fsync (src/spool/committer.ts); an
   // injected spool (tests) is committed to directly.
   const committer = overrides.spool ? undefined : startSpoolCommitter(config.SPOOL_PATH, logger.child({ component: 'spool' }));
-  const metrics = createMetrics({ spoolStats: () => spool.stats(), collectDefault: true });
+  // deliveryStatus is read at scrape time, once `delivery` (which reports Odoo calls here) exists.
+  const metrics = createMetrics({ spoolStats: () => spool.stats(), deliveryStatus: () => delivery.status(), collectDefault: true });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, metrics);
   const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
@@ -100,6 +101,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       { name: 'send journal', probe: () => sendJournal.probe() },
       ...(committer ? [{ name: 'spool committer', probe: () => committer.probe() }] : []),
     ],
+    delivery: () => delivery.status(),
   });
   const app = await buildApp({
     config,

@@ -70,6 +70,7 @@ const auth = { authorization: `Bearer ${READ_SEND}` };
 test('ready once Odoo answers; a webhook reaches Odoo; a send goes out, is recorded, and its receipt applied', async () => {
   const ready = await gateway.app.inject({ method: 'GET', url: '/readyz' });
   expect(ready.statusCode).toBe(200);
+  expect(ready.json()).toMatchObject({ data: { delivery: { running: true, restarts: 0 } } });
 
   const hook = await gateway.app.inject({
     method: 'POST',
@@ -97,4 +98,6 @@ test('ready once Odoo answers; a webhook reaches Odoo; a send goes out, is recor
   expect(metrics.body).toMatch(/outcome="sent"/);
   // The writer runs in the delivery thread; its Odoo calls still reach this /metrics.
   expect(metrics.body).toMatch(/wa_odoo_call_duration_seconds_count\{[^}]*method="create_many"[^}]*\} [1-9]/);
+  expect(metrics.body).toMatch(/^wa_delivery_running 1$/m);
+  expect(metrics.body).toMatch(/^wa_delivery_thread_restarts_total 0$/m);
 });

@@ -17,6 +17,13 @@ export interface Delivery {
   kick(hasMedia: boolean): void;
   /** Finishes the current passes and stops. */
   stop(): Promise<void>;
+  /** Whether delivery is running now, and how often its thread had to be restarted (for /readyz, /metrics). */
+  status(): DeliveryStatus;
+}
+
+export interface DeliveryStatus {
+  running: boolean;
+  restarts: number;
 }
 
 export function createDeliveryPipeline(config: Config, logger: Logger, odoo: OdooClient, spool: Spool): Delivery {
@@ -44,16 +51,20 @@ export function createDeliveryPipeline(config: Config, logger: Logger, odoo: Odo
       twilioAuthToken: config.TWILIO_AUTH_TOKEN,
     }),
   });
+  let running = false;
   return {
     start() {
+      running = true;
       writer.start();
       media.start();
     },
+    status: () => ({ running, restarts: 0 }),
     kick(hasMedia) {
       writer.kick();
       if (hasMedia) media.kick();
     },
     async stop() {
+      running = false;
       await Promise.all([writer.stop(), media.stop()]);
     },
   };

@@ -27,7 +27,10 @@ export function startDeliveryThread(
   config: Config,
   logger: Logger,
   metrics: Pick<Metrics, 'odooDuration' | 'odooErrors'>,
+  options: { restartDelayMs?: number } = {},
 ): Delivery {
+  const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
+  let restarts = 0;
   let worker: Worker | undefined;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -42,8 +45,9 @@ export function startDeliveryThread(
       current = spawn(config, kicks);
     } catch (error) {
       // A throw here (in the restart timer) would end the process; the spool keeps everything.
-      logger.error({ err: error }, `delivery thread could not start; retrying in ${RESTART_DELAY_MS} ms`);
-      restartTimer = setTimeout(launch, RESTART_DELAY_MS);
+      logger.error({ err: error }, `delivery thread could not start; retrying in ${restartDelayMs} ms`);
+      restarts++;
+      restartTimer = setTimeout(launch, restartDelayMs);
       return;
     }
     worker = current;
@@ -57,8 +61,9 @@ export function startDeliveryThread(
     current.on('exit', (code) => {
       if (worker === current) worker = undefined;
       if (stopping) return;
-      logger.error({ exitCode: code }, `delivery thread stopped unexpectedly; restarting in ${RESTART_DELAY_MS} ms (the spool keeps everything)`);
-      restartTimer = setTimeout(launch, RESTART_DELAY_MS);
+      logger.error({ exitCode: code }, `delivery thread stopped unexpectedly; restarting in ${restartDelayMs} ms (the spool keeps everything)`);
+      restarts++;
+      restartTimer = setTimeout(launch, restartDelayMs);
     });
   }
 
@@ -66,6 +71,7 @@ export function startDeliveryThread(
     start() {
       if (!worker && !stopping) launch();
     },
+    status: () => ({ running: worker !== undefined, restarts }),
     kick(hasMedia) {
       // One kick per writer pass (kick-latch.ts); media kicks are rare and always sent.
       if (hasMedia || kicks.raise()) worker?.postMessage({ type: 'kick', hasMedia } satisfies ToDelivery);

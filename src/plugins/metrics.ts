@@ -15,6 +15,7 @@ import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
+import type { DeliveryStatus } from '../delivery/pipeline.js';
 import type { SpoolStats } from '../spool/types.js';
 
 export type SendMetricOutcome = 'sent' | 'failed' | 'unknown' | 'retried';
@@ -31,6 +32,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Read at each scrape for the spool gauges. */
   spoolStats?: () => SpoolStats;
+  /** Read at each scrape: is delivery to Odoo running, how often was its thread restarted. */
+  deliveryStatus?: () => DeliveryStatus;
   /** Process metrics (CPU, memory, event-loop lag, GC); off in tests. */
   collectDefault?: boolean;
 }
@@ -74,6 +77,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers: [registry],
     }),
   };
+
+  const deliveryStatus = options.deliveryStatus;
+  if (deliveryStatus) {
+    new Gauge({
+      name: 'wa_delivery_running',
+      help: 'Delivery to Odoo (writer and media) is running: 1, or 0 while its thread restarts',
+      registers: [registry],
+      collect() {
+        this.set(deliveryStatus().running ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'wa_delivery_thread_restarts_total',
+      help: 'Times the delivery thread died and was restarted (the spool kept its events meanwhile)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(deliveryStatus().restarts);
+      },
+    });
+  }
 
   const spoolStats = options.spoolStats;
   if (spoolStats) {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { HISTORY_MODEL } from '../domain/message.js';
 import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
+import type { DeliveryStatus } from '../delivery/pipeline.js';
 import type { Spool } from '../spool/types.js';
 
 export interface ReadinessReport {
@@ -16,11 +17,22 @@ export interface ReadinessReport {
     spool: { ok: boolean; error?: string };
   };
   spool?: ReturnType<Spool['stats']>;
+  /**
+   * Delivery to Odoo. Informative: it does not make the gateway unready, because webhooks are still
+   * accepted and kept while its thread restarts; alert on `spool.oldestPendingAt` instead.
+   */
+  delivery?: DeliveryStatus;
 }
 
 /** Probes Odoo at most once per `cacheMs` so a flood of /readyz cannot load Odoo. */
 export function createReadinessProbe(
-  deps: { odoo: OdooClient; spool: Spool; /** Other local stores that must be writable (e.g. the send journal). */ stores?: { name: string; probe(): void }[] },
+  deps: {
+    odoo: OdooClient;
+    spool: Spool;
+    /** Other local stores that must be writable (e.g. the send journal). */
+    stores?: { name: string; probe(): void }[];
+    delivery?: () => DeliveryStatus;
+  },
   cacheMs = 2000,
 ) {
   let last: { at: number; odoo: ReadinessReport['checks']['odoo'] } | undefined;
@@ -77,7 +89,12 @@ export function createReadinessProbe(
     } catch (e) {
       spoolCheck = { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
-    return { ready: odoo.ok && spoolCheck.ok, checks: { odoo, spool: spoolCheck }, ...(stats ? { spool: stats } : {}) };
+    return {
+      ready: odoo.ok && spoolCheck.ok,
+      checks: { odoo, spool: spoolCheck },
+      ...(stats ? { spool: stats } : {}),
+      ...(deps.delivery ? { delivery: deps.delivery() } : {}),
+    };
   };
 }
 
