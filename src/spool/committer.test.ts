@@ -4,24 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { MessageEvent } from '../domain/message.js';
+import { inboundMessage } from '../../test/helpers/events.js';
 import { SpoolCommitError, startSpoolCommitter, type SpoolCommitter } from './committer.js';
 import { openSqliteSpool } from './sqlite-spool.js';
 import type { Spool } from './types.js';
 
-const message = (id: string): MessageEvent => ({
-  kind: 'message',
-  provider: 'fonnte',
-  providerMessageId: id,
-  direction: 'in',
-  phone: '+6281299990000',
-  contactName: 'Budi',
-  device: '+6285700000001',
-  messageType: 'text',
-  text: `hello ${id}`,
-  media: null,
-  timestamp: '2026-01-29T09:20:00.000Z',
-  raw: { id },
-});
+const message = (id: string) => inboundMessage(id);
 
 const errors: unknown[][] = [];
 const logger = { error: (...args: unknown[]) => errors.push(args) };

@@ -3,35 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { MessageEvent, StatusEvent } from '../domain/message.js';
+import { inboundMessage, statusEvent } from '../../test/helpers/events.js';
 import { openSqliteSpool } from './sqlite-spool.js';
 import type { Spool } from './types.js';
 
-const message = (id: string, extra: Partial<MessageEvent> = {}): MessageEvent => ({
-  kind: 'message',
-  provider: 'fonnte',
-  providerMessageId: id,
-  direction: 'in',
-  phone: '+6281299990000',
-  contactName: 'Budi',
-  device: '+6285700000001',
-  messageType: 'text',
-  text: `hello ${id}`,
-  media: null,
-  timestamp: '2026-01-29T09:20:00.000Z',
-  raw: { id },
-  ...extra,
-});
-
-const status = (id: string | null, state: StatusEvent['state'], aliasId: string | null = null): StatusEvent => ({
-  kind: 'status',
-  provider: 'fonnte',
-  providerMessageId: id,
-  aliasId,
-  state,
-  error: null,
-  timestamp: '2026-01-29T09:21:00.000Z',
-  raw: {},
-});
+const message = inboundMessage;
+const status = (id: string | null, state: StatusEvent['state'], aliasId: string | null = null) => statusEvent(id, state, { aliasId });
 
 let dir: string;
 let path: string;

@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { MessageEvent, StatusEvent } from '../../src/domain/message.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { OdooClient } from '../../src/odoo/types.js';
 import { createMediaWorker, type DownloadedFile } from '../../src/services/media.js';
@@ -22,27 +21,8 @@ export function fixture(provider: string, name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../fixtures/providers/${provider}/${name}.json`, import.meta.url), 'utf8'));
 }
 
-export function inbound(id: string, extra: Partial<MessageEvent> = {}): MessageEvent {
-  return {
-    kind: 'message',
-    provider: 'fonnte',
-    providerMessageId: id,
-    direction: 'in',
-    phone: '+6281299990000',
-    contactName: 'Budi',
-    device: '+6285700000001',
-    messageType: 'text',
-    text: `pesan ${id}`,
-    media: null,
-    timestamp: '2026-01-29T09:20:00.000Z',
-    raw: { inboxid: id },
-    ...extra,
-  };
-}
-
-export function status(id: string | null, state: StatusEvent['state'], extra: Partial<StatusEvent> = {}): StatusEvent {
-  return { kind: 'status', provider: 'fonnte', providerMessageId: id, aliasId: null, state, error: null, timestamp: '2026-01-29T09:21:00.000Z', raw: {}, ...extra };
-}
+// The shared event builders, under the names these tests use.
+export { inboundMessage as inbound, statusEvent as status } from '../helpers/events.js';
 
 export interface Rig {
   double: OdooDouble;
