@@ -58,7 +58,10 @@ export interface SendServiceDeps {
   /** Wakes the outbox so the message leaves now, not at the next poll. */
   kick?: () => void;
   /** Links numbers to res.partner (./partner-resolver.ts, cached); without it records get no partner. */
-  resolvePartners?: (phones: string[]) => Promise<Map<string, number | null>>;
+  resolvePartners?: ((phones: string[]) => Promise<Map<string, number | null>>) & {
+    /** Drops a cached answer (the partner was deleted or merged meanwhile). */
+    forget?: (phone: string) => void;
+  };
   idempotencyTtlMs: number;
   now?: () => number;
 }
@@ -149,10 +152,9 @@ export function createSendService(deps: SendServiceDeps) {
       }
 
       // 3. Store the message; the outbox sends it.
-      let id: number;
-      try {
-        const partnerId = normalized.ok && normalized.kind === 'phone' ? await findPartner(phone) : false;
-        id = await odoo.create(HISTORY_MODEL, {
+      const linkable = normalized.ok && normalized.kind === 'phone';
+      const store = (partnerId: number | false) =>
+        odoo.create(HISTORY_MODEL, {
           phone,
           direction: 'out',
           state: 'queued',
@@ -164,6 +166,21 @@ export function createSendService(deps: SendServiceDeps) {
           partner_id: partnerId,
           timestamp: toOdooDatetime(new Date(now())),
         });
+      let id: number;
+      try {
+        const partnerId = linkable ? await findPartner(phone) : false;
+        try {
+          id = await store(partnerId);
+        } catch (error) {
+          // A cached partner deleted or merged since is refused by Odoo as a dangling link (a
+          // validation fault: nothing was stored). Look the number up afresh and store it again,
+          // rather than answer 502 for up to the cache's lifetime.
+          if (partnerId === false || !isOdooError(error) || error.kind !== 'validation') throw error;
+          deps.resolvePartners?.forget?.(phone);
+          const current = await findPartner(phone);
+          if (current === partnerId) throw error; // not the link: Odoo refuses something else
+          id = await store(current);
+        }
       } catch (error) {
         if (key !== undefined) {
           if (odooCallSurelyFailed(error)) journal.releaseIdempotencyKey(scope, keyHash);

@@ -156,6 +156,28 @@ describe('send_message', () => {
     expect(metrics).toContain('wa_sends_total{provider="fonnte",outcome="sent"} 1');
   });
 
+  test('a partner deleted or merged after it was cached: 202 all the same, linked to whoever holds the number now (regression: 502 for up to 10 minutes)', async () => {
+    const [budi] = odoo.double.seed('res.partner', [{ name: 'Budi', mobile: '0812 3456 7890' }]);
+    const { api } = await setup();
+    const first = await post(api, { phone: '081234567890', message: 'one' });
+    expect(record(first.json().data.id)).toMatchObject({ partner_id: budi });
+
+    // Merged into another contact: the cached id now dangles.
+    const admin = createOdooClient({ url: odoo.double.url, db: odoo.double.db, username: 'admin', password: 'admin', timeoutMs: 2000 });
+    const [merged] = odoo.double.seed('res.partner', [{ name: 'Budi Santoso', phone: '+62 812-3456-7890' }]);
+    await admin.call('res.partner', 'unlink', [[budi]]);
+    const second = await post(api, { phone: '081234567890', message: 'two' });
+    expect(second.statusCode).toBe(202);
+    expect(record(second.json().data.id)).toMatchObject({ message: 'two', partner_id: merged });
+
+    // Deleted with no successor: stored unlinked.
+    await admin.call('res.partner', 'unlink', [[merged]]);
+    const third = await post(api, { phone: '081234567890', message: 'three' });
+    expect(third.statusCode).toBe(202);
+    expect(record(third.json().data.id)).toMatchObject({ message: 'three', partner_id: null });
+    expect(history()).toHaveLength(3);
+  });
+
   test('the 202 wakes the outbox: the message leaves without waiting for the next poll', async () => {
     const { api, worker } = await setup({ wireOutbox: true });
     worker.start();
