@@ -12,8 +12,9 @@ if (!port) throw new Error('committer-thread.ts runs as a worker thread only');
 const { spoolPath } = workerData as { spoolPath: string };
 const post = (message: FromCommitter) => port.postMessage(message);
 
-// Checkpoints (which fsync the database file) are the delivery thread's job, off this path.
-const spool = openSqliteSpool(spoolPath, { checkpoints: false });
+// Every commit is fsynced before it is answered (promise 1). Checkpoints (which fsync the database
+// file) are the delivery thread's job, off this path.
+const spool = openSqliteSpool(spoolPath, { durability: 'full', checkpoints: false });
 let pending: Extract<ToCommitter, { type: 'enqueue' }>[] = [];
 let scheduled = false;
 
@@ -53,3 +54,5 @@ port.on('message', (message: ToCommitter) => {
     port.close();
   }
 });
+// What the connection really runs with, read back from SQLite: the main thread checks it.
+post({ type: 'ready', synchronous: spool.synchronous() });

@@ -34,6 +34,14 @@ afterEach(async () => {
 
 const pendingIds = () => spool.takeDue('message', 10_000).map((e) => (e.event as MessageEvent).providerMessageId);
 
+/**
+ * With a short commit timeout, the very first request can time out while the thread is still
+ * starting (loading SQLite, under a busy test run): retry until one is answered in time.
+ */
+async function warmUp(c: SpoolCommitter, id: string): Promise<void> {
+  await expect.poll(() => c.enqueue([message(id)]).then(() => true, () => false), { timeout: 15_000, interval: 50 }).toBe(true);
+}
+
 test('resolves once the events are in the spool file, with how many were new', async () => {
   committer = startSpoolCommitter(path, logger);
   expect(await committer.enqueue([message('a'), message('b')])).toBe(2);
@@ -68,7 +76,7 @@ test('close() commits what was handed over before stopping', async () => {
 
 test('a commit stuck behind a lock is answered with an error after the timeout (the webhook gets 503, never a hang)', async () => {
   committer = startSpoolCommitter(path, logger, { timeoutMs: 300 });
-  await committer.enqueue([message('first')]);
+  await warmUp(committer, 'first');
   const holder = new Database(path);
   holder.exec('BEGIN IMMEDIATE'); // another writer holds SQLite's write lock
   try {
@@ -86,7 +94,7 @@ test('a commit stuck behind a lock is answered with an error after the timeout (
 
 test('a stalled disk: readiness fails after half the timeout, and past the in-flight cap webhooks get 503 at once', async () => {
   committer = startSpoolCommitter(path, logger, { timeoutMs: 600, maxInFlight: 5 });
-  await committer.enqueue([message('first')]);
+  await warmUp(committer, 'first');
   const holder = new Database(path);
   holder.exec('BEGIN IMMEDIATE');
   try {
@@ -102,6 +110,39 @@ test('a stalled disk: readiness fails after half the timeout, and past the in-fl
   }
   await expect.poll(() => committer!.enqueue([message('later')]).catch(() => -1), { timeout: 8000 }).toBe(1);
   expect(() => committer!.probe()).not.toThrow();
+});
+
+// Regression (review): requests answered 503 on timeout left the count, so a stalled disk let in
+// 10,000 more every 10 s, all queued in the thread's memory and committed later; and readiness
+// passed again once the webhooks stopped, with the thread still stuck.
+test('requests that timed out still count until the thread answers them: no unbounded queue, readiness stays failed', async () => {
+  committer = startSpoolCommitter(path, logger, { timeoutMs: 200, maxInFlight: 5 });
+  await warmUp(committer, 'first');
+  const holder = new Database(path);
+  holder.exec('BEGIN IMMEDIATE');
+  try {
+    const stuck = await Promise.all(Array.from({ length: 5 }, (_, i) => committer!.enqueue([message(`stuck-${i}`)]).catch((e: unknown) => e)));
+    for (const outcome of stuck) expect(outcome).toBeInstanceOf(SpoolCommitError); // answered 503 after 200 ms
+    // The thread still holds those 5: more are refused at once, not queued behind them.
+    for (let i = 0; i < 20; i++) {
+      await expect(committer.enqueue([message(`more-${i}`)])).rejects.toThrow(/not keeping up: 5 commits waiting/);
+    }
+    expect(committer.stats().inFlight).toBe(5);
+    expect(() => committer!.probe()).toThrow(/stalled/); // no webhook is waiting any more, the thread still is
+  } finally {
+    holder.exec('ROLLBACK');
+    holder.close();
+  }
+  await expect.poll(() => committer!.stats().inFlight, { timeout: 8000 }).toBe(0);
+  expect(() => committer!.probe()).not.toThrow();
+  // The 5 reached the disk (a provider's retry of them is a duplicate); none of the 20 refused did.
+  expect(pendingIds().sort()).toEqual(['first', 'stuck-0', 'stuck-1', 'stuck-2', 'stuck-3', 'stuck-4']);
+});
+
+test("the thread's connection fsyncs every commit (synchronous=FULL), as it reports once it has the spool open", async () => {
+  committer = startSpoolCommitter(path, logger);
+  await expect.poll(() => committer!.stats().synchronous).toBe(2);
+  expect(errors).toEqual([]);
 });
 
 test('one request that cannot be stored fails alone; the others in its transaction are still acknowledged', async () => {

@@ -19,6 +19,7 @@ import { spawnWorker } from '../lib/worker-thread.js';
 
 export type ToCommitter = { type: 'enqueue'; id: number; events: InboundEvent[] } | { type: 'stop' };
 export type FromCommitter =
+  | { type: 'ready'; synchronous: number }
   | { type: 'committed'; ids: number[]; added: number[] }
   | { type: 'failed'; ids: number[]; message: string }
   | { type: 'stopped' };
@@ -28,8 +29,13 @@ export interface SpoolCommitter {
   enqueue(events: InboundEvent[]): Promise<number>;
   /** Throws when the committer thread is not running (readiness probe). */
   probe(): void;
-  /** Transactions and requests so far: requests / commits is the average group size. */
-  stats(): { commits: number; requests: number; inFlight: number };
+  /**
+   * Transactions and requests so far (requests / commits is the average group size); `inFlight`:
+   * requests handed to the thread that it has not answered yet (including ones already answered 503
+   * on timeout); `synchronous`: the thread's connection's PRAGMA synchronous (2 = FULL, fsync per
+   * commit), undefined until it has opened the spool.
+   */
+  stats(): { commits: number; requests: number; inFlight: number; synchronous: number | undefined };
   /** Commits what it holds, then stops the thread. */
   close(): Promise<void>;
 }
@@ -45,7 +51,6 @@ const COMMIT_TIMEOUT_MS = 10_000;
 const MAX_IN_FLIGHT = 10_000;
 
 interface Waiting {
-  since: number;
   resolve(added: number): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -59,7 +64,15 @@ export function startSpoolCommitter(
   const timeoutMs = options.timeoutMs ?? COMMIT_TIMEOUT_MS;
   const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
   const maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+  /** Requests whose caller still awaits an answer. */
   const waiting = new Map<number, Waiting>();
+  /**
+   * Requests handed to the thread and not yet answered by it, with when: a request that timed out
+   * has left `waiting` but still sits in the thread's queue (it will be committed), so this, not
+   * `waiting`, is what the in-flight cap and the stall check measure.
+   */
+  const handedOver = new Map<number, number>();
+  let synchronous: number | undefined;
   let nextId = 1;
   let worker: Worker | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -77,6 +90,7 @@ export function startSpoolCommitter(
   }
 
   function failAll(message: string) {
+    handedOver.clear();
     for (const id of [...waiting.keys()]) settle(id, { error: new SpoolCommitError(message) });
   }
 
@@ -98,12 +112,21 @@ export function startSpoolCommitter(
     down = undefined;
     worker = current;
     current.on('message', (message: FromCommitter) => {
-      if (message.type === 'committed') {
+      if (message.type === 'ready') {
+        synchronous = message.synchronous;
+        if (synchronous < 2) logger.error(`the spool committer's connection runs with synchronous=${synchronous}, not FULL: acknowledged webhooks could be lost in a power cut`);
+      } else if (message.type === 'committed') {
         counts.commits++;
-        message.ids.forEach((id, k) => settle(id, { added: message.added[k] ?? 0 }));
+        message.ids.forEach((id, k) => {
+          handedOver.delete(id);
+          settle(id, { added: message.added[k] ?? 0 });
+        });
       } else if (message.type === 'failed') {
         logger.error({ requests: message.ids.length, error: message.message }, 'spool commit failed; those webhooks are answered 503 so the providers retry');
-        for (const id of message.ids) settle(id, { error: new SpoolCommitError(message.message) });
+        for (const id of message.ids) {
+          handedOver.delete(id);
+          settle(id, { error: new SpoolCommitError(message.message) });
+        }
       } else if (message.type === 'stopped') {
         // Its spool connection is closed and nothing is half-written.
         void current.terminate();
@@ -112,6 +135,7 @@ export function startSpoolCommitter(
     current.on('error', (error) => logger.error({ err: error }, 'spool committer thread failed'));
     current.on('exit', (code) => {
       if (worker === current) worker = undefined;
+      synchronous = undefined;
       failAll('the spool committer thread stopped');
       if (stopping) return;
       scheduleRestart(`spool committer thread stopped unexpectedly (exit code ${code})`);
@@ -124,8 +148,8 @@ export function startSpoolCommitter(
     enqueue(events) {
       const current = worker;
       if (!current || stopping) return Promise.reject(new SpoolCommitError(down ?? 'the spool committer is stopped'));
-      if (waiting.size >= maxInFlight) {
-        return Promise.reject(new SpoolCommitError(`the disk is not keeping up: ${waiting.size} commits waiting`));
+      if (handedOver.size >= maxInFlight) {
+        return Promise.reject(new SpoolCommitError(`the disk is not keeping up: ${handedOver.size} commits waiting`));
       }
       const id = nextId++;
       counts.requests++;
@@ -134,9 +158,10 @@ export function startSpoolCommitter(
           () => settle(id, { error: new SpoolCommitError(`no commit within ${timeoutMs} ms (disk stalled?)`) }),
           timeoutMs,
         );
-        waiting.set(id, { since: Date.now(), resolve, reject, timer });
+        waiting.set(id, { resolve, reject, timer });
         try {
           current.postMessage({ type: 'enqueue', id, events } satisfies ToCommitter);
+          handedOver.set(id, Date.now());
         } catch (error) {
           settle(id, { error: new SpoolCommitError(`could not hand the events to the committer: ${error instanceof Error ? error.message : String(error)}`) });
         }
@@ -144,12 +169,13 @@ export function startSpoolCommitter(
     },
     probe() {
       if (!worker || stopping) throw new Error(down ?? 'the spool committer is stopped');
-      // Map order is insertion order: the first entry is the oldest commit still unanswered.
-      const oldest = waiting.values().next().value as Waiting | undefined;
-      const waited = oldest ? Date.now() - oldest.since : 0;
+      // Map order is insertion order: the first entry is the oldest commit the thread has not answered
+      // (answered 503 on timeout or not: a stuck thread is stuck even once the webhooks stop).
+      const oldest = handedOver.values().next().value as number | undefined;
+      const waited = oldest === undefined ? 0 : Date.now() - oldest;
       if (waited > timeoutMs / 2) throw new Error(`spool commits are stalled: the oldest has waited ${waited} ms`);
     },
-    stats: () => ({ ...counts, inFlight: waiting.size }),
+    stats: () => ({ ...counts, inFlight: handedOver.size, synchronous }),
     async close() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);

@@ -125,6 +125,10 @@ export interface SpoolOptions {
  * checkpoint()); it is also the size the log file is truncated back to after a reset.
  */
 export const WAL_RESTART_BYTES = 32 * 1024 * 1024;
+/** How long a connection waits for SQLite's locks before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+/** …but a RESTART checkpoint, which blocks the webhook committer meanwhile, waits only this long. */
+const RESTART_BUSY_TIMEOUT_MS = 200;
 
 export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -134,7 +138,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
   if (options.checkpoints === false) db.pragma('wal_autocheckpoint = 0');
   // Without it a log that once grew (a burst, a long-lived reader) would keep its size for good.
   db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
 
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -371,12 +375,21 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
       // checkpoint misses the frames committed while it ran), so the log would grow for as long as
       // the stream lasts. Past the limit, RESTART waits for the writer, copies the rest and makes the
       // next commit start the log afresh: a few ms, once in a while.
-      const restarted = walBytes() > restartAboveBytes;
-      if (restarted) db.pragma('wal_checkpoint(RESTART)');
-      return { logFrames: passive?.log ?? 0, restarted };
+      if (walBytes() <= restartAboveBytes) return { logFrames: passive?.log ?? 0, restarted: false };
+      // RESTART holds off new writers (the webhook committer) while it waits for readers: wait a
+      // short while only; a log still busy is reset on a later call.
+      db.pragma(`busy_timeout = ${RESTART_BUSY_TIMEOUT_MS}`);
+      try {
+        const [restart] = db.pragma('wal_checkpoint(RESTART)') as { busy: number }[];
+        return { logFrames: passive?.log ?? 0, restarted: restart?.busy === 0 };
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     },
 
     walBytes,
+
+    synchronous: () => db.pragma('synchronous', { simple: true }) as number,
 
     close() {
       if (db.open) db.close();

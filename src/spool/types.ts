@@ -87,12 +87,15 @@ export interface Spool {
   /**
    * Copies the write-ahead log into the database file so the log can be reused (PASSIVE: never
    * waits for, nor blocks, other connections); when the log has grown past `restartAboveBytes`
-   * anyway, makes the next commit start it afresh (RESTART: waits for the writer). The webhook
-   * committer leaves this to the delivery thread, which calls it every second, Odoo up or down.
+   * anyway, makes the next commit start it afresh (RESTART: waits for the writer, at most a short
+   * while). The webhook committer leaves this to the delivery thread, which calls it every second,
+   * Odoo up or down; the gateway's backstop (wal-backstop.ts) calls it if the log grows regardless.
    */
   checkpoint(restartAboveBytes?: number): { logFrames: number; restarted: boolean };
   /** Size of the write-ahead log file (0 when there is none). */
   walBytes(): number;
+  /** This connection's PRAGMA synchronous: 2 = FULL (every commit fsynced), 1 = NORMAL. */
+  synchronous(): number;
   /** Throws when the store cannot be written (readiness probe). */
   probe(): void;
   close(): void;
