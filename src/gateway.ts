@@ -16,6 +16,7 @@ import type { OdooClient } from './odoo/types.js';
 import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
 import { startDeliveryThread } from './delivery/thread.js';
 import { startSpoolCommitter } from './spool/committer.js';
+import { startWalBackstop } from './spool/wal-backstop.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
 import type { Spool } from './spool/types.js';
 import type { CountryCode } from './lib/phone.js';
@@ -57,6 +58,8 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // Webhooks are committed by a thread of their own, several per fsync (src/spool/committer.ts); an
   // injected spool (tests) is committed to directly.
   const committer = overrides.spool ? undefined : startSpoolCommitter(config.SPOOL_PATH, logger.child({ component: 'spool' }));
+  // The committer never checkpoints; should the delivery thread not either, this keeps the log bounded.
+  const walBackstop = committer ? startWalBackstop(spool, logger.child({ component: 'spool' })) : undefined;
   // deliveryStatus is read at scrape time, once `delivery` (which reports Odoo calls here) exists.
   const metrics = createMetrics({ spoolStats: () => spool.stats(), deliveryStatus: () => delivery.status(), collectDefault: true });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
@@ -132,6 +135,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
         await committer?.close();
         await Promise.all([delivery.stop(), outbox.stop()]);
         await senders.close();
+        walBackstop?.stop();
         sendJournal.close();
         spool.close();
       })();
