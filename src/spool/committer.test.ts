@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { MessageEvent } from '../domain/message.js';
@@ -180,6 +181,27 @@ test('a thread that cannot open the spool fails its requests (503), shows in pro
   } finally {
     reopened.close();
   }
+});
+
+test('a thread killed with commits in flight: each request is answered once (503), none hangs; after the restart the retries store every event once', async () => {
+  const threads: Worker[] = [];
+  committer = startSpoolCommitter(path, logger, { restartDelayMs: 100, onThread: (t) => threads.push(t) });
+  await warmUp(committer, 'warm-up');
+  const ids = Array.from({ length: 200 }, (_, i) => `inflight-${i}`);
+  const answers = ids.map((id) => committer!.enqueue([message(id)]).then(() => 'ok' as const, (e: unknown) => e));
+  void threads[0]?.terminate(); // dies with the requests in flight (a group may be on disk, unanswered)
+  const outcomes = await Promise.all(answers);
+  for (const outcome of outcomes) expect(outcome === 'ok' || outcome instanceof SpoolCommitError).toBe(true);
+  expect(outcomes.some((o) => o instanceof SpoolCommitError)).toBe(true); // the kill landed before the last answer
+  expect(committer.stats().inFlight).toBe(0);
+  expect(errors.some(([m]) => String(m).includes('stopped unexpectedly'))).toBe(true);
+
+  // The provider retries what was not acknowledged; it may have reached the disk already.
+  const retried = ids.filter((_, i) => outcomes[i] !== 'ok');
+  await expect.poll(() => committer!.enqueue([message('after-restart')]).then(() => true, () => false), { timeout: 5000 }).toBe(true);
+  expect(threads).toHaveLength(2);
+  for (const id of retried) await committer.enqueue([message(id)]);
+  expect(pendingIds().sort()).toEqual(['after-restart', 'warm-up', ...ids].sort());
 });
 
 // Regression (review): with the committer never checkpointing, a steady stream left no gap for the

@@ -59,7 +59,13 @@ interface Waiting {
 export function startSpoolCommitter(
   spoolPath: string,
   logger: Pick<Logger, 'error'>,
-  options: { timeoutMs?: number; restartDelayMs?: number; maxInFlight?: number } = {},
+  options: {
+    timeoutMs?: number;
+    restartDelayMs?: number;
+    maxInFlight?: number;
+    /** Called with each thread started (tests use it to kill one mid-commit). */
+    onThread?: (thread: Worker) => void;
+  } = {},
 ): SpoolCommitter {
   const timeoutMs = options.timeoutMs ?? COMMIT_TIMEOUT_MS;
   const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
@@ -111,6 +117,7 @@ export function startSpoolCommitter(
     }
     down = undefined;
     worker = current;
+    options.onThread?.(current);
     current.on('message', (message: FromCommitter) => {
       if (message.type === 'ready') {
         synchronous = message.synchronous;
