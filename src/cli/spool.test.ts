@@ -46,9 +46,32 @@ test('replay of one id, then of all, puts them back in the queue', () => {
   expect(JSON.parse(run('stats').out)).toMatchObject({ pending: 3, deadLetters: 0 });
 });
 
+test('show prints one dead letter whole: its event and the full error', () => {
+  const { code, out } = run('show', '2');
+  expect(code).toBe(0);
+  expect(out).toMatch(/^#2 .* message meta wamid\.B {2}attempts=1\nerror:\nvalidation: Wrong value for whatsapp\.history\.message_type\nevent:\n/);
+  expect(out).toContain('"providerMessageId": "wamid.B"');
+  expect(run('show', '9')).toEqual({ code: 1, out: 'No dead letter #9' });
+});
+
+test('discard deletes the given dead letters for good, says which, and leaves the queue alone', () => {
+  const { code, out } = run('discard', '1');
+  expect(code).toBe(0);
+  expect(out).toMatch(/^discarded #1 .* wamid\.A .*\n1 dead letter\(s\) deleted; 1 left$/);
+  expect(JSON.parse(run('stats').out)).toMatchObject({ pending: 1, deadLetters: 1 });
+  expect(run('replay', '1').out).toMatch(/^0 dead letter/); // gone: nothing to replay
+  // An unknown id among known ones: the known are deleted, the unknown named, exit 1.
+  const mixed = run('discard', '2', '7');
+  expect(mixed.code).toBe(1);
+  expect(mixed.out).toMatch(/discarded #2 .*\nno such dead letter: #7\n1 dead letter\(s\) deleted; 0 left/);
+});
+
 test.each([
   [['explode'], 2, /Unknown command "explode"/],
   [['replay', 'abc'], 2, /positive integers/],
+  [['discard'], 2, /never deletes all at once/],
+  [['discard', '1', 'x'], 2, /positive integers/],
+  [['show'], 2, /exactly one/],
 ])('%j → exit %i with a clear message', (argv, code, message) => {
   const result = run(...argv);
   expect(result.code).toBe(code);

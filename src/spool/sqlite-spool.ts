@@ -102,6 +102,22 @@ const toMediaJob = (row: MediaRow): MediaJob => ({
   error: row.error,
 });
 
+interface DeadLetterRow {
+  id: number;
+  payload: string;
+  error: string;
+  attempts: number;
+  failed_at: string;
+}
+
+const toDeadLetter = (r: DeadLetterRow): DeadLetter => ({
+  id: r.id,
+  event: JSON.parse(r.payload) as InboundEvent,
+  error: r.error,
+  attempts: r.attempts,
+  failedAt: r.failed_at,
+});
+
 export interface SpoolOptions {
   /**
    * 'full' (default): every commit is fsynced before it returns, so it survives a power cut; the
@@ -237,6 +253,13 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
   const selectDead = db.prepare('SELECT id, dedupe_key, payload FROM dead_letters WHERE id = ?');
   const deleteDead = db.prepare('DELETE FROM dead_letters WHERE id = ?');
 
+  const selectDeadLetter = db.prepare('SELECT id, payload, error, attempts, failed_at FROM dead_letters WHERE id = ?');
+  const discard = db.transaction((ids: number[]): DeadLetter[] => {
+    const rows = ids.map((id) => selectDeadLetter.get(id) as DeadLetterRow | undefined).filter((r) => r !== undefined);
+    for (const row of rows) deleteDead.run(row.id);
+    return rows.map(toDeadLetter);
+  });
+
   const replay = db.transaction((ids?: number[]): number => {
     const rows = (ids === undefined ? selectAllDead.all() : ids.map((id) => selectDead.get(id)).filter(Boolean)) as {
       id: number;
@@ -278,19 +301,18 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     deadLetters(limit = 100) {
       const rows = db
         .prepare('SELECT id, payload, error, attempts, failed_at FROM dead_letters ORDER BY id LIMIT ?')
-        .all(limit) as { id: number; payload: string; error: string; attempts: number; failed_at: string }[];
-      return rows.map(
-        (r): DeadLetter => ({
-          id: r.id,
-          event: JSON.parse(r.payload) as InboundEvent,
-          error: r.error,
-          attempts: r.attempts,
-          failedAt: r.failed_at,
-        }),
-      );
+        .all(limit) as DeadLetterRow[];
+      return rows.map(toDeadLetter);
     },
 
     replayDeadLetters: (ids) => replay(ids),
+
+    showDeadLetter(id) {
+      const row = selectDeadLetter.get(id) as DeadLetterRow | undefined;
+      return row ? toDeadLetter(row) : null;
+    },
+
+    discardDeadLetters: (ids) => discard(ids),
 
     rememberAlias(provider, aliasId, providerMessageId) {
       upsertAlias.run(provider, aliasId, providerMessageId, new Date().toISOString());

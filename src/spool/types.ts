@@ -67,6 +67,10 @@ export interface Spool {
   deadLetters(limit?: number): DeadLetter[];
   /** Puts dead letters back into the queue (all when ids is omitted). Returns how many. */
   replayDeadLetters(ids?: number[]): number;
+  /** One dead letter with its whole event, or null. */
+  showDeadLetter(id: number): DeadLetter | null;
+  /** Deletes the given dead letters for good (an admin decided they are not to be delivered); returns those deleted. */
+  discardDeadLetters(ids: number[]): DeadLetter[];
   /** Fonnte's stateid → message id link, learned from the first status call. */
   rememberAlias(provider: Provider, aliasId: string, providerMessageId: string): void;
   resolveAlias(provider: Provider, aliasId: string): string | null;
