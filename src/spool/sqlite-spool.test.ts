@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { MessageEvent, StatusEvent } from '../domain/message.js';
 import { inboundMessage, statusEvent } from '../../test/helpers/events.js';
@@ -133,6 +134,25 @@ describe('sqlite spool', () => {
       expect(spool.stats().pending).toBe(2400);
     } finally {
       committer.close();
+    }
+  });
+
+  test('a log reset blocked by a reader gives up after 200 ms (it holds off the webhook committer meanwhile), then succeeds once the reader is done', () => {
+    for (let i = 0; i < 50; i++) spool.enqueue([message(`r-${i}`)]);
+    const reader = new Database(path);
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM events').get(); // a read transaction on the current snapshot
+      spool.enqueue([message('after-the-snapshot')]); // a frame the reader does not see: RESTART must wait for it
+      const started = Date.now();
+      expect(spool.checkpoint(0)).toMatchObject({ restarted: false });
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(150);
+      expect(waited).toBeLessThan(2000); // not the 5 s busy timeout of ordinary statements
+      reader.exec('COMMIT');
+      expect(spool.checkpoint(0)).toMatchObject({ restarted: true });
+    } finally {
+      reader.close();
     }
   });
 });
