@@ -61,7 +61,7 @@ test('discard deletes the given dead letters for good, says which, and leaves th
   expect(JSON.parse(run('stats').out)).toMatchObject({ pending: 1, deadLetters: 1 });
   expect(run('replay', '1').out).toMatch(/^0 dead letter/); // gone: nothing to replay
   // An unknown id among known ones: the known are deleted, the unknown named, exit 1.
-  const mixed = run('discard', '2', '7');
+  const mixed = run('discard', '2', '7', '2');
   expect(mixed.code).toBe(1);
   expect(mixed.out).toMatch(/discarded #2 .*\nno such dead letter: #7\n1 dead letter\(s\) deleted; 0 left/);
 });

@@ -3,7 +3,7 @@
  *
  *   npm run spool -- stats                 pending events, parked statuses, dead letters, media
  *   npm run spool -- dead-letters [N]      list up to N (default 20) dead letters with their errors
- *   npm run spool -- show ID               one dead letter: its whole event and Odoo's whole answer
+ *   npm run spool -- show ID               one dead letter: its whole event and Odoo's answer (as stored, 4,000 chars)
  *   npm run spool -- replay [ID ...]       put dead letters (all, or the given ids) back in the queue
  *   npm run spool -- discard ID [ID ...]   delete the given dead letters for good (never all at once)
  *
@@ -31,7 +31,7 @@ export function runSpoolCli(argv: string[], out: (line: string) => void, spoolPa
     out(`Unknown command "${command}". ${USAGE}`);
     return 2;
   }
-  const ids = args.map(Number);
+  const ids = [...new Set(args.map(Number))]; // `discard 3 3` is one dead letter
   if (['show', 'replay', 'discard'].includes(command) && ids.some((n) => !Number.isInteger(n) || n <= 0)) {
     out(`${command} takes dead-letter ids (positive integers, as listed by dead-letters)`);
     return 2;
