@@ -20,6 +20,12 @@ export interface PartnerResolverOptions {
   now?: () => number;
 }
 
+/** What the writer and send_message take: numbers → partner ids (null: none), plus `forget` for a stale answer. */
+export type PartnerResolver = ((phones: string[]) => Promise<Map<string, number | null>>) & {
+  /** Drops a cached answer (the partner was deleted or merged meanwhile). */
+  forget?: (phone: string) => void;
+};
+
 interface PartnerRow {
   id: number;
   phone: string | false;

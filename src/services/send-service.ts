@@ -17,6 +17,7 @@ import { toOdooDatetime } from '../odoo/datetime.js';
 import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
 import type { SendBody } from '../schemas/messages.js';
+import type { PartnerResolver } from './partner-resolver.js';
 import { mediaKind } from './senders/meta.js';
 import type { SendJournal } from './outbox/journal.js';
 import { validationError, type FieldProblem } from './query-fns.js';
@@ -58,10 +59,7 @@ export interface SendServiceDeps {
   /** Wakes the outbox so the message leaves now, not at the next poll. */
   kick?: () => void;
   /** Links numbers to res.partner (./partner-resolver.ts, cached); without it records get no partner. */
-  resolvePartners?: ((phones: string[]) => Promise<Map<string, number | null>>) & {
-    /** Drops a cached answer (the partner was deleted or merged meanwhile). */
-    forget?: (phone: string) => void;
-  };
+  resolvePartners?: PartnerResolver;
   idempotencyTtlMs: number;
   now?: () => number;
 }

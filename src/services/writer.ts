@@ -26,6 +26,7 @@ import { isOdooError, type OdooError } from '../odoo/errors.js';
 import type { Domain, OdooClient } from '../odoo/types.js';
 import type { SpooledEvent, Spool } from '../spool/types.js';
 import { messageValues, nextState, type MediaUrlResolver } from './history-values.js';
+import type { PartnerResolver } from './partner-resolver.js';
 
 export interface WriterOptions {
   batchSize: number;
@@ -54,10 +55,7 @@ export interface WriterDeps {
   spool: Spool;
   logger: Logger;
   /** Finds the res.partner for each E.164 number (null when none). */
-  resolvePartners: ((phones: string[]) => Promise<Map<string, number | null>>) & {
-    /** Drops a cached answer (the partner was deleted or merged meanwhile). */
-    forget?: (phone: string) => void;
-  };
+  resolvePartners: PartnerResolver;
   mediaUrl: MediaUrlResolver;
   onDelivered?: (count: number) => void;
 }
