@@ -43,6 +43,18 @@ async function warmUp(c: SpoolCommitter, id: string): Promise<void> {
   await expect.poll(() => c.enqueue([message(id)]).then(() => true, () => false), { timeout: 15_000, interval: 50 }).toBe(true);
 }
 
+/** Runs `during` while another connection holds SQLite's write lock (a stalled disk, as the committer sees it). */
+async function withWriteLockHeld(during: () => Promise<void>): Promise<void> {
+  const holder = new Database(path);
+  holder.exec('BEGIN IMMEDIATE');
+  try {
+    await during();
+  } finally {
+    holder.exec('ROLLBACK');
+    holder.close();
+  }
+}
+
 test('resolves once the events are in the spool file, with how many were new', async () => {
   committer = startSpoolCommitter(path, logger);
   expect(await committer.enqueue([message('a'), message('b')])).toBe(2);
@@ -78,16 +90,11 @@ test('close() commits what was handed over before stopping', async () => {
 test('a commit stuck behind a lock is answered with an error after the timeout (the webhook gets 503, never a hang)', async () => {
   committer = startSpoolCommitter(path, logger, { timeoutMs: 300 });
   await warmUp(committer, 'first');
-  const holder = new Database(path);
-  holder.exec('BEGIN IMMEDIATE'); // another writer holds SQLite's write lock
-  try {
+  await withWriteLockHeld(async () => {
     const started = Date.now();
-    await expect(committer.enqueue([message('blocked')])).rejects.toThrow(/no commit within 300 ms/);
+    await expect(committer!.enqueue([message('blocked')])).rejects.toThrow(/no commit within 300 ms/);
     expect(Date.now() - started).toBeLessThan(3000);
-  } finally {
-    holder.exec('ROLLBACK');
-    holder.close();
-  }
+  });
   // Once the lock is gone the thread carries on; the provider's retry of 'blocked' is then a duplicate.
   expect(await committer.enqueue([message('after')])).toBe(1);
   expect(await committer.enqueue([message('blocked')])).toBe(0);
@@ -96,19 +103,14 @@ test('a commit stuck behind a lock is answered with an error after the timeout (
 test('a stalled disk: readiness fails after half the timeout, and past the in-flight cap webhooks get 503 at once', async () => {
   committer = startSpoolCommitter(path, logger, { timeoutMs: 600, maxInFlight: 5 });
   await warmUp(committer, 'first');
-  const holder = new Database(path);
-  holder.exec('BEGIN IMMEDIATE');
-  try {
+  await withWriteLockHeld(async () => {
     const stuck = Array.from({ length: 5 }, (_, i) => committer!.enqueue([message(`stuck-${i}`)]).catch((e: unknown) => e));
     expect(() => committer!.probe()).not.toThrow(); // just queued: not yet a stall
-    await expect(committer.enqueue([message('one-too-many')])).rejects.toThrow(/not keeping up: 5 commits waiting/);
+    await expect(committer!.enqueue([message('one-too-many')])).rejects.toThrow(/not keeping up: 5 commits waiting/);
     await new Promise((r) => setTimeout(r, 350));
     expect(() => committer!.probe()).toThrow(/stalled/);
     for (const outcome of await Promise.all(stuck)) expect(outcome).toBeInstanceOf(SpoolCommitError);
-  } finally {
-    holder.exec('ROLLBACK');
-    holder.close();
-  }
+  });
   await expect.poll(() => committer!.enqueue([message('later')]).catch(() => -1), { timeout: 8000 }).toBe(1);
   expect(() => committer!.probe()).not.toThrow();
 });
@@ -119,21 +121,16 @@ test('a stalled disk: readiness fails after half the timeout, and past the in-fl
 test('requests that timed out still count until the thread answers them: no unbounded queue, readiness stays failed', async () => {
   committer = startSpoolCommitter(path, logger, { timeoutMs: 200, maxInFlight: 5 });
   await warmUp(committer, 'first');
-  const holder = new Database(path);
-  holder.exec('BEGIN IMMEDIATE');
-  try {
+  await withWriteLockHeld(async () => {
     const stuck = await Promise.all(Array.from({ length: 5 }, (_, i) => committer!.enqueue([message(`stuck-${i}`)]).catch((e: unknown) => e)));
     for (const outcome of stuck) expect(outcome).toBeInstanceOf(SpoolCommitError); // answered 503 after 200 ms
     // The thread still holds those 5: more are refused at once, not queued behind them.
     for (let i = 0; i < 20; i++) {
-      await expect(committer.enqueue([message(`more-${i}`)])).rejects.toThrow(/not keeping up: 5 commits waiting/);
+      await expect(committer!.enqueue([message(`more-${i}`)])).rejects.toThrow(/not keeping up: 5 commits waiting/);
     }
-    expect(committer.stats().inFlight).toBe(5);
+    expect(committer!.stats().inFlight).toBe(5);
     expect(() => committer!.probe()).toThrow(/stalled/); // no webhook is waiting any more, the thread still is
-  } finally {
-    holder.exec('ROLLBACK');
-    holder.close();
-  }
+  });
   await expect.poll(() => committer!.stats().inFlight, { timeout: 8000 }).toBe(0);
   expect(() => committer!.probe()).not.toThrow();
   // The 5 reached the disk (a provider's retry of them is a duplicate); none of the 20 refused did.
