@@ -45,8 +45,27 @@ export interface MessageEvent {
   /** Provider's id (wamid, MessageSid, Fonnte inboxid) or a stable content hash when it gives none. */
   providerMessageId: string;
   direction: Direction;
-  /** E.164 (`+62812…`); for conversations without a number, the JID: a group (`…@g.us`) or a linked id (`…@lid`). */
-  phone: string;
+  /**
+   * E.164 (`+62812…`); for conversations without a number, the JID: a group (`…@g.us`) or a linked id
+   * (`…@lid`). Null only when the contact shows no number at all and `userId` identifies them instead.
+   * Invariant: `phone ?? userId` is never null.
+   */
+  phone: string | null;
+  /**
+   * Meta's business-scoped user id (BSUID: `CC.` + up to 128 letters/digits, e.g. `US.13491208655302741918`),
+   * sent for users who adopted a WhatsApp username (Meta `from_user_id` / `contacts[].user_id`, Twilio
+   * `whatsapp:US.…` or `ExternalUserId`). Null when the provider gave none.
+   */
+  userId?: string | null;
+  /** Meta's parent (portfolio-wide) user id (`US.ENT.…`), when given. */
+  parentUserId?: string | null;
+  /** The user's WhatsApp username (`contacts[].profile.username`), when given. */
+  username?: string | null;
+  /**
+   * A system message that announces the contact changed number or user id (Meta `user_changed_number`,
+   * `user_changed_user_id`): the old and new identities stay one conversation and one partner.
+   */
+  identityChange?: IdentityChange | null;
   contactName: string | null;
   /** The business number/account that received it. */
   device: string | null;
@@ -60,6 +79,14 @@ export interface MessageEvent {
   raw: unknown;
 }
 
+/** Old and new identity of a contact, as announced by a provider's system message. */
+export interface IdentityChange {
+  previousPhone: string | null;
+  newPhone: string | null;
+  previousUserId: string | null;
+  newUserId: string | null;
+}
+
 /** A delivery receipt for a message the business sent. */
 export interface StatusEvent {
   kind: 'status';
@@ -70,6 +97,8 @@ export interface StatusEvent {
   aliasId: string | null;
   state: 'sent' | 'delivered' | 'read' | 'failed';
   error: string | null;
+  /** The recipient's BSUID (Meta `recipient_user_id`), when the provider named one. */
+  recipientUserId?: string | null;
   timestamp: string;
   raw: unknown;
 }

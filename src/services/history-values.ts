@@ -15,7 +15,7 @@ export function messageValues(
   mediaUrl: MediaUrlResolver,
 ): Record<string, unknown> {
   return {
-    phone: event.phone,
+    phone: event.phone ?? false,
     contact_name: event.contactName || false,
     partner_id: partnerId ?? false,
     direction: event.direction,

@@ -129,7 +129,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         } else if (single.partner_id) {
           // The cached partner may have been deleted or merged since (Odoo refuses the dangling link
           // as a validation error): forget it and store the message unlinked rather than lose it.
-          deps.resolvePartners.forget?.((item.event as MessageEvent).phone);
+          const phone = (item.event as MessageEvent).phone;
+          if (phone !== null) deps.resolvePartners.forget?.(phone);
           await createSplitting(items, [{ ...single, partner_id: false }], outcome);
         } else {
           outcome.rejected.push({ item, error });
@@ -154,11 +155,13 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     });
     const alreadyThere = batch.filter((b) => !fresh.includes(b));
 
-    const phones = [...new Set(fresh.map((b) => (b.event as MessageEvent).phone).filter((p) => p.startsWith('+')))];
+    const phones = [
+      ...new Set(fresh.map((b) => (b.event as MessageEvent).phone).filter((p): p is string => p !== null && p.startsWith('+'))),
+    ];
     const partners = phones.length > 0 ? await deps.resolvePartners(phones) : new Map<string, number | null>();
     const values = fresh.map((b) => {
       const e = b.event as MessageEvent;
-      return messageValues(e, partners.get(e.phone) ?? null, deps.mediaUrl);
+      return messageValues(e, (e.phone !== null ? partners.get(e.phone) : null) ?? null, deps.mediaUrl);
     });
 
     const outcome: Outcome = { created: [], duplicates: [], rejected: [] };
