@@ -4,6 +4,7 @@
  * never verifies anything: a provider without its secret is off, never open.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { FormFields } from './twilio-form.js';
 
 /** Constant-time equality of two strings of any length (compares their SHA-256 digests). */
 function sameSecret(given: string, expected: string): boolean {
@@ -26,14 +27,24 @@ export function verifyMetaSignature(rawBody: Buffer, header: string | undefined,
 }
 
 /** The string Twilio signs: the URL, then every parameter as name+value, names sorted, repeated values de-duplicated and sorted. */
-function twilioSignedData(url: string, params: Record<string, string | string[]>): string {
+function twilioSignedData(url: string, fields: FormFields): string {
   let data = url;
-  for (const name of Object.keys(params).sort()) {
-    const value = params[name];
-    const values = Array.isArray(value) ? [...new Set(value)].sort() : [value ?? ''];
-    for (const v of values) data += name + v;
+  for (const name of [...fields.keys()].sort()) {
+    const values = fields.get(name) ?? [];
+    for (const v of values.length === 1 ? values : [...new Set(values)].sort()) data += name + v;
   }
   return data;
+}
+
+/** Base64 of a 20-byte HMAC-SHA1: 27 characters and one `=`. Anything else cannot be a Twilio signature. */
+const TWILIO_SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{27}=$/;
+
+/**
+ * Whether the header could be a Twilio signature at all. A cheap first gate: a request without one
+ * is refused before a single field of its body is read (the format is public, so this leaks nothing).
+ */
+export function looksLikeTwilioSignature(header: string | undefined): header is string {
+  return typeof header === 'string' && TWILIO_SIGNATURE_SHAPE.test(header.trim());
 }
 
 /** The URL as Twilio may have signed it: as given, and with and without the scheme's default port (as Twilio's SDKs accept). */
@@ -57,12 +68,13 @@ function twilioUrlVariants(url: string): string[] {
 
 /**
  * Twilio `X-Twilio-Signature` = Base64(HMAC-SHA1(auth token, URL + sorted params)). `url` is the
- * public URL Twilio called (with query string; rebuild it from PUBLIC_URL behind a proxy); `params`
- * are ALL posted form fields — never a whitelist, Twilio adds fields without notice.
+ * public URL Twilio called (with query string; rebuild it from PUBLIC_URL behind a proxy); `fields`
+ * are ALL posted form fields (./twilio-form.ts) — never a whitelist, Twilio adds fields without
+ * notice, and a Map so that no name (`__proto__` included) can drop out of the signed data.
  */
 export function verifyTwilioSignature(
   url: string,
-  params: Record<string, string | string[]>,
+  fields: FormFields,
   header: string | undefined,
   authToken: string,
 ): boolean {
@@ -70,7 +82,7 @@ export function verifyTwilioSignature(
   const given = createHash('sha256').update(header.trim(), 'utf8').digest();
   let valid = false;
   for (const variant of twilioUrlVariants(url)) {
-    const expected = createHmac('sha1', authToken).update(twilioSignedData(variant, params), 'utf8').digest('base64');
+    const expected = createHmac('sha1', authToken).update(twilioSignedData(variant, fields), 'utf8').digest('base64');
     // Hash both sides so a guess of any length is compared in constant time; check every variant.
     valid = timingSafeEqual(given, createHash('sha256').update(expected, 'utf8').digest()) || valid;
   }

@@ -17,8 +17,9 @@ import type { CountryCode } from '../../lib/phone.js';
 import type { ParseResult, ProviderParser } from '../../providers/common.js';
 import { parseFonnte } from '../../providers/fonnte.js';
 import { parseMeta } from '../../providers/meta.js';
-import { verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from '../../providers/signatures.js';
+import { looksLikeTwilioSignature, verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from '../../providers/signatures.js';
 import { parseTwilio } from '../../providers/twilio.js';
+import { formToTwilioParams, parseFormFields } from '../../providers/twilio-form.js';
 import type { Provider } from '../../domain/message.js';
 import type { Spool } from '../../spool/types.js';
 
@@ -53,18 +54,6 @@ function parseJsonBody(raw: unknown, keepLongIds = false): unknown {
   } catch (error) {
     throw new BadRequestError(`The request body is not valid JSON: ${(error as Error).message}`, [], 'invalid_json');
   }
-}
-
-function parseFormBody(raw: unknown): Record<string, string | string[]> {
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
-  if (text.trim() === '') throw new BadRequestError('The request body is empty; form parameters are expected', [], 'invalid_form');
-  const params: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    const prior = params[key];
-    params[key] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
-  }
-  if (Object.keys(params).length === 0) throw new BadRequestError('The body holds no form parameters', [], 'invalid_form');
-  return params;
 }
 
 function single(value: unknown): string | undefined {
@@ -171,13 +160,18 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
   // ---------------------------------------------------------------- Twilio
   app.post('/api/wa/webhook/twilio', { config: opts.routeConfig, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     if (!config.TWILIO_AUTH_TOKEN) throw new ProviderDisabledError('Twilio', 'TWILIO_AUTH_TOKEN');
-    const params = parseFormBody(request.body);
+    const header = single(request.headers['x-twilio-signature']);
+    // Without anything shaped like a signature, refuse before reading one field of the body.
+    if (!looksLikeTwilioSignature(header)) rejectAuth(request, 'twilio', header === undefined ? 'Missing X-Twilio-Signature' : 'Wrong X-Twilio-Signature');
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    // One linear pass, capped (413 too_many_fields): the signature covers every field, so they are read first.
+    const fields = parseFormFields(raw);
     // Twilio signs the URL it called; behind a proxy only PUBLIC_URL knows it.
     const base = config.PUBLIC_URL ? config.PUBLIC_URL.replace(/\/$/, '') : `${request.protocol}://${request.host}`;
-    const header = single(request.headers['x-twilio-signature']);
-    if (!verifyTwilioSignature(`${base}${request.url}`, params, header, config.TWILIO_AUTH_TOKEN)) {
-      rejectAuth(request, 'twilio', header === undefined ? 'Missing X-Twilio-Signature' : 'Wrong X-Twilio-Signature');
+    if (!verifyTwilioSignature(`${base}${request.url}`, fields, header, config.TWILIO_AUTH_TOKEN)) {
+      rejectAuth(request, 'twilio', 'Wrong X-Twilio-Signature');
     }
+    const params = formToTwilioParams(fields, raw);
     await accept(request, 'twilio', parseTwilio, params);
     return reply.type('text/xml').send(EMPTY_TWIML);
   });
