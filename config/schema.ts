@@ -140,13 +140,21 @@ export const SETTINGS = {
     description: 'Webhook requests per RATE_LIMIT_WINDOW_MS per IP',
     rules: { minimum: 1 },
   },
+  WEBHOOK_AUTH_FAILURE_MAX: {
+    type: 'integer',
+    // Providers never fail authentication once set up; a guesser does, thousands of times a second.
+    default: 30,
+    description:
+      'Failed webhook authentications (401, 403) per RATE_LIMIT_WINDOW_MS per IP; past it that IP gets 429 on every webhook until the window ends (behind a proxy set TRUST_PROXY)',
+    rules: { minimum: 1 },
+  },
 
   // --- providers
   WEBHOOK_SECRET: {
     type: 'string',
     default: '',
     secret: true,
-    description: 'Fonnte webhook secret (?secret=… in the registered URL or X-Webhook-Secret); empty = Fonnte webhook off',
+    description: 'Fonnte webhook secret, at least 16 characters (?secret=… in the registered URL or X-Webhook-Secret); empty = Fonnte webhook off',
   },
   FONNTE_TOKEN: { type: 'string', default: '', secret: true, description: 'Fonnte device token for sending; empty = Fonnte sending off' },
   FONNTE_BASE_URL: {
@@ -156,7 +164,7 @@ export const SETTINGS = {
     rules: { pattern: '^https?://[^\\s]+$' },
   },
   META_APP_SECRET: { type: 'string', default: '', secret: true, description: 'Meta app secret (X-Hub-Signature-256); empty = Meta webhook off' },
-  META_VERIFY_TOKEN: { type: 'string', default: '', secret: true, description: 'Meta webhook verify token (GET handshake)' },
+  META_VERIFY_TOKEN: { type: 'string', default: '', secret: true, description: 'Meta webhook verify token (GET handshake), at least 16 characters' },
   META_ACCESS_TOKEN: { type: 'string', default: '', secret: true, description: 'Meta Cloud API access token (media downloads, sending)' },
   META_PHONE_NUMBER_ID: { type: 'string', default: '', description: 'Meta phone-number id used for sending' },
   META_GRAPH_URL: {

@@ -68,6 +68,24 @@ describe('loadConfig', () => {
   });
 });
 
+describe('secrets the operator chooses are at least 16 characters, as API tokens are', () => {
+  test.each(['WEBHOOK_SECRET', 'META_VERIFY_TOKEN'])('%s: 15 characters → one clear problem that does not echo it', (name) => {
+    const problems = problemsOf({ ...REQUIRED, [name]: 'guessable-15chr' });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name} must be at least 16 characters \\(or empty to switch it off\\)`))]);
+    expect(problems.join('\n')).not.toContain('guessable-15chr');
+  });
+
+  test.each(['WEBHOOK_SECRET', 'META_VERIFY_TOKEN'])('%s: 16 characters, or empty (switched off), is fine', (name) => {
+    expect(loadConfig({ ...REQUIRED, [name]: 'sixteen-chars-ok' }, {})[name as 'WEBHOOK_SECRET']).toBe('sixteen-chars-ok');
+    expect(loadConfig({ ...REQUIRED, [name]: '' }, {})[name as 'WEBHOOK_SECRET']).toBe('');
+  });
+
+  test('both too short, with another problem: all reported at once', () => {
+    const problems = problemsOf({ ...REQUIRED, WEBHOOK_SECRET: 'abc', META_VERIFY_TOKEN: 'x', PORT: '0' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['PORT', 'WEBHOOK_SECRET', 'META_VERIFY_TOKEN']);
+  });
+});
+
 describe('parseApiTokens', () => {
   test.each([
     ['abcdefghijklmnop1234:read', [['abcdefghijklmnop1234', ['read']]]],

@@ -35,6 +35,8 @@ export class ConfigError extends Error {
 }
 
 const MIN_TOKEN_LENGTH = 16;
+/** Secrets the operator makes up (not issued by a provider): as long as API tokens, so they cannot be guessed. */
+const CHOSEN_SECRETS = ['WEBHOOK_SECRET', 'META_VERIFY_TOKEN'] as const satisfies readonly SettingName[];
 
 const settingNames = Object.keys(SETTINGS) as SettingName[];
 
@@ -121,6 +123,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenv: Record<
   const settings = input as unknown as Settings;
   if (typeof settings.DEFAULT_COUNTRY === 'string' && /^[A-Z]{2}$/.test(settings.DEFAULT_COUNTRY) && !isSupportedCountry(settings.DEFAULT_COUNTRY)) {
     problems.push(`DEFAULT_COUNTRY ${JSON.stringify(settings.DEFAULT_COUNTRY)} is not a known country code (e.g. ID, SG, US)`);
+  }
+  for (const name of CHOSEN_SECRETS) {
+    const value = settings[name];
+    if (typeof value === 'string' && value !== '' && value.length < MIN_TOKEN_LENGTH) {
+      // Never the value, nor its length: only what is wrong.
+      problems.push(`${name} must be at least ${MIN_TOKEN_LENGTH} characters (or empty to switch it off): ${SETTINGS[name].description}`);
+    }
   }
   const { tokens, problems: tokenProblems } = parseApiTokens(typeof settings.API_TOKENS === 'string' ? settings.API_TOKENS : '');
   problems.push(...tokenProblems);

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { InboundEvent } from '../../domain/message.js';
+import { limitFailedWebhookAuthentication } from '../../plugins/webhook-auth-limit.js';
 import { BadRequestError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError, ForbiddenError } from '../../errors.js';
 import type { CountryCode } from '../../lib/phone.js';
 import type { ParseResult, ProviderParser } from '../../providers/common.js';
@@ -66,6 +67,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
   const { config, spool } = opts;
   const commit = opts.commit ?? ((events: InboundEvent[]) => spool.enqueue(events));
   const ctxCountry = config.DEFAULT_COUNTRY as CountryCode;
+
+  // Wrong secrets and signatures are counted per IP and cut off far below the request limit (guessing).
+  limitFailedWebhookAuthentication(app, config);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
