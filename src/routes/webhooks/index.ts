@@ -148,7 +148,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
       request.log.warn({ provider: 'meta' }, 'webhook verification rejected: wrong verify token');
       throw new ForbiddenError('Wrong hub.verify_token', 'invalid_verify_token');
     }
-    return reply.type('text/plain').send(challenge);
+    // The challenge is echoed as given: plain text that no browser may sniff into HTML or script.
+    return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(challenge);
   });
 
   app.post('/api/wa/webhook/meta', { config: opts.routeConfig, schema: { hide: true } }, async (request: FastifyRequest) => {
@@ -162,6 +163,12 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
   });
 
   // ---------------------------------------------------------------- Twilio
+  if (config.TWILIO_AUTH_TOKEN && !config.PUBLIC_URL) {
+    app.log.warn(
+      'TWILIO_AUTH_TOKEN is set but PUBLIC_URL is not: Twilio signs the URL it called, which the gateway then rebuilds from the request; ' +
+        'behind a TLS proxy (https outside, http inside) every Twilio webhook fails with 401. Set PUBLIC_URL to the URL Twilio calls.',
+    );
+  }
   app.post('/api/wa/webhook/twilio', { config: opts.routeConfig, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     if (!config.TWILIO_AUTH_TOKEN) throw new ProviderDisabledError('Twilio', 'TWILIO_AUTH_TOKEN');
     const header = single(request.headers['x-twilio-signature']);
