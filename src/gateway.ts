@@ -18,6 +18,7 @@ import { startDeliveryThread } from './delivery/thread.js';
 import { startSpoolCommitter } from './spool/committer.js';
 import { startWalBackstop } from './spool/wal-backstop.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
+import { EVENT_LOOP_BUSY_TIMEOUT_MS } from './lib/sqlite-store.js';
 import type { Spool } from './spool/types.js';
 import type { CountryCode } from './lib/phone.js';
 import type { InboundEvent } from './domain/message.js';
@@ -54,7 +55,16 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // With delivery in its own thread, that thread checkpoints the log; this connection's rare writes
   // (readiness probe, waking receipts after a send) must not run a checkpoint on the event loop.
   const deliveryThreaded = !overrides.odoo && !overrides.spool;
-  const spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH, { checkpoints: !deliveryThreaded });
+  // Both files are opened before any thread starts: one that cannot be used ends start-up cleanly.
+  const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
+  // This connection is used on the event loop: it must not wait long for the threads' locks.
+  let spool: Spool;
+  try {
+    spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH, { checkpoints: !deliveryThreaded, busyTimeoutMs: EVENT_LOOP_BUSY_TIMEOUT_MS });
+  } catch (error) {
+    sendJournal.close();
+    throw error;
+  }
   // Webhooks are committed by a thread of their own, several per fsync (src/spool/committer.ts); an
   // injected spool (tests) is committed to directly.
   const committer = overrides.spool ? undefined : startSpoolCommitter(config.SPOOL_PATH, logger.child({ component: 'spool' }));
@@ -64,7 +74,6 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   const metrics = createMetrics({ spoolStats: () => spool.stats(), deliveryStatus: () => delivery.status(), collectDefault: true });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, metrics);
-  const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
 
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
@@ -83,7 +92,12 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       countSend: (provider, outcome) => metrics.sends.inc({ provider, outcome }),
       // A delivery receipt may have arrived before the send was recorded: apply it now.
       onSent: (provider, providerMessageId) => {
-        spool.wake(provider, providerMessageId);
+        try {
+          spool.wake(provider, providerMessageId);
+        } catch (error) {
+          // The spool was busy past EVENT_LOOP_BUSY_TIMEOUT_MS: the receipt is applied at its next retry instead.
+          logger.warn({ err: error, provider }, 'could not wake an early delivery receipt now; it is retried later');
+        }
         delivery.kick(false);
       },
     },

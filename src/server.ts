@@ -1,10 +1,12 @@
 /**
- * Entry point: `npm start` (built) or `npm run dev`. Configuration problems end the process with one
- * message and exit code 1; Odoo being down does not (the gateway runs, /readyz says why).
+ * Entry point: `npm start` (built) or `npm run dev`. Configuration problems, and a spool or send
+ * journal file that cannot be used, end the process with one message and exit code 1; Odoo being down
+ * does not (the gateway runs, /readyz says why).
  */
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createGateway } from './gateway.js';
+import { createGateway, type Gateway } from './gateway.js';
+import { StoreFileError } from './lib/sqlite-store.js';
 import { loggerOptions } from './logger.js';
 
 let config: Config;
@@ -19,7 +21,17 @@ try {
 }
 
 const logger = pino(loggerOptions(config.LOG_LEVEL));
-const gateway = await createGateway(config, logger);
+let gateway: Gateway;
+try {
+  gateway = await createGateway(config, logger);
+} catch (error) {
+  // A spool or send journal that cannot be used: the message says which file and what to do.
+  if (error instanceof StoreFileError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
 
 let shuttingDown = false;
 async function shutdown(reason: string, exitCode: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -82,4 +82,15 @@ test('a missing spool file is reported, not created', () => {
   const lines: string[] = [];
   expect(runSpoolCli(['stats'], (l) => lines.push(l), join(dir, 'nope.db'))).toBe(1);
   expect(lines.join()).toMatch(/No spool at .*nope\.db \(set SPOOL_PATH\)/);
+});
+
+test('a corrupt spool file: one message naming it and what to do, exit code 1, the file left as it was', () => {
+  const garbage = Buffer.from('not a database\n'.repeat(500));
+  writeFileSync(path, garbage);
+  const { code, out } = run('stats');
+  expect(code).toBe(1);
+  expect(out).toContain(`The spool file ${path} (SPOOL_PATH) is not a readable SQLite database`);
+  expect(out).toContain(`mv ${path} ${path}.corrupt`);
+  expect(out).not.toMatch(/\n\s+at /);
+  expect(readFileSync(path)).toEqual(garbage);
 });

@@ -13,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { SETTINGS } from '../../config/schema.js';
 import { readDotenv } from '../config.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
-import type { DeadLetter } from '../spool/types.js';
+import type { DeadLetter, Spool } from '../spool/types.js';
+import { StoreFileError } from '../lib/sqlite-store.js';
 
 const COMMANDS = ['stats', 'dead-letters', 'show', 'replay', 'discard'];
 const USAGE = 'Use: stats | dead-letters [N] | show ID | replay [ID ...] | discard ID [ID ...]';
@@ -44,7 +45,14 @@ export function runSpoolCli(argv: string[], out: (line: string) => void, spoolPa
     out(`No spool at ${spoolPath} (set SPOOL_PATH)`);
     return 1;
   }
-  const spool = openSqliteSpool(spoolPath);
+  let spool: Spool;
+  try {
+    spool = openSqliteSpool(spoolPath);
+  } catch (error) {
+    if (!(error instanceof StoreFileError)) throw error;
+    out(error.message);
+    return 1;
+  }
   try {
     if (command === 'stats') {
       out(JSON.stringify(spool.stats(), null, 2));

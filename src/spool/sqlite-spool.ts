@@ -4,9 +4,8 @@
  * longer while the delivery thread holds the write lock), so the gateway commits webhooks from a
  * thread of its own, several per transaction (committer.ts), not on the event loop.
  */
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { BACKGROUND_BUSY_TIMEOUT_MS, openStoreFile, type StoreDescription } from '../lib/sqlite-store.js';
 import type { InboundEvent, MediaRef, Provider } from '../domain/message.js';
 import type { DeadLetter, MediaJob, Spool, SpooledEvent, SpoolStats } from './types.js';
 
@@ -134,34 +133,49 @@ export interface SpoolOptions {
   durability?: 'full' | 'normal';
   /** false: this connection never checkpoints the WAL itself (another connection does). */
   checkpoints?: boolean;
+  /**
+   * How long this connection waits for another's lock (ms). Default: BACKGROUND_BUSY_TIMEOUT_MS, for
+   * the threads and the CLI; a connection used on the event loop passes EVENT_LOOP_BUSY_TIMEOUT_MS
+   * (src/lib/sqlite-store.ts).
+   */
+  busyTimeoutMs?: number;
 }
+
+/** For the message that ends start-up when the file cannot be used (src/lib/sqlite-store.ts). */
+export const SPOOL_FILE: StoreDescription = {
+  name: 'spool',
+  setting: 'SPOOL_PATH',
+  holds: 'webhooks already acknowledged to the providers but not yet in Odoo, and the dead letters',
+  ifReplaced: 'The events the old file held are then not delivered to Odoo (providers do not resend what was acknowledged).',
+  check: 'npm run spool -- stats',
+};
 
 /**
  * Above this size the write-ahead log is reset even if that briefly holds up writers (see
  * checkpoint()); it is also the size the log file is truncated back to after a reset.
  */
 export const WAL_RESTART_BYTES = 32 * 1024 * 1024;
-/** How long a connection waits for SQLite's locks before failing with SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000;
-/** …but a RESTART checkpoint, which blocks the webhook committer meanwhile, waits only this long. */
+/** A RESTART checkpoint, which blocks the webhook committer meanwhile, waits only this long. */
 const RESTART_BUSY_TIMEOUT_MS = 200;
 
 export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
-  if (options.checkpoints === false) db.pragma('wal_autocheckpoint = 0');
-  // Without it a log that once grew (a burst, a long-lived reader) would keep its size for good.
-  db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('foreign_keys = ON');
+  const busyTimeoutMs = options.busyTimeoutMs ?? BACKGROUND_BUSY_TIMEOUT_MS;
+  // A corrupt file ends start-up here, with a message saying what to do (not a stack trace).
+  const db = openStoreFile(path, SPOOL_FILE, (db) => {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    if (options.checkpoints === false) db.pragma('wal_autocheckpoint = 0');
+    // Without it a log that once grew (a burst, a long-lived reader) would keep its size for good.
+    db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
+    db.pragma('foreign_keys = ON');
 
-  const version = db.pragma('user_version', { simple: true }) as number;
-  db.transaction(() => {
-    for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  })();
+    const version = db.pragma('user_version', { simple: true }) as number;
+    db.transaction(() => {
+      for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
+      db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
+  });
 
   const insertEvent = db.prepare(
     'INSERT OR IGNORE INTO events (kind, dedupe_key, payload, received_at) VALUES (?, ?, ?, ?)',
@@ -405,7 +419,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
         const [restart] = db.pragma('wal_checkpoint(RESTART)') as { busy: number }[];
         return { logFrames: passive?.log ?? 0, restarted: restart?.busy === 0 };
       } finally {
-        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       }
     },
 

@@ -11,10 +11,9 @@
  *   and the answer given. Keys and tokens are stored only as SHA-256 hashes.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Provider } from '../../domain/message.js';
+import { EVENT_LOOP_BUSY_TIMEOUT_MS, openStoreFile, type StoreDescription } from '../../lib/sqlite-store.js';
 
 /** Applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -50,10 +49,21 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sends ADD COLUMN record_error TEXT;`,
 ];
 
-/** How long a send waits for a lock on the file. */
-const BUSY_TIMEOUT_MS = 5000;
-/** How long readiness waits: it runs on the event loop, and a held lock means something is wrong. */
-const PROBE_BUSY_TIMEOUT_MS = 200;
+/** For the message that ends start-up when the file cannot be used (src/lib/sqlite-store.ts). */
+export const SEND_JOURNAL_FILE: StoreDescription = {
+  name: 'send journal',
+  setting: 'SEND_JOURNAL_PATH',
+  holds: 'the sends in flight (what keeps a message from being sent twice) and the Idempotency-Keys of send_message',
+  ifReplaced:
+    'Before that, look in Odoo (WhatsApp › Messages, filter Queued) for outgoing messages that may already have gone out ' +
+    'while the old file was in use, and mark them failed: with an empty journal the gateway sends every queued message. ' +
+    'Idempotency-Keys given before are forgotten.',
+};
+
+/** A storage failure of the journal (disk full, I/O error, file locked…), as opposed to a bug. */
+export function isJournalStorageError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
+  return error instanceof Database.SqliteError;
+}
 
 export type SendState = 'sending' | 'retry' | 'settled' | 'recorded';
 export type SendOutcome = { outcome: 'sent'; providerMessageId: string } | { outcome: 'failed'; error: string };
@@ -164,18 +174,27 @@ const toEntry = (row: SendRow): SendEntry => ({
   recordError: row.record_error,
 });
 
-export function openSendJournal(path: string): SendJournal {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // A committed `sending` row must survive a power cut: that row is what prevents a double send.
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  const version = db.pragma('user_version', { simple: true }) as number;
-  db.transaction(() => {
-    for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  })();
+export interface SendJournalOptions {
+  /**
+   * How long a call waits for another connection's lock (ms). The journal is used on the event loop,
+   * which waits with it: EVENT_LOOP_BUSY_TIMEOUT_MS by default (src/lib/sqlite-store.ts).
+   */
+  busyTimeoutMs?: number;
+}
+
+export function openSendJournal(path: string, options: SendJournalOptions = {}): SendJournal {
+  // A corrupt file ends start-up here, with a message saying what to do (not a stack trace).
+  const db = openStoreFile(path, SEND_JOURNAL_FILE, (db) => {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? EVENT_LOOP_BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    // A committed `sending` row must survive a power cut: that row is what prevents a double send.
+    db.pragma('synchronous = FULL');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    db.transaction(() => {
+      for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
+      db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
+  });
 
   /** Tells this process's pending idempotency keys from those an earlier process left behind. */
   const bootId = randomUUID();
@@ -314,12 +333,7 @@ export function openSendJournal(path: string): SendJournal {
     },
     probe() {
       // A real write: a full disk, a read-only file or another process holding the lock all fail it.
-      db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
-      try {
-        probeStmt.run(Date.now());
-      } finally {
-        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      }
+      probeStmt.run(Date.now());
     },
     close() {
       if (db.open) db.close();
