@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HISTORY_MODEL, type MessageType, type Provider } from '../domain/message.js';
-import { AppError, ConflictError } from '../errors.js';
+import { AppError, ConflictError, ServiceUnavailableError } from '../errors.js';
 import { describePhoneRejection, normalizePhone, toProviderTarget, type CountryCode } from '../lib/phone.js';
 import { toOdooDatetime } from '../odoo/datetime.js';
 import { isOdooError } from '../odoo/errors.js';
@@ -19,7 +19,7 @@ import type { OdooClient } from '../odoo/types.js';
 import type { SendBody } from '../schemas/messages.js';
 import type { PartnerResolver } from './partner-resolver.js';
 import { mediaKind } from './senders/meta.js';
-import type { SendJournal } from './outbox/journal.js';
+import { isJournalStorageError, type SendJournal } from './outbox/journal.js';
 import { validationError, type FieldProblem } from './query-fns.js';
 
 export class SendingDisabledError extends AppError {
@@ -65,6 +65,26 @@ export interface SendServiceDeps {
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The send journal's disk failed (full, I/O error, locked past its busy timeout): nothing was stored. */
+export class JournalUnavailableError extends ServiceUnavailableError {
+  constructor() {
+    super('The send journal cannot be written right now (disk full, I/O error or locked); nothing was stored — retry later', 'journal_unavailable');
+  }
+}
+
+/**
+ * Runs a journal write whose failure only leaves an Idempotency-Key `pending`: in this process a
+ * repeat then answers 409 idempotency_in_progress, after a restart idempotency_unknown — both refuse
+ * to send again, so the failure is safe to pass over.
+ */
+function bestEffort(write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!isJournalStorageError(error)) throw error;
+  }
+}
 
 /** What `message_type` the record gets, from the media URL's extension. */
 export function outgoingMessageType(mediaUrl: string | undefined): MessageType {
@@ -130,7 +150,14 @@ export function createSendService(deps: SendServiceDeps) {
       const scope = caller.tokenFingerprint;
       const keyHash = key === undefined ? '' : sha256(key);
       if (key !== undefined) {
-        const claim = journal.claimIdempotencyKey(scope, keyHash, sha256(JSON.stringify(request)), now(), deps.idempotencyTtlMs);
+        let claim: ReturnType<typeof journal.claimIdempotencyKey>;
+        try {
+          claim = journal.claimIdempotencyKey(scope, keyHash, sha256(JSON.stringify(request)), now(), deps.idempotencyTtlMs);
+        } catch (error) {
+          // Not a bug of the request: 503 with a code, so the client retries (nothing reached Odoo).
+          if (isJournalStorageError(error)) throw new JournalUnavailableError();
+          throw error;
+        }
         switch (claim.kind) {
           case 'replay':
             return { statusCode: claim.statusCode, body: claim.body as SendAccepted, replayed: true };
@@ -181,13 +208,15 @@ export function createSendService(deps: SendServiceDeps) {
         }
       } catch (error) {
         if (key !== undefined) {
-          if (odooCallSurelyFailed(error)) journal.releaseIdempotencyKey(scope, keyHash);
-          else journal.markIdempotencyKeyUnknown(scope, keyHash);
+          // Odoo's error is the answer; a journal failure here must not replace it.
+          if (odooCallSurelyFailed(error)) bestEffort(() => journal.releaseIdempotencyKey(scope, keyHash));
+          else bestEffort(() => journal.markIdempotencyKeyUnknown(scope, keyHash));
         }
         throw error;
       }
       const accepted: SendAccepted = { ok: true, data: { id, state: 'queued', phone, provider: deps.provider } };
-      if (key !== undefined) journal.completeIdempotencyKey(scope, keyHash, 202, accepted);
+      // The message is stored and will be sent: answer 202 even if the journal cannot record the answer.
+      if (key !== undefined) bestEffort(() => journal.completeIdempotencyKey(scope, keyHash, 202, accepted));
       deps.kick?.();
       return { statusCode: 202, body: accepted, replayed: false };
     },

@@ -46,6 +46,8 @@ export interface ApiTestOptions {
   dir?: string;
   outbox?: { kick(): void };
   logger?: Logger;
+  /** Wraps the journal the app uses (e.g. to make a method fail); `journal` stays the real one. */
+  wrapJournal?: (journal: SendJournal) => SendJournal;
 }
 
 export async function buildApiApp(options: ApiTestOptions = {}): Promise<ApiTestApp> {
@@ -60,7 +62,7 @@ export async function buildApiApp(options: ApiTestOptions = {}): Promise<ApiTest
     logger: options.logger ?? pino({ level: 'silent' }),
     odoo,
     spool,
-    api: { metrics, sendJournal: journal, ...(options.outbox ? { outbox: options.outbox } : {}) },
+    api: { metrics, sendJournal: options.wrapJournal ? options.wrapJournal(journal) : journal, ...(options.outbox ? { outbox: options.outbox } : {}) },
   });
   await app.ready();
   return {
