@@ -9,9 +9,10 @@
  * before the secret is compared (an answer that still told a right guess from a wrong one would let the
  * guessing go on). A provider that authenticates never counts, however fast it posts.
  *
- * Counters live in @fastify/rate-limit's store: peeked without counting on every request, counted
- * only on a failure (its `{ increment: false }` API, made for failed logins).
+ * Counters live in @fastify/rate-limit's store, per IPv4 address or IPv6 /64: peeked without counting
+ * on every request, counted only on a failure (its `{ increment: false }` API, made for failed logins).
  */
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -30,6 +31,8 @@ export class AuthRateLimitedError extends AppError {
 type Settings = Pick<Config, 'WEBHOOK_AUTH_FAILURE_MAX' | 'RATE_LIMIT_WINDOW_MS'>;
 
 const FAILED_AUTHENTICATION = new Set([401, 403]);
+/** One IPv6 client usually holds a whole /64: counted per address it could rotate through them freely. */
+const IPV6_PREFIX = 64;
 
 /** Adds the hooks to `app`'s scope (the webhook routes). Needs @fastify/rate-limit registered above it. */
 export function limitFailedWebhookAuthentication(app: FastifyInstance, settings: Settings): void {
@@ -38,7 +41,7 @@ export function limitFailedWebhookAuthentication(app: FastifyInstance, settings:
   const failures = app.createRateLimit({
     max,
     timeWindow: settings.RATE_LIMIT_WINDOW_MS,
-    keyGenerator: (request: FastifyRequest) => `webhook-auth:${request.ip}`,
+    keyGenerator: (request: FastifyRequest) => `webhook-auth:${normalizeIP(request.ip, IPV6_PREFIX)}`,
     allowList: () => false,
   });
 

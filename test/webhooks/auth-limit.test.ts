@@ -56,6 +56,13 @@ describe('past WEBHOOK_AUTH_FAILURE_MAX failures, an address gets 429 on every w
     expect(a.spool.stats().pending).toBe(1);
   });
 
+  test('an IPv6 client is counted per /64: changing the last 64 bits does not reset its count', async () => {
+    const a = await app();
+    for (let i = 0; i < MAX; i += 1) expectError(await fonnte(a, `${WRONG}${i}`, `2001:db8:7:1::${i + 1}`), 401, 'invalid_signature');
+    expectError(await fonnte(a, TEST_SECRETS.WEBHOOK_SECRET, '2001:db8:7:1:ffff::9'), 429, 'auth_rate_limited');
+    expect((await fonnte(a, TEST_SECRETS.WEBHOOK_SECRET, '2001:db8:7:2::1')).statusCode).toBe(200);
+  });
+
   test('wrong Meta verify tokens (403) count as failures', async () => {
     const a = await app();
     const verify = (token: string) =>
