@@ -31,7 +31,7 @@ export class AuthRateLimitedError extends AppError {
 type Settings = Pick<Config, 'WEBHOOK_AUTH_FAILURE_MAX' | 'RATE_LIMIT_WINDOW_MS'>;
 
 const FAILED_AUTHENTICATION = new Set([401, 403]);
-/** One IPv6 client usually holds a whole /64: counted per address it could rotate through them freely. */
+/** One IPv6 client usually holds a whole /64: counted per address, it could rotate through them to reset its count. */
 const IPV6_PREFIX = 64;
 
 /** Adds the hooks to `app`'s scope (the webhook routes). Needs @fastify/rate-limit registered above it. */
