@@ -68,7 +68,7 @@ export function storeFileError(error: unknown, path: string, store: StoreDescrip
       path,
       [
         `The ${store.name} file ${path} (${store.setting}) is not a readable SQLite database (${reason}).`,
-        `It holds ${store.holds}. The gateway did not start. To start again:`,
+        `It holds ${store.holds}. What to do, with the gateway stopped:`,
         `  1. move the file aside, with its -wal and -shm files if present, and keep them:`,
         `     mv ${path} ${path}.corrupt; mv ${path}-wal ${path}.corrupt-wal; mv ${path}-shm ${path}.corrupt-shm`,
         `  2. restore it from a backup, or start without it: an empty ${store.name} is created. ${store.ifReplaced}`,
@@ -84,7 +84,7 @@ export function storeFileError(error: unknown, path: string, store: StoreDescrip
       path,
       [
         `The ${store.name} file ${path} (${store.setting}) cannot be opened (${reason}).`,
-        `It holds ${store.holds}. The gateway did not start. Check that the directory exists and that this user`,
+        `It holds ${store.holds}. Check that the directory exists and that this user`,
         `may write it and the file (and its -wal, -shm files), and that the disk is not full or read-only.`,
       ].join('\n'),
       { cause: error },
