@@ -34,8 +34,10 @@ describe('parseFormFields reads what URLSearchParams reads (the signature depend
     expect(read(text)).toEqual(reference(Buffer.from(text, 'utf8')));
   });
 
-  test('raw bytes that are not UTF-8 are read as U+FFFD, as URLSearchParams on the decoded text does', () => {
-    const body = Buffer.concat([Buffer.from('a='), Buffer.from([0xff, 0xc3]), Buffer.from('&b=1')]);
+  test.each([
+    ['alone', Buffer.concat([Buffer.from('a='), Buffer.from([0xff, 0xc3]), Buffer.from('&b=1')])],
+    ['before an escape that would complete them', Buffer.concat([Buffer.from('a=x+'), Buffer.from([0xc3]), Buffer.from('%A9&b=%E2'), Buffer.from([0x82, 0xac])])],
+  ])('raw bytes that are not UTF-8 are read as U+FFFD, as URLSearchParams on the decoded text does (%s)', (_name, body) => {
     expect(read(body)).toEqual(reference(body));
   });
 

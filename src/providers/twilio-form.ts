@@ -56,17 +56,20 @@ function decodeRange(body: Buffer, start: number, end: number): string {
     }
   }
   if (plain) return body.toString('utf8', start, end);
-  const out = Buffer.allocUnsafe(end - start);
+  // Raw bytes that are not UTF-8 become U+FFFD first (as the standard reads the body as text): an
+  // escape next to them must not complete them into a character.
+  const source = Buffer.from(body.toString('utf8', start, end), 'utf8');
+  const out = Buffer.allocUnsafe(source.length);
   let length = 0;
-  for (let i = start; i < end; i += 1) {
-    const byte = body[i] as number;
+  for (let i = 0; i < source.length; i += 1) {
+    const byte = source[i] as number;
     if (byte === PLUS) {
       out[length++] = SPACE;
       continue;
     }
-    if (byte === PERCENT && i + 2 < end) {
-      const high = hexDigit(body[i + 1]);
-      const low = hexDigit(body[i + 2]);
+    if (byte === PERCENT && i + 2 < source.length) {
+      const high = hexDigit(source[i + 1]);
+      const low = hexDigit(source[i + 2]);
       if (high >= 0 && low >= 0) {
         out[length++] = high * 16 + low;
         i += 2;
