@@ -7,7 +7,10 @@
  * Decoding follows the WHATWG URL standard's form parser (what URLSearchParams does): fields split on
  * `&`, empty ones skipped, name and value split on the first `=`, `+` is a space, valid `%XX` escapes
  * become bytes (invalid ones stay as they are), then UTF-8 with U+FFFD for broken sequences. The
- * signature is computed over exactly these fields, so the two must never disagree.
+ * signature is computed over exactly these fields, so they must be what Twilio signed: for every body
+ * that percent-encodes its non-ASCII characters (Twilio's do) this is what URLSearchParams reads.
+ * (Where a raw non-ASCII character shares a field with a broken escape, Node's URLSearchParams cuts
+ * it to one byte; this follows the standard.)
  *
  * A Map, not an object: a field named `__proto__` (or `constructor`) is a field like any other — it
  * counts in the signed data and cannot touch any prototype.
