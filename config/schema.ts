@@ -169,9 +169,17 @@ export const SETTINGS = {
   META_PHONE_NUMBER_ID: { type: 'string', default: '', description: 'Meta phone-number id used for sending' },
   META_GRAPH_URL: {
     type: 'string',
-    default: 'https://graph.facebook.com/v21.0',
-    description: 'Meta Graph API base URL including version',
+    default: 'https://graph.facebook.com/v25.0',
+    description: 'Meta Graph API base URL including version (media downloads, sending); move the version on before Meta retires it',
     rules: { pattern: '^https?://[^\\s]+$' },
+  },
+  META_BODY_LIMIT_BYTES: {
+    type: 'integer',
+    // Meta batches many messages into one webhook (bodies of ~3 MB are reported); a 413 makes Meta
+    // retry and then drop them all.
+    default: 4194304,
+    description: 'Largest Meta webhook body accepted (bytes; Meta batches, bodies of ~3 MB are reported); other routes keep BODY_LIMIT_BYTES',
+    rules: { minimum: 1024 },
   },
   TWILIO_ACCOUNT_SID: { type: 'string', default: '', description: 'Twilio account SID (sending)' },
   TWILIO_AUTH_TOKEN: { type: 'string', default: '', secret: true, description: 'Twilio auth token (signatures, sending); empty = Twilio webhook off' },

@@ -13,15 +13,18 @@ import { errorHandler } from './plugins/error-handler.js';
 import { mountRestApi, type RestApiDeps } from './routes/api/mount.js';
 import { createReadinessProbe, healthRoutes, type ReadinessReport } from './routes/health.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
-import type { Spool } from './spool/types.js';
+import type { QuarantineInput, Spool } from './spool/types.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   odoo: OdooClient;
   spool: Spool;
-  /** Commits webhook events durably (the gateway's group committer); the spool's own enqueue when absent. */
-  commitEvents?: (events: InboundEvent[]) => Promise<number>;
+  /**
+   * Commits webhook events (and a body to quarantine) durably (the gateway's group committer); the
+   * spool's own enqueue when absent.
+   */
+  commitEvents?: (events: InboundEvent[], quarantine?: QuarantineInput | null) => Promise<number>;
   /** Called after webhook events were committed to the spool (wakes the writer). */
   onAccepted?: (events: InboundEvent[]) => void;
   /** Readiness probe; built from odoo + spool when not given. */

@@ -19,7 +19,7 @@ import { startSpoolCommitter } from './spool/committer.js';
 import { startWalBackstop } from './spool/wal-backstop.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
 import { EVENT_LOOP_BUSY_TIMEOUT_MS } from './lib/sqlite-store.js';
-import type { Spool } from './spool/types.js';
+import type { QuarantineInput, Spool } from './spool/types.js';
 import type { CountryCode } from './lib/phone.js';
 import type { InboundEvent } from './domain/message.js';
 
@@ -127,7 +127,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     spool,
     readiness,
     api: { metrics, sendJournal, outbox },
-    ...(committer ? { commitEvents: (events: InboundEvent[]) => committer.enqueue(events) } : {}),
+    ...(committer ? { commitEvents: (events: InboundEvent[], quarantine?: QuarantineInput | null) => committer.enqueue(events, quarantine) } : {}),
     // Only media needs the media worker; waking it for every text would cost two queries per webhook.
     onAccepted: (events) => delivery.kick(events.some((e) => e.kind === 'message' && e.media !== null)),
   });

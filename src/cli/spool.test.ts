@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { MessageEvent } from '../domain/message.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
 import { runSpoolCli } from './spool.js';
@@ -76,6 +76,71 @@ test.each([
   const result = run(...argv);
   expect(result.code).toBe(code);
   expect(result.out).toMatch(message);
+});
+
+describe('quarantine', () => {
+  const metaBody = (name: string) => readFileSync(new URL(`../../test/fixtures/providers/meta/${name}.json`, import.meta.url), 'utf8');
+  beforeEach(() => {
+    const spool = openSqliteSpool(path);
+    const kept = (body: string) => ({ provider: 'meta' as const, body, input: null, reason: '/entry/0/changes/0/value/messages/0/from names no sender', receivedAt: '2026-01-29T09:20:00.000Z' });
+    // #1: understood by the code now running (as if kept by an older version); #2: still not.
+    spool.enqueue([], kept(metaBody('bsuid-only')));
+    spool.enqueue([], kept(metaBody('quarantine-no-sender')));
+    spool.close();
+  });
+
+  test('stats counts them; list shows each with what was not understood', () => {
+    expect(JSON.parse(run('stats').out)).toMatchObject({ quarantined: 2 });
+    const { code, out } = run('quarantine');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^#1 {2}2026-01-29T09:20:00\.000Z {2}meta {2}\d+ chars\n {4}\/entry\/0\/changes\/0\/value\/messages\/0\/from names no sender\n#2 /);
+    expect(out).toMatch(/2 quarantined body\(ies\) in total$/);
+    expect(run('quarantine', 'list', '1').out).not.toContain('#2');
+    expect(run('quarantine', '1').out).not.toContain('#2');
+  });
+
+  test('show prints the body as received and the reason', () => {
+    const { code, out } = run('quarantine', 'show', '2');
+    expect(code).toBe(0);
+    expect(out).toContain('not understood:\n/entry/0/changes/0/value/messages/0/from names no sender');
+    expect(out).toContain(`body (as received):\n${metaBody('quarantine-no-sender')}`);
+    expect(run('quarantine', 'show', '9')).toEqual({ code: 1, out: 'No quarantined body #9' });
+  });
+
+  test('replay parses again with the code now running: understood → queued and released; not → kept, counted', () => {
+    const { code, out } = run('quarantine', 'replay');
+    expect(code).toBe(0);
+    expect(out).toMatch(/#1 meta: understood; 1 event\(s\), 1 new to the queue; left the quarantine/);
+    expect(out).toMatch(/#2 meta: 0 event\(s\), 0 new to the queue; still not understood: .*names no sender/);
+    expect(out).toMatch(/1 of 2 replayed body\(ies\) understood; 1 left in the quarantine/);
+    expect(JSON.parse(run('stats').out)).toMatchObject({ pending: 2, quarantined: 1 });
+    expect(run('quarantine').out).toMatch(/#2 .* replays=1/);
+  });
+
+  test('replay of given ids only; an unknown id is named (exit 1)', () => {
+    const { code, out } = run('quarantine', 'replay', '2', '5');
+    expect(code).toBe(1);
+    expect(out).toMatch(/#2 meta: .*still not understood/);
+    expect(out).toContain('no such quarantined body: #5');
+    expect(JSON.parse(run('stats').out)).toMatchObject({ quarantined: 2 });
+  });
+
+  test('discard deletes the given ones for good', () => {
+    const { code, out } = run('quarantine', 'discard', '2');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^discarded #2 .*\n1 quarantined body\(ies\) deleted; 1 left$/);
+  });
+
+  test.each([
+    [['quarantine', 'explode'], 2, /Unknown quarantine command "explode"/],
+    [['quarantine', 'discard'], 2, /never deletes all at once/],
+    [['quarantine', 'show'], 2, /exactly one/],
+    [['quarantine', 'replay', 'x'], 2, /positive integers/],
+  ])('%j → exit %i with a clear message', (argv, code, message) => {
+    const result = run(...argv);
+    expect(result.code).toBe(code);
+    expect(result.out).toMatch(message);
+  });
 });
 
 test('a missing spool file is reported, not created', () => {

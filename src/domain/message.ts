@@ -75,6 +75,17 @@ export interface MessageEvent {
   media: MediaRef | null;
   /** ISO 8601 UTC: when the provider says it happened. */
   timestamp: string;
+  /**
+   * What the provider said was wrong with this message, or what the gateway could not understand of it
+   * (Meta's `errors[]` on an `unsupported` message, a content field of an unknown shape): kept as the
+   * record's `error_message`. Null or absent when the message was understood.
+   */
+  providerError?: string | null;
+  /**
+   * The provider id of the message this one edits, deletes, reacts to or replies to (Meta
+   * `edit.original_message_id`, `revoke.original_message_id`, `reaction.message_id`, `context.id`).
+   */
+  relatesTo?: string | null;
   /** The provider's original event, for audit (stored in raw_payload). */
   raw: unknown;
 }

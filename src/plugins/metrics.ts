@@ -6,7 +6,7 @@
  *       route is the route pattern (/api/wa/conversation/:phone), or "unmatched" for 404s, so a scan
  *       of random URLs cannot blow up the number of series.
  *   wa_odoo_call_duration_seconds {method, outcome}   wa_odoo_call_errors_total {method, kind}
- *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_media_pending,
+ *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_quarantined, wa_spool_media_pending,
  *   wa_spool_oldest_pending_age_seconds, wa_spool_wal_bytes (read from the spool at scrape time)
  *   wa_sends_total {provider, outcome}   outcome: sent | failed | unknown | retried
  */
@@ -126,6 +126,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     gauge('wa_spool_pending', 'Webhook events accepted but not yet in Odoo', (s) => s.pending, refresh);
     gauge('wa_spool_parked', 'Status events waiting for their message to reach Odoo', (s) => s.parked, reuse);
     gauge('wa_spool_dead_letters', 'Events Odoo rejected for good (see the spool CLI to replay them)', (s) => s.deadLetters, reuse);
+    gauge(
+      'wa_spool_quarantined',
+      'Webhook bodies acknowledged but not (wholly) understood, kept in quarantine (see the spool CLI to list and replay them)',
+      (s) => s.quarantined,
+      reuse,
+    );
     gauge('wa_spool_media_pending', 'Media files still to download or attach', (s) => s.mediaPending, reuse);
     gauge(
       'wa_spool_oldest_pending_age_seconds',

@@ -3,12 +3,14 @@
  * at /docs/json (@fastify/swagger-ui). Registered before the routes so it sees each one.
  *
  * /docs is public: it describes the API, holds no data and no secret, and integrators need it before
- * they have a token. Routes marked `hide` (the provider webhooks) stay out of it.
+ * they have a token. The provider webhooks are described too (tag `webhooks`): their bodies as far
+ * as modelled, their authentication (secret, signatures) and their answers.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { WEBHOOK_SECURITY_SCHEMES } from '../schemas/webhooks.js';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -31,10 +33,12 @@ async function swaggerPlugin(app: FastifyInstance, opts: { version: string; publ
         { name: 'messages', description: 'History, conversations and sending' },
         { name: 'statistics', description: 'Counts computed in Odoo' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'webhooks', description: 'Called by the providers (Fonnte, Meta, Twilio), authenticated by their secret or signature' },
       ],
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS' },
+          ...WEBHOOK_SECURITY_SCHEMES,
         },
       },
     },

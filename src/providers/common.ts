@@ -1,9 +1,15 @@
 /**
  * What the provider adapters share: the parse contract, one ajv instance, and small pure helpers
- * (timestamps, media types, location text, redaction). Adapters never throw on any input: a body
- * they cannot use is `{ ok: false, errors }`, which the route answers with a 400.
+ * (timestamps, media types, location text, redaction). Adapters never throw on any input.
+ *
+ * The principle they serve: a body that passed its provider's authentication is never refused for
+ * its shape. What can be understood becomes events; a message whose content cannot be understood
+ * is still a message (type `other`, the reason in `providerError`); what cannot become any record
+ * (no id, no sender, an unknown kind of body) is reported in `notUnderstood` — or, when nothing at
+ * all could be taken, as `{ ok: false, errors }` — and the route keeps the whole body in the spool's
+ * quarantine, answers 2xx, and logs a warning naming it. A replay after an upgrade parses it again.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { CountryCode } from '../lib/phone.js';
 import type { InboundEvent, MessageType } from '../domain/message.js';
 
@@ -30,34 +36,50 @@ export interface ParseWarning {
     | 'device_unrecognised' // our own number in an unexpected form: kept as null rather than reject the message
     | 'media_url_ignored' // an attachment URL that is not http(s)
     | 'id_imprecise' // a numeric id above 2^53: JSON.parse rounded it, so it is not used as an id
-    | 'status_broadcast_ignored'; // a WhatsApp Status (story) update from status@broadcast: no conversation
+    | 'status_broadcast_ignored' // a WhatsApp Status (story) update from status@broadcast: no conversation
+    | 'not_understood' // part of a message the gateway does not understand: the message is kept (type other)
+    | 'timestamp_unreadable' // a date that is no date: the receipt time is used instead
+    | 'identity_unrecognised'; // a user id or number that is neither: left out, the message kept by its other identity
   message: string;
 }
 
+/**
+ * `ok: true` — the events understood, and in `notUnderstood` what of the body could not become any
+ * event (kept in quarantine by the route). `ok: false` — nothing could be taken from the body at
+ * all: the whole body goes to quarantine. Neither is ever answered with a 4xx.
+ */
 export type ParseResult =
-  | { ok: true; events: InboundEvent[]; warnings: ParseWarning[] }
+  | { ok: true; events: InboundEvent[]; warnings: ParseWarning[]; notUnderstood?: FieldError[] }
   | { ok: false; errors: FieldError[] };
+
+/** Warnings worth a `warn` line rather than an `info` one: something was not understood. */
+export const UNDERSTANDING_WARNINGS: ReadonlySet<ParseWarning['code']> = new Set(['not_understood', 'timestamp_unreadable', 'identity_unrecognised']);
 
 export type ProviderParser = (body: unknown, ctx: ParseContext) => ParseResult;
 
 /** Strict about our schemas, tolerant of the providers' extra fields (no `additionalProperties: false` anywhere). */
 export const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 
-const MAX_ERRORS = 20;
-
-export function schemaErrors(errors: ErrorObject[] | null | undefined, prefix = ''): FieldError[] {
-  return (errors ?? []).slice(0, MAX_ERRORS).map((error) => {
-    const missing = error.keyword === 'required' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
-    return {
-      path: prefix + error.instancePath + (missing === undefined ? '' : `/${missing}`),
-      message: missing === undefined ? (error.message ?? 'is invalid') : 'is required',
-    };
-  });
+/** A top-level field left out because it does not fit the schema, and why. */
+export interface RejectedField {
+  field: string;
+  message: string;
 }
 
-/** Validates with a compiled schema and narrows the type; errors come back as FieldErrors. */
-export function check<T>(validate: ValidateFunction<T>, value: unknown, prefix = ''): { ok: true; value: T } | { ok: false; errors: FieldError[] } {
-  return validate(value) ? { ok: true, value } : { ok: false, errors: schemaErrors(validate.errors, prefix) };
+/**
+ * The body without the top-level fields that do not fit the schema, and those fields. For schemas
+ * whose fields are all optional (Fonnte, Twilio): what is left always fits, so a provider adding a
+ * field of an unexpected shape costs that field, never the webhook.
+ */
+export function leaveOutUnfit<T>(validate: ValidateFunction<T>, body: Record<string, unknown>): { value: T; rejected: RejectedField[] } {
+  if (validate(body)) return { value: body, rejected: [] };
+  const rejected = new Map<string, string>();
+  for (const error of validate.errors ?? []) {
+    const field = error.instancePath.split('/')[1];
+    if (field !== undefined && !rejected.has(field)) rejected.set(field, error.message ?? 'is invalid');
+  }
+  const value = Object.fromEntries(Object.entries(body).filter(([key]) => !rejected.has(key))) as T;
+  return { value, rejected: [...rejected].map(([field, message]) => ({ field, message })) };
 }
 
 export function fail(path: string, message: string): { ok: false; errors: FieldError[] } {
@@ -243,6 +265,17 @@ export function coordinates(lat: unknown, lng: unknown): { latitude: number; lon
 
 /** Body keys whose values are credentials (Fonnte's device token on connect webhooks, a secret someone echoes back). */
 const SECRET_KEYS = /^(token|secret|secret_key|secretkey|api_key|apikey|password|authorization|signature)$/i;
+
+const SECRET_JSON_VALUES = /("(?:token|secret|secret_key|secretkey|api_key|apikey|password|authorization|signature)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+
+/**
+ * A JSON body's text with the string values of credential keys (any depth) replaced by `"***"`,
+ * everything else byte for byte: what the quarantine keeps of a body (Fonnte puts its device token
+ * in connect webhooks), so a replay reads it exactly as the route did.
+ */
+export function redactSecretsInJsonText(text: string): string {
+  return text.replace(SECRET_JSON_VALUES, '$1"***"');
+}
 
 /** A shallow copy of a flat webhook body with credential values replaced by `***`. */
 export function redactSecrets<T extends Record<string, unknown>>(body: T): T {

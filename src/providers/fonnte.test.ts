@@ -224,26 +224,119 @@ describe('Fonnte device connect/disconnect', () => {
   });
 });
 
-describe('Fonnte rejections name the field', () => {
+describe('Fonnte ids: 0 and empty are no ids (issue #9, finding 1)', () => {
+  const zero = loadFixture('fonnte', 'message-inboxid-zero') as FonnteBody;
+  const idOf = (body: unknown) => {
+    const result = parseFonnte(body, ctx);
+    const event = result.ok ? result.events[0] : undefined;
+    return event?.kind === 'message' ? event.providerMessageId : null;
+  };
+
+  test.each([0, '0', '', null, '00'])('inboxid %j: the content hash is the id, never "0"', (inboxid) => {
+    expect(idOf({ ...zero, inboxid })).toMatch(/^h:[0-9a-f]{40}$/);
+  });
+
+  test('the same hash as without inboxid, so every retry of one message is one record', () => {
+    const { inboxid: _dropped, ...without } = zero;
+    expect(idOf(zero)).toBe(idOf(without));
+    expect(idOf({ ...zero, inboxid: '0' })).toBe(idOf(zero));
+  });
+
+  test('two different messages with inboxid 0 are two messages (the first no longer swallows the rest)', () => {
+    expect(idOf(zero)).not.toBe(idOf({ ...zero, message: 'Halo lagi', timestamp: 1767000121 }));
+  });
+
+  test('a real inboxid is still the id', () => {
+    expect(idOf({ ...zero, inboxid: 4427 })).toBe('4427');
+  });
+
+  test.each([0, '0', ''])('a status with id %j and a stateid names the message by its stateid only', (id) => {
+    expect(parseFonnte({ id, stateid: '3EB0A1B2C3D4', state: 'read' }, ctx)).toMatchObject({
+      ok: true,
+      events: [{ kind: 'status', providerMessageId: null, aliasId: '3EB0A1B2C3D4', state: 'read' }],
+    });
+  });
+
+  test('the timestamp Fonnte sends is the time of the message', () => {
+    expect(accepted('message-inboxid-zero').events[0]).toMatchObject({ timestamp: '2025-12-29T09:22:00.000Z' });
+  });
+});
+
+describe('Fonnte buttons: "non-button message" is no button (issue #9, finding 2)', () => {
+  test('the text of the message is what `message` says, type text', () => {
+    expect(accepted('message-non-button').events).toEqual([
+      expect.objectContaining({ messageType: 'text', text: '@6285700000001 info paket Ubud', providerMessageId: expect.stringMatching(/^h:/) }),
+    ]);
+  });
+
+  test.each(['Non-Button Message', ' non-button message '])('in any case or spacing (%j)', (text) => {
+    const body = { ...(loadFixture('fonnte', 'message-non-button') as object), text };
+    expect(parseFonnte(body, ctx)).toMatchObject({ ok: true, events: [{ messageType: 'text', text: '@6285700000001 info paket Ubud' }] });
+  });
+
+  test('a real button title is still a button', () => {
+    expect(accepted('message-button').events[0]).toMatchObject({ messageType: 'button', text: 'Ya, konfirmasi' });
+  });
+});
+
+describe('Fonnte: what cannot be understood is never refused', () => {
+  test('a timestamp that is no date: the receipt time and a warning, the message kept', () => {
+    const result = accepted('message-timestamp-unreadable');
+    expect(result.events).toEqual([expect.objectContaining({ messageType: 'text', text: 'Halo', timestamp: ctx.receivedAt.toISOString() })]);
+    expect(result.warnings).toEqual([expect.objectContaining({ code: 'timestamp_unreadable', path: '/timestamp' })]);
+  });
+
+  test('a timestamp far in the future: the same', () => {
+    expect(parseFonnte({ sender: '6281299990000', message: 'x', timestamp: 9_999_999_999 }, ctx)).toMatchObject({
+      ok: true,
+      events: [{ timestamp: ctx.receivedAt.toISOString() }],
+      warnings: [{ code: 'timestamp_unreadable' }],
+    });
+  });
+
+  test('a field of a shape Fonnte does not usually send is left out, the message kept whole in raw', () => {
+    const result = accepted('message-unexpected-field');
+    expect(result.events).toEqual([
+      expect.objectContaining({ providerMessageId: '4426', messageType: 'text', text: 'Ada paket snorkeling?', raw: loadFixture('fonnte', 'message-unexpected-field') }),
+    ]);
+    expect(result.warnings).toEqual([expect.objectContaining({ code: 'not_understood', path: '/member' })]);
+  });
+
+  test('content in an unknown shape: the message is kept as other, saying what was not understood', () => {
+    const result = parseFonnte({ sender: '6281299990000', message: { conversation: 'Halo' }, timestamp: 1767000000 }, ctx);
+    expect(result).toMatchObject({
+      ok: true,
+      events: [{ messageType: 'other', text: null, providerError: expect.stringContaining('not understood: message must be string,null') }],
+      warnings: [{ code: 'not_understood', path: '/message' }],
+    });
+  });
+
+  test('two such messages that differ only in the unknown part keep two ids', () => {
+    const one = parseFonnte({ sender: '6281299990000', message: { conversation: 'Halo' } }, ctx);
+    const two = parseFonnte({ sender: '6281299990000', message: { conversation: 'Bye' } }, ctx);
+    expect(one.ok && two.ok && one.events[0]?.kind === 'message' && two.events[0]?.kind === 'message').toBe(true);
+    if (one.ok && two.ok && one.events[0]?.kind === 'message' && two.events[0]?.kind === 'message') {
+      expect(one.events[0].providerMessageId).not.toBe(two.events[0].providerMessageId);
+    }
+  });
+
   test.each([
-    ['invalid-sender', '/sender', 'sender is not a phone number'],
-    ['invalid-sender-type', '/sender', 'must be string,integer,null'],
-    ['invalid-timestamp', '/timestamp', 'must be Unix seconds or milliseconds, or an ISO date, between 2000 and 2100'],
-    ['invalid-unknown-shape', '', expect.stringContaining('is not a Fonnte webhook')],
-  ])('%s → %s', (name, path, message) => {
+    ['quarantine-sender', '/sender', 'sender is not a phone number'],
+    ['quarantine-sender-type', '/sender', 'sender must be string,integer,null'],
+    ['quarantine-unknown-shape', '', expect.stringContaining('is not a Fonnte webhook')],
+  ])('%s: no record can be made → nothing taken (the route quarantines it), naming %s', (name, path, message) => {
     expect(parse(name)).toEqual({ ok: false, errors: [{ path, message }] });
   });
 
   test.each([
     ['a short number', { sender: '08123', message: 'x' }, '/sender', 'sender is not a valid phone number'],
     ['a channel instead of a chat', { sender: '120363025246125486@newsletter', message: 'x' }, '/sender', 'sender is a WhatsApp id that is neither a person nor a group'],
-    ['a timestamp far in the future', { sender: '6281299990000', timestamp: 9_999_999_999 }, '/timestamp', expect.any(String)],
-    ['an id that is an object', { id: { x: 1 }, status: 'sent' }, '/id', 'must be string,integer,null'],
+    ['an id that is an object', { id: { x: 1 }, status: 'sent' }, '', expect.stringContaining('is not a Fonnte webhook')],
   ])('%s', (_name, input, path, message) => {
     expect(parseFonnte(input, ctx)).toEqual({ ok: false, errors: [expect.objectContaining({ path, message })] });
   });
 
-  test.each([null, [], 'sender=628', 42, true])('a body that is not an object (%j) is rejected', (input) => {
+  test.each([null, [], 'sender=628', 42, true])('a body that is not an object (%j): nothing taken', (input) => {
     expect(parseFonnte(input, ctx)).toEqual({ ok: false, errors: [{ path: '', message: expect.stringContaining('JSON object') }] });
   });
 });

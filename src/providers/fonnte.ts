@@ -5,11 +5,25 @@
  *   which never leaves this function: DeviceEvent has no raw, and `raw` elsewhere is redacted);
  * - message status: `id` and/or `stateid` with `status` and/or `state`.
  *
- * Ids. A message's id is `inboxid` when Fonnte sends it (inbox feature on). Otherwise it is
- * `h:` + a SHA-256 of what the message says (device, sender, member, timestamp, content): Fonnte
- * retries a webhook up to 15 times with the same body, and every retry must dedupe to one record.
- * Without `timestamp` (older deliveries) two identical texts from one sender collapse into one —
- * the price of not duplicating every retry.
+ * Ids. A message's id is `inboxid` when Fonnte sends a real one (inbox feature on). With the inbox
+ * feature off — the common case — Fonnte sends `"inboxid": 0` (or `"0"`, `""`, `null`): that is no
+ * id, or every message after the first would be dropped as a duplicate of message `0`. Such a
+ * message, like one without `inboxid`, gets `h:` + a SHA-256 of what it says (device, sender,
+ * member, timestamp, content): Fonnte retries a webhook up to 15 times with the same body, and every
+ * retry must dedupe to one record. Without `timestamp` (older deliveries) two identical texts from
+ * one sender collapse into one — the price of not duplicating every retry. The same holds for the
+ * `id`/`stateid` of a status: 0 names no message.
+ *
+ * Buttons. `text` is the title of the button the contact pressed; on every other message Fonnte
+ * puts its placeholder `"non-button message"` there, which is no button: the message is what
+ * `message` says.
+ *
+ * Shapes. A field of an unexpected type (a `member` object, a numeric `message`) is left out with a
+ * `not_understood` warning rather than losing the webhook; when it held the content (message, text,
+ * url, location, poll…) the message is kept as type `other` with the reason in `providerError`. A
+ * timestamp that is no date gives the receipt time (`timestamp_unreadable`). A body that is no
+ * message, status or device event, or a message from a sender that is no number, group or linked id
+ * (e.g. a channel), cannot become a record: `ok: false`, which the route keeps in quarantine.
  * A numeric `inboxid` beyond 2^53 was already rounded by JSON.parse, so neighbouring ids read equal
  * and the second message would be dropped as a duplicate of the first. Such an id is not used: the
  * message gets the content hash (stable across the 15 retries, so still one record), with the
@@ -32,7 +46,6 @@ import type { DeviceEvent, InboundEvent, MediaRef, MessageEvent, MessageType, St
 import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
 import {
   ajv,
-  check,
   expectObject,
   coordinates,
   extensionOf,
@@ -40,6 +53,7 @@ import {
   fileNameOfUrl,
   mediaFromExtension,
   nonEmpty,
+  leaveOutUnfit,
   readId,
   redactSecrets,
   renderLocation,
@@ -48,6 +62,7 @@ import {
   type ParseContext,
   type ParseResult,
   type ParseWarning,
+  type RejectedField,
 } from './common.js';
 
 type Scalar = string | number | null;
@@ -108,32 +123,63 @@ const schema = {
 
 const validate = ajv.compile<FonnteBody>(schema);
 
+/** Fields whose loss loses what the message says: when one is not understood, the message is `other`. */
+const CONTENT_FIELDS = new Set(['message', 'text', 'url', 'filename', 'extension', 'location', 'pollname', 'choices']);
+
+/** Fonnte's placeholder in `text` for "no button was pressed". */
+const NON_BUTTON = 'non-button message';
+
 const RECEIPT_STATES = new Set(['sent', 'delivered', 'read']);
 const FAILED_STATUSES = new Set(['invalid', 'expired', 'url unreachable', 'failed']);
 
 export function parseFonnte(body: unknown, ctx: ParseContext): ParseResult {
   const shape = expectObject(body, 'a JSON object (a Fonnte webhook)');
   if (shape) return shape;
-  const checked = check(validate, body);
-  if (!checked.ok) return checked;
-  const fonnte = checked.value;
+  const { value: fonnte, rejected } = leaveOutUnfit(validate, body as Record<string, unknown>);
+  const warnings: ParseWarning[] = rejected.map(({ field, message }) => ({
+    path: `/${field}`,
+    code: 'not_understood',
+    message: `${field} ${message}; left out`,
+  }));
 
-  if (nonEmpty(fonnte.sender) !== null) return parseMessage(fonnte, ctx);
+  // raw keeps the body as received, fields we left out included.
+  const raw = redactSecrets(body as Record<string, unknown>);
+  if (nonEmpty(fonnte.sender) !== null) return parseMessage(fonnte, raw, ctx, warnings, rejected);
   const status = nonEmpty(fonnte.status)?.toLowerCase() ?? null;
-  const hasIds = nonEmpty(fonnte.id) !== null || nonEmpty(fonnte.stateid) !== null;
-  if ((status === 'connect' || status === 'disconnect') && !hasIds) return parseDevice(fonnte, status, ctx);
-  if (hasIds && (status !== null || nonEmpty(fonnte.state) !== null)) return parseStatus(fonnte, ctx);
+  const hasIds = isId(fonnte.id) || isId(fonnte.stateid);
+  if ((status === 'connect' || status === 'disconnect') && !hasIds) return parseDevice(fonnte, status, ctx, warnings);
+  if (hasIds && (status !== null || nonEmpty(fonnte.state) !== null)) return parseStatus(fonnte, raw, ctx, warnings);
+  const sender = rejected.find((r) => r.field === 'sender');
+  if (sender) return fail('/sender', `sender ${sender.message}`);
   return fail(
     '',
     'is not a Fonnte webhook: expected `sender` (message), `id`/`stateid` with `status`/`state` (message status) or `status` connect|disconnect (device)',
   );
 }
 
-function timestampOf(fonnte: FonnteBody, ctx: ParseContext): string | null {
-  return toIsoTimestamp(fonnte.timestamp, ctx.receivedAt);
+/** Fonnte's "no id": absent, empty, or zero (what it sends with the inbox feature off). */
+function isNoId(value: unknown): boolean {
+  const id = nonEmpty(value);
+  return id === null || /^0+$/.test(id);
 }
 
-const BAD_TIMESTAMP = 'must be Unix seconds or milliseconds, or an ISO date, between 2000 and 2100';
+function isId(value: unknown): boolean {
+  return !isNoId(value);
+}
+
+/** The event time: Fonnte's `timestamp`, or the receipt time when there is none or it is no date. */
+function timestampOf(fonnte: FonnteBody, ctx: ParseContext, warnings: ParseWarning[]): string {
+  const timestamp = toIsoTimestamp(fonnte.timestamp, ctx.receivedAt);
+  if (timestamp !== null) return timestamp;
+  warnings.push({
+    path: '/timestamp',
+    code: 'timestamp_unreadable',
+    message: `timestamp ${JSON.stringify(String(fonnte.timestamp).slice(0, 64))} ${BAD_TIMESTAMP}; the receipt time is used`,
+  });
+  return ctx.receivedAt.toISOString();
+}
+
+const BAD_TIMESTAMP = 'is not Unix seconds or milliseconds, nor an ISO date, between 2000 and 2100';
 
 function deviceOf(fonnte: FonnteBody, ctx: ParseContext, warnings: ParseWarning[]): string | null {
   const raw = nonEmpty(fonnte.device);
@@ -144,10 +190,8 @@ function deviceOf(fonnte: FonnteBody, ctx: ParseContext, warnings: ParseWarning[
   return null;
 }
 
-function parseDevice(fonnte: FonnteBody, status: 'connect' | 'disconnect', ctx: ParseContext): ParseResult {
-  const timestamp = timestampOf(fonnte, ctx);
-  if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
-  const warnings: ParseWarning[] = [];
+function parseDevice(fonnte: FonnteBody, status: 'connect' | 'disconnect', ctx: ParseContext, warnings: ParseWarning[]): ParseResult {
+  const timestamp = timestampOf(fonnte, ctx, warnings);
   const event: DeviceEvent = {
     kind: 'device',
     provider: 'fonnte',
@@ -159,9 +203,8 @@ function parseDevice(fonnte: FonnteBody, status: 'connect' | 'disconnect', ctx: 
   return { ok: true, events: [event], warnings };
 }
 
-function parseStatus(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
-  const timestamp = timestampOf(fonnte, ctx);
-  if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
+function parseStatus(fonnte: FonnteBody, raw: Record<string, unknown>, ctx: ParseContext, warnings: ParseWarning[]): ParseResult {
+  const timestamp = timestampOf(fonnte, ctx, warnings);
   const state = nonEmpty(fonnte.state)?.toLowerCase() ?? null;
   const status = nonEmpty(fonnte.status)?.toLowerCase() ?? null;
 
@@ -178,7 +221,6 @@ function parseStatus(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
     mapped = 'failed';
     error = nonEmpty(fonnte.reason) ? `${status}: ${nonEmpty(fonnte.reason)}` : status;
   }
-  const warnings: ParseWarning[] = [];
   if (mapped === null) {
     warnings.push({
       path: state !== null ? '/state' : '/status',
@@ -199,15 +241,16 @@ function parseStatus(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
     state: mapped,
     error,
     timestamp,
-    raw: redactSecrets(fonnte),
+    raw,
   };
   return { ok: true, events: [event], warnings };
 }
 
 const IMPRECISE = 'is beyond 2^53 and was rounded when read as JSON, so it may name another message';
 
-/** An id field's exact value; null when absent or rounded (with an `id_imprecise` warning). */
+/** An id field's exact value; null when absent, zero or rounded (with an `id_imprecise` warning). */
 function exactIdOf(value: unknown, path: string, warnings: ParseWarning[]): string | null {
+  if (isNoId(value)) return null;
   const id = readId(value);
   if (id.kind === 'exact') return id.id;
   if (id.kind === 'imprecise') {
@@ -268,7 +311,7 @@ function contentOf(fonnte: FonnteBody, warnings: ParseWarning[]): Content {
     return { messageType: 'poll', text: choices ? `${pollname}: ${choices}` : pollname, media: null };
   }
   const button = textOf(fonnte.text);
-  if (button !== null) return { messageType: 'button', text: button, media: null };
+  if (button !== null && button.trim().toLowerCase() !== NON_BUTTON) return { messageType: 'button', text: button, media: null };
   if (message !== null) return { messageType: 'text', text: message, media: null };
   // A sender and nothing we understand (e.g. media on a package without attachments).
   return { messageType: 'other', text: null, media: null };
@@ -280,15 +323,18 @@ function contentOf(fonnte: FonnteBody, warnings: ParseWarning[]): Content {
  * messages apart; hashes of messages without one stay as they always were.
  */
 export function fonnteContentHash(fonnte: FonnteBody, roundedInboxId?: string): string {
+  // A value of a shape Fonnte does not usually send (an object where a string was expected) is
+  // hashed as its JSON, so such messages still differ by what they say. Bodies are at most 32 deep.
+  const value = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : nonEmpty(v));
   const fields = [
-    nonEmpty(fonnte.device),
-    nonEmpty(fonnte.sender),
-    nonEmpty(fonnte.member),
-    nonEmpty(fonnte.timestamp),
-    nonEmpty(fonnte.message),
-    nonEmpty(fonnte.text),
-    nonEmpty(fonnte.url),
-    nonEmpty(fonnte.filename),
+    value(fonnte.device),
+    value(fonnte.sender),
+    value(fonnte.member),
+    value(fonnte.timestamp),
+    value(fonnte.message),
+    value(fonnte.text),
+    value(fonnte.url),
+    value(fonnte.filename),
     locationText(fonnte.location),
     nonEmpty(fonnte.pollname),
     choicesText(fonnte.choices),
@@ -297,16 +343,26 @@ export function fonnteContentHash(fonnte: FonnteBody, roundedInboxId?: string): 
   return `h:${createHash('sha256').update(JSON.stringify(fields), 'utf8').digest('hex').slice(0, 40)}`;
 }
 
-/** `inboxid` when exact, else the content hash (see the header). */
-function messageIdOf(fonnte: FonnteBody, warnings: ParseWarning[]): string {
+/**
+ * `inboxid` when a real, exact id, else the content hash (see the header). The hash is over the body
+ * as received (`raw`), so content in a shape that was left out still tells messages apart.
+ */
+function messageIdOf(fonnte: FonnteBody, raw: FonnteBody, warnings: ParseWarning[]): string {
+  if (isNoId(fonnte.inboxid)) return fonnteContentHash(raw);
   const inboxid = readId(fonnte.inboxid);
   if (inboxid.kind === 'exact') return inboxid.id;
-  if (inboxid.kind === 'absent') return fonnteContentHash(fonnte);
+  if (inboxid.kind === 'absent') return fonnteContentHash(raw);
   warnings.push({ path: '/inboxid', code: 'id_imprecise', message: `inboxid ${inboxid.approx} ${IMPRECISE}; the content hash is the id instead` });
-  return fonnteContentHash(fonnte, inboxid.approx);
+  return fonnteContentHash(raw, inboxid.approx);
 }
 
-function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
+function parseMessage(
+  fonnte: FonnteBody,
+  raw: Record<string, unknown>,
+  ctx: ParseContext,
+  warnings: ParseWarning[],
+  rejected: RejectedField[],
+): ParseResult {
   const senderText = nonEmpty(fonnte.sender) ?? '';
   const sender = normalizePhone(senderText, ctx.defaultCountry, { whatsappId: true });
   if (!sender.ok && sender.reason === 'status_broadcast') {
@@ -315,19 +371,25 @@ function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
     return {
       ok: true,
       events: [],
-      warnings: [{ path: '/sender', code: 'status_broadcast_ignored', message: 'a WhatsApp Status (story) update from status@broadcast is not a conversation; not stored' }],
+      warnings: [
+        ...warnings,
+        { path: '/sender', code: 'status_broadcast_ignored', message: 'a WhatsApp Status (story) update from status@broadcast is not a conversation; not stored' },
+      ],
     };
   }
   if (!sender.ok) return fail('/sender', `sender ${describePhoneRejection(sender.reason)}`);
-  const timestamp = timestampOf(fonnte, ctx);
-  if (timestamp === null) return fail('/timestamp', BAD_TIMESTAMP);
+  const timestamp = timestampOf(fonnte, ctx, warnings);
 
-  const warnings: ParseWarning[] = [];
-  const content = contentOf(fonnte, warnings);
+  let content = contentOf(fonnte, warnings);
+  // Content in a shape we do not know: keep the message, say what was not understood.
+  const lost = rejected.filter((r) => CONTENT_FIELDS.has(r.field));
+  const providerError =
+    lost.length > 0 ? `not understood: ${lost.map((r) => `${r.field} ${r.message}`).join('; ')} (the whole body is in raw_payload)` : null;
+  if (providerError !== null) content = { ...content, messageType: 'other' };
   const event: MessageEvent = {
     kind: 'message',
     provider: 'fonnte',
-    providerMessageId: messageIdOf(fonnte, warnings),
+    providerMessageId: messageIdOf(fonnte, raw as FonnteBody, warnings),
     direction: 'in',
     // A group chat's or a linked identity's JID (see lib/phone.ts); in a group, who wrote stays in raw.member.
     phone: sender.kind === 'phone' ? sender.e164 : sender.jid,
@@ -337,7 +399,8 @@ function parseMessage(fonnte: FonnteBody, ctx: ParseContext): ParseResult {
     text: content.text,
     media: content.media,
     timestamp,
-    raw: redactSecrets(fonnte),
+    ...(providerError !== null ? { providerError } : {}),
+    raw,
   };
   const events: InboundEvent[] = [event];
   return { ok: true, events, warnings };

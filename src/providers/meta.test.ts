@@ -37,8 +37,11 @@ describe('Meta inbound messages, every type', () => {
     ['button', { ...message, messageType: 'button', text: 'Ganti jadwal' }],
     ['reaction', { ...message, messageType: 'reaction', text: '👍' }],
     // The user took the reaction back: no emoji.
-    ['reaction-removed', { ...message, messageType: 'reaction', text: null }],
-    ['unsupported', { ...message, messageType: 'other', text: '131051: Message type unknown — Message type is currently not supported.' }],
+    ['reaction-removed', { ...message, messageType: 'reaction', text: '(reaction removed)' }],
+    [
+      'unsupported',
+      { ...message, messageType: 'other', text: '(unsupported message)', providerError: '131051: Message type unknown — Message type is currently not supported.' },
+    ],
     ['system', { ...message, messageType: 'other', text: 'Budi changed their phone number to a new number', contactName: null }],
     ['foreign-sender', { ...message, phone: '+447700900123', contactName: 'Emma', text: 'Hello, do you have rooms in May?' }],
   ])('%s', (name, expected) => {
@@ -96,10 +99,12 @@ describe('Meta senders that are not phone numbers', () => {
     expect(withFrom('201234567890123@lid')).toMatchObject({ ok: true, events: [{ kind: 'message', phone: '201234567890123@lid' }] });
   });
 
-  test('status@broadcast is refused naming the field', () => {
+  test('status@broadcast names no conversation: not understood, for the quarantine, naming the field', () => {
     expect(withFrom('status@broadcast')).toEqual({
-      ok: false,
-      errors: [{ path: '/entry/0/changes/0/value/messages/0/from', message: "from is WhatsApp's Status (stories) feed, not a conversation" }],
+      ok: true,
+      events: [],
+      warnings: [],
+      notUnderstood: [{ path: '/entry/0/changes/0/value/messages/0/from', message: expect.stringContaining('"status@broadcast" is no number, group or linked id') }],
     });
   });
 });
@@ -157,42 +162,243 @@ describe('Meta non-message content', () => {
   });
 });
 
-describe('Meta rejections name the field', () => {
-  test.each([
-    ['invalid-from', '/entry/0/changes/0/value/messages/0/from', 'from is not a valid phone number'],
-    ['invalid-missing-payload', '/entry/0/changes/0/value/messages/0/image', 'is required for a image message'],
-    ['invalid-object', '/object', 'must be equal to constant'],
-    ['invalid-timestamp', '/entry/0/changes/0/value/messages/0/timestamp', 'must match pattern "^[0-9]{1,13}$"'],
-  ])('%s → %s', (name, path, message) => {
-    expect(parse(name)).toEqual({ ok: false, errors: [{ path, message }] });
+describe('Meta: what cannot be understood is never refused', () => {
+  test('a message without its object is kept as other, with the reason (issue #9, finding 4)', () => {
+    expect(accepted('missing-object').events).toEqual([
+      expect.objectContaining({ providerMessageId: 'wamid.FAKE-nopayload', messageType: 'other', text: null, providerError: 'the image object is missing or unreadable' }),
+    ]);
+    expect(accepted('missing-object').warnings).toEqual([expect.objectContaining({ code: 'not_understood', path: '/entry/0/changes/0/value/messages/0/image' })]);
   });
 
-  test('one bad item rejects the whole batch (no partial writes), naming every bad field', () => {
+  test("Meta's own 'Unsupported webhook payload': type interactive, no object, errors on the value → other with Meta's error (finding 4)", () => {
+    const result = accepted('unsupported-missing-object');
+    expect(result.events).toEqual([
+      expect.objectContaining({
+        providerMessageId: 'wamid.FAKE-noobject',
+        phone: BUDI,
+        messageType: 'other',
+        providerError: '131000: Something went wrong — Unsupported webhook payload',
+      }),
+    ]);
+    expect(result.notUnderstood).toBeUndefined();
+  });
+
+  test('errors on the message itself win over those of the value', () => {
+    const body = loadFixture('meta', 'unsupported-missing-object') as { entry: { changes: { value: { messages: Record<string, unknown>[] } }[] }[] };
+    const message = body.entry[0]?.changes[0]?.value.messages[0];
+    if (message) message.errors = [{ code: 131051, title: 'Message type unknown' }];
+    expect(parseMeta(body, ctx)).toMatchObject({ ok: true, events: [{ providerError: '131051: Message type unknown' }] });
+  });
+
+  test('a type the gateway does not know is kept as other, saying so', () => {
+    expect(accepted('unknown-type').events).toEqual([
+      expect.objectContaining({ messageType: 'other', providerError: 'message type "hologram" is not one the gateway knows' }),
+    ]);
+  });
+
+  test('a timestamp that is no date: the receipt time, a warning, the message kept', () => {
+    const result = accepted('timestamp-unreadable');
+    expect(result.events).toEqual([expect.objectContaining({ providerMessageId: 'wamid.FAKE-ts', text: 'x', timestamp: ctx.receivedAt.toISOString() })]);
+    expect(result.warnings).toEqual([expect.objectContaining({ code: 'timestamp_unreadable', path: '/entry/0/changes/0/value/messages/0/timestamp' })]);
+  });
+
+  test.each([
+    ['quarantine-from', '/entry/0/changes/0/value/messages/0/from', 'from "12" is no number, group or linked id'],
+    ['quarantine-no-sender', '/entry/0/changes/0/value/messages/0/from', 'names no sender'],
+  ])('%s: a message naming no sender cannot be a record → notUnderstood %s', (name, path, message) => {
+    expect(parse(name)).toMatchObject({ ok: true, events: [], notUnderstood: [{ path, message: expect.stringContaining(message) }] });
+  });
+
+  test('not a WhatsApp Business Account webhook at all: nothing taken (the route quarantines the body)', () => {
+    expect(parse('quarantine-object')).toEqual({ ok: false, errors: [{ path: '/object', message: expect.stringContaining('"page"') }] });
+  });
+
+  test('one item not understood costs nothing else: the rest of the batch is taken, the item named', () => {
     const body = loadFixture('meta', 'batch') as { entry: { changes: { value: { messages?: { from: string }[]; statuses?: { id?: string }[] } }[] }[] };
     const messages = body.entry[0]?.changes[0]?.value.messages ?? [];
     if (messages[1]) messages[1].from = 'abc';
     delete body.entry[1]?.changes[0]?.value.statuses?.[0]?.id;
-    expect(parseMeta(body, ctx)).toEqual({
-      ok: false,
-      errors: [
-        { path: '/entry/0/changes/0/value/messages/1/from', message: 'from is not a phone number' },
-        { path: '/entry/1/changes/0/value/statuses/0/id', message: 'is required' },
+    const result = parseMeta(body, ctx);
+    expect(result).toMatchObject({
+      ok: true,
+      events: [{ kind: 'message', providerMessageId: 'wamid.FAKE-b1' }],
+      notUnderstood: [
+        { path: '/entry/0/changes/0/value/messages/1/from', message: expect.stringContaining('"abc" is no number') },
+        { path: '/entry/1/changes/0/value/statuses/0/id', message: expect.stringContaining('is required') },
       ],
     });
   });
 
   test.each([
-    ['no entry', { object: 'whatsapp_business_account' }, '/entry', 'is required'],
-    ['entry not an array', { object: 'whatsapp_business_account', entry: {} }, '/entry', 'must be array'],
-    ['value missing', { object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages' }] }] }, '/entry/0/changes/0/value', 'is required'],
+    ['no entry', { object: 'whatsapp_business_account' }, false, '/entry'],
+    ['entry not an array', { object: 'whatsapp_business_account', entry: {} }, false, '/entry'],
+    ['value missing', { object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages' }] }] }, true, '/entry/0/changes/0/value'],
     [
       'statuses not an array',
       { object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages', value: { statuses: 'read' } }] }] },
+      true,
       '/entry/0/changes/0/value/statuses',
-      'must be array',
     ],
-  ])('%s', (_name, body, path, message) => {
-    expect(parseMeta(body, ctx)).toEqual({ ok: false, errors: [{ path, message }] });
+    ['a message without id', { object: 'whatsapp_business_account', entry: [{ changes: [{ value: { messages: [{ from: '6281299990000', type: 'text' }] } }] }] }, true, '/entry/0/changes/0/value/messages/0/id'],
+  ])('%s → not understood at %s', (_name, body, ok, path) => {
+    const result = parseMeta(body, ctx);
+    if (ok) expect(result).toEqual({ ok: true, events: [], warnings: [], notUnderstood: [expect.objectContaining({ path })] });
+    else expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ path })] });
+  });
+});
+
+describe('Meta message types, each with its meaning (issue #9, finding 5)', () => {
+  const message = { kind: 'message', provider: 'meta', direction: 'in', phone: BUDI, device: DEVICE, contactName: 'Budi', timestamp: T0, media: null };
+  test.each([
+    // The new text, and which message it edits.
+    ['edit', { ...message, providerMessageId: 'wamid.FAKE-edit', messageType: 'other', text: '(edited) Maaf, maksud saya tanggal 14', relatesTo: 'wamid.FAKE-text-1' }],
+    ['revoke', { ...message, providerMessageId: 'wamid.FAKE-revoke', messageType: 'other', text: '(deleted) wamid.FAKE-text-1', relatesTo: 'wamid.FAKE-text-1' }],
+    [
+      'order',
+      {
+        ...message,
+        providerMessageId: 'wamid.FAKE-order',
+        messageType: 'other',
+        text: '(order) 2 × TUR-UBUD at 450000 IDR, 1 × SNORKEL at 300000 IDR; total 1200000 IDR\nTolong antar sore',
+      },
+    ],
+    ['reaction', { ...message, messageType: 'reaction', text: '👍', relatesTo: 'wamid.FAKE-out-3' }],
+    ['reaction-removed', { ...message, messageType: 'reaction', text: '(reaction removed)', relatesTo: expect.any(String) }],
+    ['request-welcome', { ...message, messageType: 'other', text: '(opened the chat: request_welcome)' }],
+    // A WhatsApp Flow completed: what the user saw ("Sent"); the answers stay in raw.
+    ['flow-reply', { ...message, providerMessageId: 'wamid.FAKE-flow', messageType: 'button', text: 'Sent', relatesTo: 'wamid.FAKE-out-8' }],
+    [
+      'unsupported-with-type',
+      { ...message, messageType: 'other', text: '(unsupported message: poll)', providerError: '131051: Message type unknown — Message type is currently not supported.' },
+    ],
+    ['system-identity-changed', { ...message, messageType: 'other', text: "Budi's security code changed" }],
+  ])('%s', (name, expected) => {
+    const result = accepted(name);
+    expect(result.events).toEqual([expect.objectContaining(expected)]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test('an edit of a media message takes its new caption', () => {
+    const body = loadFixture('meta', 'edit') as { entry: { changes: { value: { messages: { edit: Record<string, unknown> }[] } }[] }[] };
+    const edit = body.entry[0]?.changes[0]?.value.messages[0]?.edit;
+    if (edit) edit.message = { type: 'image', image: { id: '9', caption: 'Foto yang benar' } };
+    expect(parseMeta(body, ctx)).toMatchObject({ ok: true, events: [{ messageType: 'other', text: '(edited) Foto yang benar', media: null }] });
+  });
+
+  test('a media message whose webhook carries a URL and no id keeps the URL', () => {
+    const body = loadFixture('meta', 'image') as { entry: { changes: { value: { messages: { image: Record<string, unknown> }[] } }[] }[] };
+    const image = body.entry[0]?.changes[0]?.value.messages[0]?.image;
+    if (image) {
+      delete image.id;
+      image.url = 'https://lookaside.example/media/1';
+    }
+    expect(parseMeta(body, ctx)).toMatchObject({ ok: true, events: [{ messageType: 'image', media: { url: 'https://lookaside.example/media/1' } }] });
+  });
+});
+
+describe('Meta business-scoped user ids (BSUID) and usernames (issue #9, finding 3)', () => {
+  const RINA = 'ID.7730215549820143';
+  const PARENT = 'ID.ENT.5521098834412';
+
+  test('no number at all: from_user_id is the contact, with parent id and username', () => {
+    expect(accepted('bsuid-only').events).toEqual([
+      expect.objectContaining({
+        providerMessageId: 'wamid.FAKE-bsuid-1',
+        phone: null,
+        userId: RINA,
+        parentUserId: PARENT,
+        username: 'rina.travels',
+        contactName: 'Rina',
+        messageType: 'text',
+        text: 'Halo, masih ada kamar untuk tanggal 12?',
+      }),
+    ]);
+  });
+
+  test('only contacts[].user_id names the sender: taken from there', () => {
+    expect(accepted('bsuid-contact-only').events).toEqual([expect.objectContaining({ phone: null, userId: RINA, contactName: 'Rina' })]);
+  });
+
+  test('a number and a user id: both kept', () => {
+    expect(accepted('bsuid-with-number').events).toEqual([
+      expect.objectContaining({ phone: BUDI, userId: RINA, parentUserId: PARENT, username: 'budi.bali' }),
+    ]);
+  });
+
+  test('a from that is no number but a from_user_id: the message is kept by its user id', () => {
+    const body = loadFixture('meta', 'bsuid-with-number') as { entry: { changes: { value: { messages: { from: string }[] } }[] }[] };
+    const first = body.entry[0]?.changes[0]?.value.messages[0];
+    if (first) first.from = '<WHATSAPP_USER_PHONE_NUMBER>';
+    const result = parseMeta(body, ctx);
+    expect(result).toMatchObject({ ok: true, events: [{ phone: null, userId: RINA }], warnings: [{ code: 'identity_unrecognised' }] });
+  });
+
+  test('a from that is no number is not replaced by a lone contact it does not match (a guess): not understood', () => {
+    const body = loadFixture('meta', 'bsuid-with-number') as { entry: { changes: { value: { messages: Record<string, unknown>[] } }[] }[] };
+    const first = body.entry[0]?.changes[0]?.value.messages[0];
+    if (first) {
+      first.from = '<WHATSAPP_USER_PHONE_NUMBER>';
+      delete first.from_user_id;
+    }
+    expect(parseMeta(body, ctx)).toMatchObject({ ok: true, events: [], notUnderstood: [{ path: '/entry/0/changes/0/value/messages/0/from' }] });
+  });
+
+  test.each([
+    ['lower-case country', 'id.7730215549820143'],
+    ['no country', '7730215549820143'],
+    ['a parent id where a user id belongs', PARENT],
+    ['too long', `ID.${'1'.repeat(129)}`],
+    ['a placeholder', '<BSUID>'],
+  ])('%s is no user id: left out', (_name, value) => {
+    const body = loadFixture('meta', 'bsuid-with-number') as { entry: { changes: { value: { messages: Record<string, unknown>[]; contacts: Record<string, unknown>[] } }[] }[] };
+    const value0 = body.entry[0]?.changes[0]?.value;
+    if (value0?.messages[0]) value0.messages[0].from_user_id = value;
+    if (value0?.contacts[0]) value0.contacts[0].user_id = value;
+    const result = parseMeta(body, ctx);
+    const event = result.ok ? result.events[0] : undefined;
+    expect(event).toMatchObject({ phone: BUDI });
+    expect(event && 'userId' in event).toBe(false);
+  });
+
+  test('user_changed_number: the old and the new number (and user ids) as an identity change', () => {
+    expect(accepted('system-user-changed-number').events).toEqual([
+      expect.objectContaining({
+        phone: BUDI,
+        messageType: 'other',
+        text: 'User Budi changed from 6281299990000 to 6281299990001',
+        identityChange: { previousPhone: BUDI, newPhone: '+6281299990001', previousUserId: 'ID.4410982277305561', newUserId: RINA },
+      }),
+    ]);
+  });
+
+  test('user_changed_user_id: no number, the old and new user id', () => {
+    expect(accepted('system-user-changed-user-id').events).toEqual([
+      expect.objectContaining({
+        phone: null,
+        userId: RINA,
+        identityChange: { previousPhone: null, newPhone: null, previousUserId: 'ID.4410982277305561', newUserId: RINA },
+      }),
+    ]);
+  });
+
+  test('user_changed_user_id told only in its body: the ids are read from "changed from X to Y"', () => {
+    const body = loadFixture('meta', 'system-user-changed-user-id') as { entry: { changes: { value: { messages: { system: Record<string, unknown>; from_user_id?: string }[] } }[] }[] };
+    const message = body.entry[0]?.changes[0]?.value.messages[0];
+    if (message) {
+      delete message.system.previous_user_id;
+      delete message.system.user_id;
+      delete message.from_user_id;
+    }
+    expect(parseMeta(body, ctx)).toMatchObject({
+      ok: true,
+      events: [{ phone: null, userId: RINA, identityChange: { previousUserId: 'ID.4410982277305561', newUserId: RINA } }],
+    });
+  });
+
+  test("a status names its recipient's user id", () => {
+    expect(accepted('status-bsuid').events).toEqual([
+      expect.objectContaining({ kind: 'status', providerMessageId: 'wamid.FAKE-out-9', state: 'delivered', recipientUserId: RINA }),
+    ]);
   });
 });
 

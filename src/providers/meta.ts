@@ -1,24 +1,41 @@
 /**
  * Meta WhatsApp Cloud API webhooks → InboundEvents. One POST may batch several `entry[]`, each
  * with several `changes[]`; a `messages` change carries `messages[]` (+ `contacts[]`), `statuses[]`
- * and/or `errors[]`. The whole body is accepted or rejected as one (no partial writes).
+ * and/or `errors[]`.
  *
- * - Every message type becomes a MessageEvent: text; image/video/audio/document/sticker (media by
- *   Meta media id); location; contacts; interactive button/list replies and template quick replies
- *   → `button`; reaction (emoji, or null when removed); anything else (`unsupported`, `unknown`,
- *   `system`, `order`…) → `other`, with Meta's error text or system text.
- * - `statuses[]` → StatusEvents (sent/delivered/read/failed; failed carries `code: title — details`);
- *   other statuses (`deleted`, `warning`…) → a `status_ignored` warning.
- * - `value.errors[]` are about the webhook itself, not a message: returned as `provider_error`
- *   warnings for the log. Non-`messages` changes (templates, account updates…) → `change_ignored`.
+ * Every message Meta sends is kept with its meaning, read item by item, so one item we cannot read
+ * never costs the others:
+ * - text; image/video/audio/document/sticker (media by Meta media id, or the URL when no id);
+ *   location; contacts; interactive button/list replies, flow replies (`nfm_reply`, its `body`) and
+ *   template quick replies → `button`; reaction (the emoji; `(reaction removed)` when taken back) → `reaction`.
+ * - Types the record has no type for → `other` with a rendering in the text: `edit` (the new text,
+ *   `(edited) …`), `revoke` (`(deleted) <id>`), `order` (a summary of its items), `request_welcome`,
+ *   `unsupported`/`unknown` (Meta's error in `providerError`), `system` (its body; a changed number
+ *   or user id also as `identityChange`). Edits, deletions, reactions and replies name the message
+ *   they refer to in `relatesTo`.
+ * - A message whose type's object is missing or unreadable (Meta's own "Unsupported webhook payload":
+ *   `type: "interactive"` without `interactive`, with `errors` on the message or on the value), or
+ *   of a type not listed here → `other`, the reason in `providerError`, and a `not_understood`
+ *   warning.
+ * - Senders: `from` (a number) and/or, for users with a username, a business-scoped user id (BSUID)
+ *   in `from_user_id` (+ `from_parent_user_id`), `contacts[].user_id`, `parent_user_id` and
+ *   `profile.username`. A message with a user id and no number has `phone: null`. A message naming
+ *   no sender at all cannot become a record: reported in `notUnderstood` (quarantined by the route).
+ * - `statuses[]` → StatusEvents (sent/delivered/read/failed; failed carries `code: title — details`;
+ *   `recipient_user_id` as `recipientUserId`); other statuses (`deleted`, `played`…) → a
+ *   `status_ignored` warning. A status without an id or state → `notUnderstood`.
+ * - `value.errors[]` are about the webhook itself: `provider_error` warnings for the log (and the
+ *   reason of a message that came with them but without its content). Non-`messages` changes
+ *   (templates, account updates, echoes, calls…) → `change_ignored`.
+ * - A timestamp that is no date → the receipt time, with a `timestamp_unreadable` warning.
+ * - A body that is not a WhatsApp Business Account webhook at all (`object`, `entry[]`) → `ok: false`.
  * - `raw` of a message is `{ wabaId, metadata, contact, message }`; of a status `{ wabaId, metadata, status }`.
  */
-import type { JSONSchemaType } from 'ajv';
-import type { InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../domain/message.js';
+import type { IdentityChange, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../domain/message.js';
+import { readBsuid, readParentBsuid } from '../lib/bsuid.js';
 import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
 import {
-  ajv,
-  check,
+  coordinates,
   expectObject,
   fail,
   nonEmpty,
@@ -33,411 +50,457 @@ import {
 
 type Loose = Record<string, unknown>;
 
-interface MetaError extends Loose {
-  code?: number;
-  title?: string;
-  message?: string;
-  error_data?: { details?: string } & Loose;
-}
-
-interface MetaMedia extends Loose {
-  id: string;
-  mime_type?: string;
-  sha256?: string;
-  caption?: string;
-  filename?: string;
-}
-
-interface MetaMessage extends Loose {
-  from: string;
-  id: string;
-  timestamp: string | number;
-  type: string;
-  text?: { body: string } & Loose;
-  image?: MetaMedia;
-  video?: MetaMedia;
-  audio?: MetaMedia;
-  document?: MetaMedia;
-  sticker?: MetaMedia;
-  location?: { latitude: number; longitude: number; name?: string; address?: string } & Loose;
-  contacts?: ({ name?: { formatted_name?: string } & Loose; phones?: ({ phone?: string } & Loose)[] } & Loose)[];
-  interactive?: {
-    type: string;
-    button_reply?: { id?: string; title?: string } & Loose;
-    list_reply?: { id?: string; title?: string; description?: string } & Loose;
-    nfm_reply?: { name?: string; body?: string } & Loose;
-  } & Loose;
-  button?: { payload?: string; text?: string } & Loose;
-  reaction?: { message_id?: string; emoji?: string } & Loose;
-  system?: { body?: string } & Loose;
-  errors?: MetaError[];
-}
-
-interface MetaStatus extends Loose {
-  id: string;
-  status: string;
-  timestamp: string | number;
-  recipient_id?: string;
-  errors?: MetaError[];
-}
-
-interface MetaContact extends Loose {
-  wa_id?: string;
-  profile?: { name?: string } & Loose;
-}
-
-interface MetaMessagesValue extends Loose {
-  messaging_product?: string;
-  metadata?: { display_phone_number?: string; phone_number_id?: string } & Loose;
-  contacts?: MetaContact[];
-  messages?: MetaMessage[];
-  statuses?: MetaStatus[];
-  errors?: MetaError[];
-}
-
-interface MetaEnvelope extends Loose {
-  object: string;
-  entry: ({ id?: string; changes: ({ field?: string; value: Loose } & Loose)[] } & Loose)[];
-}
-
-const str = { type: 'string' } as const;
-const idString = { type: 'string', minLength: 1, maxLength: 256 } as const;
-const timestamp = { type: ['string', 'integer'], pattern: '^[0-9]{1,13}$' } as const;
-const error = {
-  type: 'object',
-  properties: {
-    code: { type: 'integer' },
-    title: str,
-    message: str,
-    error_data: { type: 'object', properties: { details: str } },
-  },
-} as const;
-const media = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: idString, mime_type: str, sha256: str, caption: str, filename: str, voice: { type: 'boolean' } },
-} as const;
-
-const envelopeSchema = {
-  type: 'object',
-  required: ['object', 'entry'],
-  properties: {
-    object: { const: 'whatsapp_business_account' },
-    entry: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        required: ['changes'],
-        properties: {
-          id: str,
-          changes: {
-            type: 'array',
-            maxItems: 1000,
-            items: { type: 'object', required: ['value'], properties: { field: str, value: { type: 'object' } } },
-          },
-        },
-      },
-    },
-  },
-} as unknown as JSONSchemaType<MetaEnvelope>;
-
-const valueSchema = {
-  type: 'object',
-  properties: {
-    messaging_product: str,
-    metadata: { type: 'object', properties: { display_phone_number: str, phone_number_id: str } },
-    contacts: {
-      type: 'array',
-      items: { type: 'object', properties: { wa_id: str, profile: { type: 'object', properties: { name: str } } } },
-    },
-    messages: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        required: ['from', 'id', 'timestamp', 'type'],
-        properties: {
-          from: { type: 'string', maxLength: 64 },
-          id: idString,
-          timestamp,
-          type: { type: 'string', maxLength: 64 },
-          text: { type: 'object', required: ['body'], properties: { body: str } },
-          image: media,
-          video: media,
-          audio: media,
-          document: media,
-          sticker: media,
-          location: {
-            type: 'object',
-            required: ['latitude', 'longitude'],
-            properties: {
-              latitude: { type: 'number', minimum: -90, maximum: 90 },
-              longitude: { type: 'number', minimum: -180, maximum: 180 },
-              name: str,
-              address: str,
-            },
-          },
-          contacts: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                name: { type: 'object', properties: { formatted_name: str } },
-                phones: { type: 'array', items: { type: 'object', properties: { phone: str } } },
-              },
-            },
-          },
-          interactive: {
-            type: 'object',
-            required: ['type'],
-            properties: {
-              type: str,
-              button_reply: { type: 'object', properties: { id: str, title: str } },
-              list_reply: { type: 'object', properties: { id: str, title: str, description: str } },
-              nfm_reply: { type: 'object', properties: { name: str, body: str } },
-            },
-          },
-          button: { type: 'object', properties: { payload: str, text: str } },
-          reaction: { type: 'object', properties: { message_id: str, emoji: str } },
-          system: { type: 'object', properties: { body: str } },
-          errors: { type: 'array', items: error },
-        },
-      },
-    },
-    statuses: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        required: ['id', 'status', 'timestamp'],
-        properties: {
-          id: idString,
-          status: { type: 'string', maxLength: 64 },
-          timestamp,
-          recipient_id: str,
-          errors: { type: 'array', items: error },
-        },
-      },
-    },
-    errors: { type: 'array', items: error },
-  },
-} as unknown as JSONSchemaType<MetaMessagesValue>;
-
-const validateEnvelope = ajv.compile<MetaEnvelope>(envelopeSchema);
-const validateValue = ajv.compile<MetaMessagesValue>(valueSchema);
-
-/** The object a message type keeps its content in, which must be there for these types. */
-const PAYLOAD_REQUIRED = ['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction'] as const;
+const isObject = (value: unknown): value is Loose => typeof value === 'object' && value !== null && !Array.isArray(value);
+const objectAt = (value: unknown): Loose | null => (isObject(value) ? value : null);
+const stringAt = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** `131047: Re-engagement message — More than 24 hours have passed…` */
-export function describeMetaError(error: MetaError): string {
-  const head = [error.code, error.title ?? error.message].filter((p) => p !== undefined && p !== '').join(': ');
-  const details = nonEmpty(error.error_data?.details);
+export function describeMetaError(error: unknown): string {
+  const e = objectAt(error) ?? {};
+  const code = typeof e.code === 'number' || typeof e.code === 'string' ? String(e.code) : null;
+  const head = [code, nonEmpty(e.title) ?? nonEmpty(e.message)].filter((p) => p !== null && p !== '').join(': ');
+  const details = nonEmpty(objectAt(e.error_data)?.details);
   return [head || 'unknown error', details].filter((p) => p !== null && p !== '').join(' — ');
+}
+
+function describeErrors(errors: unknown): string | null {
+  if (!Array.isArray(errors) || errors.length === 0) return null;
+  return errors.slice(0, 5).map(describeMetaError).join('; ');
+}
+
+/** An id Meta gave (wamid, media id): a non-empty string or number of sane length. */
+function idOf(value: unknown): string | null {
+  const id = nonEmpty(value);
+  return id !== null && id.length <= 256 ? id : null;
 }
 
 interface Batch {
   wabaId: string | null;
-  value: MetaMessagesValue;
+  metadata: Loose | null;
+  contacts: Loose[];
+  /** value.errors, described: the reason of a message that came without its content. */
+  valueError: string | null;
   path: string;
   device: string | null;
 }
 
+type ItemResult<E> = { event: E | null; warnings: ParseWarning[] } | { notUnderstood: FieldError };
+
 export function parseMeta(body: unknown, ctx: ParseContext): ParseResult {
   const shape = expectObject(body, 'a JSON object (a WhatsApp Cloud API webhook)');
   if (shape) return shape;
-  const envelope = check(validateEnvelope, body);
-  if (!envelope.ok) return envelope;
+  const envelope = body as Loose;
+  if (envelope.object !== 'whatsapp_business_account') {
+    return fail('/object', `must be "whatsapp_business_account" (a WhatsApp Business Account webhook), not ${JSON.stringify(String(envelope.object ?? 'absent')).slice(0, 80)}`);
+  }
+  if (!Array.isArray(envelope.entry)) return fail('/entry', 'must be an array of entries');
 
   const warnings: ParseWarning[] = [];
-  const errors: FieldError[] = [];
+  const notUnderstood: FieldError[] = [];
   const events: InboundEvent[] = [];
 
-  envelope.value.entry.forEach((entry, e) => {
-    entry.changes.forEach((change, c) => {
+  envelope.entry.forEach((entry: unknown, e) => {
+    const changes = objectAt(entry)?.changes;
+    if (!Array.isArray(changes)) {
+      notUnderstood.push({ path: `/entry/${e}/changes`, message: 'must be an array of changes' });
+      return;
+    }
+    changes.forEach((change: unknown, c) => {
       const path = `/entry/${e}/changes/${c}`;
-      if (change.field !== undefined && change.field !== 'messages') {
-        warnings.push({ path: `${path}/field`, code: 'change_ignored', message: `change field ${JSON.stringify(change.field.slice(0, 64))} is not about messages` });
+      const field = objectAt(change)?.field;
+      if (typeof field === 'string' && field !== 'messages') {
+        warnings.push({ path: `${path}/field`, code: 'change_ignored', message: `change field ${JSON.stringify(field.slice(0, 64))} is not about messages` });
         return;
       }
-      const value = check(validateValue, change.value, `${path}/value`);
-      if (!value.ok) {
-        errors.push(...value.errors);
+      const value = objectAt(objectAt(change)?.value);
+      if (value === null) {
+        notUnderstood.push({ path: `${path}/value`, message: 'must be an object' });
         return;
       }
       const batch: Batch = {
-        wabaId: nonEmpty(entry.id),
-        value: value.value,
+        wabaId: idOf(objectAt(entry)?.id),
+        metadata: objectAt(value.metadata),
+        contacts: Array.isArray(value.contacts) ? value.contacts.filter(isObject) : [],
+        valueError: describeErrors(value.errors),
         path: `${path}/value`,
-        device: deviceOf(value.value, ctx, `${path}/value`, warnings),
+        device: null,
       };
-      batch.value.messages?.forEach((message, m) => {
-        const parsed = parseMessage(message, m, batch, ctx);
-        if ('errors' in parsed) errors.push(...parsed.errors);
-        else events.push(parsed.event);
-      });
-      batch.value.statuses?.forEach((status, s) => {
-        const parsed = parseStatus(status, s, batch, ctx);
-        if ('errors' in parsed) errors.push(...parsed.errors);
-        else if (parsed.event) events.push(parsed.event);
-        else warnings.push(parsed.warning);
-      });
-      batch.value.errors?.forEach((error, i) => {
-        warnings.push({ path: `${batch.path}/errors/${i}`, code: 'provider_error', message: describeMetaError(error) });
-      });
+      batch.device = deviceOf(batch, ctx, warnings);
+      const collect = (result: ItemResult<InboundEvent>) => {
+        if ('notUnderstood' in result) {
+          notUnderstood.push(result.notUnderstood);
+          return;
+        }
+        warnings.push(...result.warnings);
+        if (result.event) events.push(result.event);
+      };
+      for (const [key, parse] of [
+        ['messages', parseMessage],
+        ['statuses', parseStatus],
+      ] as const) {
+        const items = value[key];
+        if (items === undefined || items === null) continue;
+        if (!Array.isArray(items)) {
+          notUnderstood.push({ path: `${batch.path}/${key}`, message: 'must be an array' });
+          continue;
+        }
+        items.forEach((item: unknown, i) => collect(parse(item, i, batch, ctx)));
+      }
+      if (Array.isArray(value.errors)) {
+        value.errors.forEach((error: unknown, i) => {
+          warnings.push({ path: `${batch.path}/errors/${i}`, code: 'provider_error', message: describeMetaError(error) });
+        });
+      }
     });
   });
 
-  if (errors.length > 0) return { ok: false, errors: errors.slice(0, 20) };
-  return { ok: true, events, warnings };
+  return { ok: true, events, warnings, ...(notUnderstood.length > 0 ? { notUnderstood: notUnderstood.slice(0, 20) } : {}) };
 }
 
-function deviceOf(value: MetaMessagesValue, ctx: ParseContext, path: string, warnings: ParseWarning[]): string | null {
-  const display = nonEmpty(value.metadata?.display_phone_number);
+function deviceOf(batch: Batch, ctx: ParseContext, warnings: ParseWarning[]): string | null {
+  const display = nonEmpty(batch.metadata?.display_phone_number);
   if (display === null) return null;
   const device = normalizePhone(display, ctx.defaultCountry, { whatsappId: true });
   if (device.ok && device.kind === 'phone') return device.e164;
   warnings.push({
-    path: `${path}/metadata/display_phone_number`,
+    path: `${batch.path}/metadata/display_phone_number`,
     code: 'device_unrecognised',
     message: `display_phone_number ${JSON.stringify(display.slice(0, 64))} is not a phone number; kept as null`,
   });
   return null;
 }
 
-const BAD_TIMESTAMP = 'must be Unix seconds between 2000 and 2100';
+const BAD_TIMESTAMP = 'is not Unix seconds between 2000 and 2100; the receipt time is used';
 
-function contactFor(message: MetaMessage, contacts: MetaContact[] | undefined): MetaContact | null {
-  if (!contacts || contacts.length === 0) return null;
-  // wa_id may differ from the number the user dialled with; a lone contact is the sender anyway.
-  return contacts.find((c) => c.wa_id === message.from) ?? (contacts.length === 1 ? (contacts[0] ?? null) : null);
+function timestampOf(value: unknown, path: string, ctx: ParseContext, warnings: ParseWarning[]): string {
+  const timestamp = typeof value === 'string' || typeof value === 'number' ? toIsoTimestamp(value, ctx.receivedAt) : value == null ? ctx.receivedAt.toISOString() : null;
+  if (timestamp !== null) return timestamp;
+  warnings.push({ path, code: 'timestamp_unreadable', message: `timestamp ${JSON.stringify(String(value)).slice(0, 66)} ${BAD_TIMESTAMP}` });
+  return ctx.receivedAt.toISOString();
 }
+
+// ------------------------------------------------------------------------------------------ senders
+
+interface Sender {
+  phone: string | null;
+  userId: string | null;
+  parentUserId: string | null;
+  username: string | null;
+  contactName: string | null;
+  contact: Loose | null;
+}
+
+/**
+ * The contact entry describing this message's sender: the one whose wa_id is `from` or whose user_id
+ * is `from_user_id`; else a lone contact (wa_id may differ from `from`, e.g. Brazil's extra 9, and a
+ * username user may show no number at all). With several and none matching, none.
+ */
+function contactFor(contacts: Loose[], from: string | null, fromUserId: string | null): { contact: Loose | null; matched: boolean } {
+  const exact = contacts.find((c) => (from !== null && c.wa_id === from) || (fromUserId !== null && c.user_id === fromUserId));
+  if (exact) return { contact: exact, matched: true };
+  return { contact: contacts.length === 1 ? (contacts[0] ?? null) : null, matched: false };
+}
+
+function senderOf(message: Loose, batch: Batch, path: string, ctx: ParseContext, warnings: ParseWarning[]): Sender {
+  const fromText = nonEmpty(message.from);
+  let phone: string | null = null;
+  let fromUnreadable = false;
+  if (fromText !== null) {
+    const from = normalizePhone(fromText, ctx.defaultCountry, { whatsappId: true });
+    if (from.ok) phone = from.kind === 'phone' ? from.e164 : from.jid;
+    else {
+      fromUnreadable = true;
+      warnings.push({
+        path: `${path}/from`,
+        code: 'identity_unrecognised',
+        message: `from ${JSON.stringify(fromText.slice(0, 64))} ${describePhoneRejection(from.reason)}; left out`,
+      });
+    }
+  }
+  const fromUserId = readBsuid(message.from_user_id);
+  if (fromUserId === null && nonEmpty(message.from_user_id) !== null) {
+    warnings.push({ path: `${path}/from_user_id`, code: 'identity_unrecognised', message: 'from_user_id is not a business-scoped user id (CC.…); left out' });
+  }
+  const { contact, matched } = contactFor(batch.contacts, fromText, fromUserId);
+  // A contact entry we could not tie to an unreadable `from` says nothing sure about the sender.
+  const trusted = contact !== null && (matched || !fromUnreadable);
+  if (trusted && phone === null && fromText === null) {
+    const waId = nonEmpty(contact.wa_id);
+    const viaContact = waId === null ? null : normalizePhone(waId, ctx.defaultCountry, { whatsappId: true });
+    if (viaContact?.ok && viaContact.kind === 'phone') phone = viaContact.e164;
+  }
+  const profile = objectAt(contact?.profile);
+  return {
+    phone,
+    userId: fromUserId ?? (trusted ? readBsuid(contact.user_id) : null),
+    parentUserId: readParentBsuid(message.from_parent_user_id) ?? (trusted ? readParentBsuid(contact.parent_user_id) : null),
+    username: trusted ? nonEmpty(profile?.username) : null,
+    contactName: nonEmpty(profile?.name),
+    contact,
+  };
+}
+
+// ------------------------------------------------------------------------------------------ content
 
 interface Content {
   messageType: MessageType;
   text: string | null;
   media: MediaRef | null;
+  relatesTo?: string | null;
+  identityChange?: IdentityChange | null;
+  /** Set when the content could not be understood: the message is then `other`. */
+  notUnderstood?: string;
 }
 
-function mediaContent(type: MessageType, item: MetaMedia): Content {
-  const media: MediaRef = { mediaId: item.id };
-  if (item.mime_type) media.mimetype = item.mime_type;
-  if (item.filename) media.filename = item.filename;
+const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
+type MediaType = (typeof MEDIA_TYPES)[number];
+const isMediaType = (type: string): type is MediaType => (MEDIA_TYPES as readonly string[]).includes(type);
+
+function mediaContent(type: MediaType, item: Loose): Content | null {
+  const mediaId = idOf(item.id);
+  const url = stringAt(item.url);
+  const media: MediaRef = {};
+  // The id is what the media worker resolves with the access token; a URL only when there is no id.
+  if (mediaId !== null) media.mediaId = mediaId;
+  else if (url !== null && /^https?:\/\//i.test(url)) media.url = url;
+  else return null;
+  const mimetype = nonEmpty(item.mime_type);
+  const filename = nonEmpty(item.filename);
+  if (mimetype) media.mimetype = mimetype;
+  if (filename) media.filename = filename;
   return { messageType: type, text: textOf(item.caption), media };
 }
 
-function contentOf(message: MetaMessage): Content {
-  switch (message.type) {
-    case 'text':
-      return { messageType: 'text', text: textOf(message.text?.body), media: null };
-    case 'image':
-    case 'video':
-    case 'audio':
-    case 'document':
-    case 'sticker': {
-      const item = message[message.type];
-      // Presence is checked before; the fallback only satisfies the type checker.
-      return item ? mediaContent(message.type, item) : { messageType: 'other', text: null, media: null };
+function contactsText(cards: unknown): string | null {
+  if (!Array.isArray(cards)) return null;
+  const lines = cards.filter(isObject).map((card) => {
+    const phones = (Array.isArray(card.phones) ? card.phones : []).map((p: unknown) => nonEmpty(objectAt(p)?.phone)).filter((p) => p !== null);
+    const name = nonEmpty(objectAt(card.name)?.formatted_name) ?? 'contact';
+    return phones.length > 0 ? `${name}: ${phones.join(', ')}` : name;
+  });
+  return lines.length > 0 ? lines.join('\n') : null;
+}
+
+/** `(order) 3 × HAMBURGER at 30 ILS, 2 × SODA at 10 ILS; total 110 ILS` and the note the buyer wrote. */
+function orderText(order: Loose): string | null {
+  const items = (Array.isArray(order.product_items) ? order.product_items : []).filter(isObject);
+  const totals = new Map<string, number>();
+  const lines = items.map((item) => {
+    const product = nonEmpty(item.product_retailer_id) ?? 'item';
+    const quantity = typeof item.quantity === 'number' ? item.quantity : Number(nonEmpty(item.quantity) ?? Number.NaN);
+    const price = typeof item.item_price === 'number' ? item.item_price : Number(nonEmpty(item.item_price) ?? Number.NaN);
+    const currency = nonEmpty(item.currency) ?? '';
+    if (Number.isFinite(quantity) && Number.isFinite(price)) totals.set(currency, (totals.get(currency) ?? 0) + quantity * price);
+    const count = Number.isFinite(quantity) ? `${quantity} × ` : '';
+    const each = Number.isFinite(price) ? ` at ${price}${currency ? ` ${currency}` : ''}` : '';
+    return `${count}${product}${each}`;
+  });
+  if (lines.length === 0 && textOf(order.text) === null) return null;
+  const total = [...totals].map(([currency, sum]) => `${Math.round(sum * 100) / 100}${currency ? ` ${currency}` : ''}`).join(' + ');
+  const summary = `(order) ${lines.length > 0 ? lines.join(', ') : 'no items'}${total ? `; total ${total}` : ''}`;
+  const note = textOf(order.text);
+  return note === null ? summary : `${summary}\n${note}`;
+}
+
+/** The text of an edited message's new version: its body or caption. */
+function editedText(edit: Loose): string | null {
+  const inner = objectAt(edit.message);
+  if (inner === null) return null;
+  const type = stringAt(inner.type);
+  const item = objectAt(type === null ? undefined : inner[type]);
+  return textOf(item?.body) ?? textOf(item?.caption) ?? textOf(objectAt(inner.text)?.body);
+}
+
+function phoneOf(value: unknown, ctx: ParseContext): string | null {
+  const text = nonEmpty(value);
+  if (text === null) return null;
+  const result = normalizePhone(text, ctx.defaultCountry, { whatsappId: true });
+  return result.ok && result.kind === 'phone' ? result.e164 : null;
+}
+
+/**
+ * `user_changed_number` (the new number in `system.wa_id`) and `user_changed_user_id` (the old BSUID
+ * in `system.previous_user_id`, the new one in `system.user_id` or `from_user_id`). Fields Meta does
+ * not give are read from the body's "changed from X to Y" when they are numbers or BSUIDs there.
+ */
+function identityChangeOf(message: Loose, system: Loose, senderPhone: string | null, ctx: ParseContext): IdentityChange | null {
+  const type = stringAt(system.type);
+  if (type !== 'user_changed_number' && type !== 'user_changed_user_id') return null;
+  const body = stringAt(system.body) ?? '';
+  const change = /changed from\s+(\S+)\s+to\s+(\S+?)[.\s]*$/i.exec(body);
+  const previousUserId = readBsuid(system.previous_user_id) ?? readBsuid(change?.[1]);
+  const fromUserId = readBsuid(message.from_user_id);
+  const newUserId = readBsuid(system.user_id) ?? (fromUserId !== previousUserId ? fromUserId : null) ?? readBsuid(change?.[2]);
+  const newPhone = phoneOf(system.wa_id ?? system.new_wa_id, ctx) ?? (type === 'user_changed_number' ? phoneOf(change?.[2], ctx) : null);
+  const previousPhone = senderPhone ?? (type === 'user_changed_number' ? phoneOf(change?.[1], ctx) : null);
+  return {
+    previousPhone,
+    newPhone: newPhone ?? (type === 'user_changed_user_id' ? previousPhone : null),
+    previousUserId,
+    newUserId,
+  };
+}
+
+function contentOf(message: Loose, type: string, sender: Sender, ctx: ParseContext): Content | null {
+  const item = objectAt(message[type]);
+  if (isMediaType(type)) return item ? mediaContent(type, item) : null;
+  switch (type) {
+    case 'text': {
+      const body = stringAt(item?.body);
+      return body === null ? null : { messageType: 'text', text: textOf(body), media: null };
     }
     case 'location': {
-      const l = message.location;
-      return { messageType: 'location', text: l ? renderLocation(l.latitude, l.longitude, l.name, l.address) : null, media: null };
+      if (!item) return null;
+      const point = coordinates(item.latitude, item.longitude);
+      const labels = [stringAt(item.name), stringAt(item.address)];
+      const text = point ? renderLocation(point.latitude, point.longitude, ...labels) : nonEmpty(labels.filter(Boolean).join(', '));
+      return text === null ? null : { messageType: 'location', text, media: null };
     }
-    case 'contacts': {
-      const cards = (message.contacts ?? []).map((card) => {
-        const phones = (card.phones ?? []).map((p) => nonEmpty(p.phone)).filter((p) => p !== null);
-        const name = nonEmpty(card.name?.formatted_name) ?? 'contact';
-        return phones.length > 0 ? `${name}: ${phones.join(', ')}` : name;
-      });
-      return { messageType: 'contact', text: nonEmpty(cards.join('\n')), media: null };
-    }
+    case 'contacts':
+      // `contacts` here is the list of shared contact cards (not value.contacts).
+      return Array.isArray(message.contacts) ? { messageType: 'contact', text: contactsText(message.contacts), media: null } : null;
     case 'interactive': {
-      const i = message.interactive;
-      const reply = i?.button_reply ?? i?.list_reply;
-      const text = reply
-        ? nonEmpty(reply.title) ?? nonEmpty(reply.id)
-        : nonEmpty(i?.nfm_reply?.body) ?? nonEmpty(i?.nfm_reply?.name);
-      return { messageType: 'button', text, media: null };
+      if (!item) return null;
+      const subtype = stringAt(item.type);
+      const reply = objectAt(item.button_reply) ?? objectAt(item.list_reply);
+      if (reply) return { messageType: 'button', text: nonEmpty(reply.title) ?? nonEmpty(reply.id), media: null };
+      const flow = objectAt(item.nfm_reply);
+      // A WhatsApp Flow completed: what the user saw is `body` ("Sent"); the answers stay in raw.
+      if (flow) return { messageType: 'button', text: nonEmpty(flow.body) ?? nonEmpty(flow.name), media: null };
+      const payload = objectAt(subtype === null ? undefined : item[subtype]);
+      const said = nonEmpty(payload?.title) ?? nonEmpty(payload?.body) ?? nonEmpty(payload?.response) ?? nonEmpty(payload?.text);
+      return { messageType: 'other', text: `(interactive ${subtype ?? 'reply'})${said ? ` ${said}` : ''}`, media: null };
     }
     case 'button':
-      return { messageType: 'button', text: nonEmpty(message.button?.text) ?? nonEmpty(message.button?.payload), media: null };
+      return item ? { messageType: 'button', text: nonEmpty(item.text) ?? nonEmpty(item.payload), media: null } : null;
     case 'reaction':
-      // No emoji: the user took their reaction back.
-      return { messageType: 'reaction', text: nonEmpty(message.reaction?.emoji), media: null };
-    default: {
-      const firstError = message.errors?.[0];
-      const text = firstError ? describeMetaError(firstError) : nonEmpty(message.system?.body);
-      return { messageType: 'other', text, media: null };
+      // No emoji (absent or ''): the user took their reaction back.
+      return item ? { messageType: 'reaction', text: nonEmpty(item.emoji) ?? '(reaction removed)', media: null, relatesTo: idOf(item.message_id) } : null;
+    case 'edit': {
+      if (!item) return null;
+      const text = editedText(item);
+      return { messageType: 'other', text: `(edited)${text === null ? '' : ` ${text}`}`, media: null, relatesTo: idOf(item.original_message_id) };
     }
+    case 'revoke': {
+      const original = idOf(item?.original_message_id);
+      return { messageType: 'other', text: `(deleted)${original === null ? '' : ` ${original}`}`, media: null, relatesTo: original };
+    }
+    case 'order':
+      return item ? { messageType: 'other', text: orderText(item), media: null } : null;
+    case 'system': {
+      if (!item) return null;
+      const kind = nonEmpty(item.type);
+      return {
+        messageType: 'other',
+        text: nonEmpty(item.body) ?? `(system${kind ? `: ${kind}` : ''})`,
+        media: null,
+        identityChange: identityChangeOf(message, item, sender.phone, ctx),
+      };
+    }
+    case 'request_welcome':
+      return { messageType: 'other', text: '(opened the chat: request_welcome)', media: null };
+    case 'unsupported':
+    case 'unknown': {
+      const what = nonEmpty(item?.type);
+      return { messageType: 'other', text: `(unsupported message${what ? `: ${what}` : ''})`, media: null };
+    }
+    default:
+      return { messageType: 'other', text: null, media: null, notUnderstood: `message type ${JSON.stringify(type.slice(0, 64))} is not one the gateway knows` };
   }
 }
 
-function parseMessage(
-  message: MetaMessage,
-  index: number,
-  batch: Batch,
-  ctx: ParseContext,
-): { event: MessageEvent } | { errors: FieldError[] } {
-  const path = `${batch.path}/messages/${index}`;
-  const payloadKey = PAYLOAD_REQUIRED.find((key) => key === message.type);
-  if (payloadKey !== undefined && message[payloadKey] === undefined) {
-    return { errors: [{ path: `${path}/${payloadKey}`, message: `is required for a ${payloadKey} message` }] };
-  }
-  const from = normalizePhone(message.from, ctx.defaultCountry, { whatsappId: true });
-  if (!from.ok) return { errors: [{ path: `${path}/from`, message: `from ${describePhoneRejection(from.reason)}` }] };
-  const timestamp = toIsoTimestamp(message.timestamp, ctx.receivedAt);
-  if (timestamp === null) return { errors: [{ path: `${path}/timestamp`, message: BAD_TIMESTAMP }] };
+// ------------------------------------------------------------------------------------------ items
 
-  const contact = contactFor(message, batch.value.contacts);
-  const content = contentOf(message);
-  return {
-    event: {
-      kind: 'message',
-      provider: 'meta',
-      providerMessageId: message.id,
-      direction: 'in',
-      phone: from.kind === 'phone' ? from.e164 : from.jid,
-      contactName: nonEmpty(contact?.profile?.name),
-      device: batch.device,
-      messageType: content.messageType,
-      text: content.text,
-      media: content.media,
-      timestamp,
-      raw: { wabaId: batch.wabaId, metadata: batch.value.metadata ?? null, contact, message },
-    },
+function parseMessage(raw: unknown, index: number, batch: Batch, ctx: ParseContext): ItemResult<MessageEvent> {
+  const path = `${batch.path}/messages/${index}`;
+  const message = objectAt(raw);
+  if (message === null) return { notUnderstood: { path, message: 'must be an object (a message)' } };
+  const id = idOf(message.id);
+  if (id === null) return { notUnderstood: { path: `${path}/id`, message: 'is required (a message id); without it the message cannot be stored once' } };
+
+  const warnings: ParseWarning[] = [];
+  const sender = senderOf(message, batch, path, ctx, warnings);
+  const type = stringAt(message.type) ?? '';
+
+  let content = type === '' ? null : contentOf(message, type, sender, ctx);
+  if (content === null) {
+    content = {
+      messageType: 'other',
+      text: null,
+      media: null,
+      notUnderstood: type === '' ? 'the message has no type' : `the ${type} object is missing or unreadable`,
+    };
+  } else if (!content.notUnderstood) {
+    // A reply names what it answers.
+    content.relatesTo ??= idOf(objectAt(message.context)?.id);
+  }
+  const errors = describeErrors(message.errors);
+  const providerError = content.notUnderstood !== undefined ? (errors ?? batch.valueError ?? content.notUnderstood) : errors;
+  if (content.notUnderstood !== undefined) {
+    warnings.push({ path: type === '' ? `${path}/type` : `${path}/${type}`, code: 'not_understood', message: `${content.notUnderstood}; kept as type other${providerError !== content.notUnderstood ? ` (${providerError})` : ''}` });
+  }
+
+  // A system message names the contact by its old or new identity when `from` is gone.
+  const change = content.identityChange ?? null;
+  const userId = sender.userId ?? change?.newUserId ?? change?.previousUserId ?? null;
+  const phone = sender.phone ?? (userId === null ? (change?.previousPhone ?? change?.newPhone ?? null) : null);
+  if (phone === null && userId === null) {
+    const what = nonEmpty(message.from) === null ? 'names no sender' : `from ${JSON.stringify(String(message.from).slice(0, 64))} is no number, group or linked id`;
+    return { notUnderstood: { path: `${path}/from`, message: `${what}, and there is no user id (from_user_id, contacts[].user_id) to tell who sent it` } };
+  }
+
+  const event: MessageEvent = {
+    kind: 'message',
+    provider: 'meta',
+    providerMessageId: id,
+    direction: 'in',
+    phone,
+    ...(userId !== null ? { userId } : {}),
+    ...(sender.parentUserId !== null ? { parentUserId: sender.parentUserId } : {}),
+    ...(sender.username !== null ? { username: sender.username } : {}),
+    ...(change !== null ? { identityChange: change } : {}),
+    contactName: sender.contactName,
+    device: batch.device,
+    messageType: content.messageType,
+    text: content.text,
+    media: content.media,
+    timestamp: timestampOf(message.timestamp, `${path}/timestamp`, ctx, warnings),
+    ...(providerError !== null ? { providerError } : {}),
+    ...(content.relatesTo ? { relatesTo: content.relatesTo } : {}),
+    raw: { wabaId: batch.wabaId, metadata: batch.metadata, contact: sender.contact, message },
   };
+  return { event, warnings };
 }
 
 const STATUS_STATES = new Set(['sent', 'delivered', 'read', 'failed']);
 
-function parseStatus(
-  status: MetaStatus,
-  index: number,
-  batch: Batch,
-  ctx: ParseContext,
-): { event: StatusEvent } | { event: null; warning: ParseWarning } | { errors: FieldError[] } {
+function parseStatus(raw: unknown, index: number, batch: Batch, ctx: ParseContext): ItemResult<StatusEvent> {
   const path = `${batch.path}/statuses/${index}`;
-  const timestamp = toIsoTimestamp(status.timestamp, ctx.receivedAt);
-  if (timestamp === null) return { errors: [{ path: `${path}/timestamp`, message: BAD_TIMESTAMP }] };
-  const state = status.status.toLowerCase();
+  const status = objectAt(raw);
+  if (status === null) return { notUnderstood: { path, message: 'must be an object (a status)' } };
+  const id = idOf(status.id);
+  if (id === null) return { notUnderstood: { path: `${path}/id`, message: 'is required (the id of the message sent)' } };
+  const stateText = nonEmpty(status.status);
+  if (stateText === null) return { notUnderstood: { path: `${path}/status`, message: 'is required (sent, delivered, read, failed…)' } };
+  const state = stateText.toLowerCase();
   if (!STATUS_STATES.has(state)) {
     return {
       event: null,
-      warning: { path: `${path}/status`, code: 'status_ignored', message: `Meta status ${JSON.stringify(state.slice(0, 64))} moves nothing forward` },
+      warnings: [{ path: `${path}/status`, code: 'status_ignored', message: `Meta status ${JSON.stringify(state.slice(0, 64))} moves nothing forward` }],
     };
   }
-  const failed = state === 'failed';
-  return {
-    event: {
-      kind: 'status',
-      provider: 'meta',
-      providerMessageId: status.id,
-      aliasId: null,
-      state: state as StatusEvent['state'],
-      error: failed ? (status.errors?.length ? status.errors.map(describeMetaError).join('; ') : 'failed') : null,
-      timestamp,
-      raw: { wabaId: batch.wabaId, metadata: batch.value.metadata ?? null, status },
-    },
+  const warnings: ParseWarning[] = [];
+  const recipientUserId = readBsuid(status.recipient_user_id);
+  const event: StatusEvent = {
+    kind: 'status',
+    provider: 'meta',
+    providerMessageId: id,
+    aliasId: null,
+    state: state as StatusEvent['state'],
+    error: state === 'failed' ? (describeErrors(status.errors) ?? 'failed') : null,
+    ...(recipientUserId !== null ? { recipientUserId } : {}),
+    timestamp: timestampOf(status.timestamp, `${path}/timestamp`, ctx, warnings),
+    raw: { wabaId: batch.wabaId, metadata: batch.metadata, status },
   };
+  return { event, warnings };
 }

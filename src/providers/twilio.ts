@@ -11,16 +11,25 @@
  *   attachment becomes its own event so none is dropped: the first keeps the MessageSid (and the
  *   Body as caption), the others are `<MessageSid>#<N>` for MediaUrl<N>.
  * - Twilio dates nothing in these webhooks: timestamps are the receipt time.
+ * - Senders with a WhatsApp username may come as a business-scoped user id (BSUID) instead of a
+ *   number: `From=whatsapp:US.1349…` (also `ExternalUserId`). Such a message has `phone: null` and
+ *   the BSUID as `userId`; a status names its recipient's BSUID (`To`, `ExternalUserId`) as
+ *   `recipientUserId`.
+ * - Shapes: a field of an unexpected form is left out with a `not_understood` warning, and when it
+ *   held the content (Body, location, button, media) the message is kept as type `other` with the
+ *   reason in `providerError`. Only a body without any MessageSid, or a message naming no sender
+ *   (neither number nor BSUID), cannot become a record: `ok: false`, kept in quarantine by the route.
  */
 import type { JSONSchemaType } from 'ajv';
 import type { InboundEvent, MediaRef, MessageEvent, StatusEvent } from '../domain/message.js';
+import { readBsuid } from '../lib/bsuid.js';
 import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
 import {
   ajv,
-  check,
   expectObject,
   coordinates,
   fail,
+  leaveOutUnfit,
   mediaFromMimetype,
   nonEmpty,
   renderLocation,
@@ -28,6 +37,7 @@ import {
   type ParseContext,
   type ParseResult,
   type ParseWarning,
+  type RejectedField,
 } from './common.js';
 
 export type TwilioParams = Record<string, string | string[]>;
@@ -54,6 +64,7 @@ interface TwilioKnown {
   ButtonText?: string;
   ButtonPayload?: string;
   ListTitle?: string;
+  ExternalUserId?: string;
 }
 
 const MAX_MEDIA = 10;
@@ -91,6 +102,9 @@ const schema = {
 
 const validate = ajv.compile<TwilioKnown>(schema);
 
+/** Fields whose loss loses what the message says: when one is not understood, the message is `other`. */
+const CONTENT_FIELDS = /^(Body|Latitude|Longitude|Address|Label|ButtonText|ButtonPayload|ListTitle|NumMedia|MediaUrl\d+|MediaContentType\d+)$/;
+
 const STATUS_MAP: Record<string, StatusEvent['state']> = {
   sent: 'sent',
   delivered: 'delivered',
@@ -113,28 +127,36 @@ function stripChannel(address: string): string {
 export function parseTwilio(body: unknown, ctx: ParseContext): ParseResult {
   const shape = expectObject(body, 'form fields (a Twilio webhook)');
   if (shape) return shape;
-  const checked = check(validate, body);
-  if (!checked.ok) return checked;
-  const params = checked.value;
+  const { value: params, rejected } = leaveOutUnfit(validate, body as Record<string, unknown>);
+  const warnings: ParseWarning[] = rejected.map(({ field, message }) => ({ path: `/${field}`, code: 'not_understood', message: `${field} ${message}; left out` }));
   const messageSid = str(params.MessageSid) ?? str(params.SmsMessageSid) ?? str(params.SmsSid);
-  if (messageSid === null) return fail('/MessageSid', 'is required');
+  if (messageSid === null) return fail('/MessageSid', 'is required (MessageSid, SmsMessageSid or SmsSid of the form Twilio uses)');
+  // raw keeps every parameter as received, those left out included.
+  const raw = body as TwilioParams;
 
   const status = str(params.MessageStatus)?.toLowerCase() ?? null;
-  if (status !== null && !INBOUND_STATUSES.has(status)) return parseStatus(params, messageSid, status, ctx);
-  return parseMessage(params, messageSid, ctx);
+  if (status !== null && !INBOUND_STATUSES.has(status)) return parseStatus(params, raw, messageSid, status, ctx, warnings);
+  return parseMessage(params, raw, messageSid, ctx, warnings, rejected);
 }
 
-function parseStatus(params: TwilioKnown, messageSid: string, status: string, ctx: ParseContext): ParseResult {
+/** A `whatsapp:US.…` address or `ExternalUserId`: the contact's business-scoped user id, or null. */
+function userIdOf(address: string | null, params: TwilioKnown): string | null {
+  return readBsuid(address) ?? readBsuid(str(params.ExternalUserId));
+}
+
+function parseStatus(params: TwilioKnown, raw: TwilioParams, messageSid: string, status: string, ctx: ParseContext, warnings: ParseWarning[]): ParseResult {
   const state = STATUS_MAP[status];
   if (state === undefined) {
     return {
       ok: true,
       events: [],
-      warnings: [{ path: '/MessageStatus', code: 'status_ignored', message: `Twilio status ${JSON.stringify(status)} moves nothing forward` }],
+      warnings: [...warnings, { path: '/MessageStatus', code: 'status_ignored', message: `Twilio status ${JSON.stringify(status)} moves nothing forward` }],
     };
   }
   const code = str(params.ErrorCode);
   const detail = str(params.ErrorMessage) ?? status;
+  // On a status callback `To` is the recipient of the message the business sent.
+  const recipientUserId = userIdOf(str(params.To), params);
   const event: StatusEvent = {
     kind: 'status',
     provider: 'twilio',
@@ -142,19 +164,32 @@ function parseStatus(params: TwilioKnown, messageSid: string, status: string, ct
     aliasId: null,
     state,
     error: state === 'failed' ? (code ? `${code}: ${detail}` : detail) : null,
+    ...(recipientUserId !== null ? { recipientUserId } : {}),
     timestamp: ctx.receivedAt.toISOString(),
-    raw: params,
+    raw,
   };
-  return { ok: true, events: [event], warnings: [] };
+  return { ok: true, events: [event], warnings };
 }
 
-function parseMessage(params: TwilioKnown, messageSid: string, ctx: ParseContext): ParseResult {
+function parseMessage(
+  params: TwilioKnown,
+  raw: TwilioParams,
+  messageSid: string,
+  ctx: ParseContext,
+  warnings: ParseWarning[],
+  rejected: RejectedField[],
+): ParseResult {
   const fromText = str(params.From);
-  if (fromText === null) return fail('/From', 'is required');
-  const from = normalizePhone(stripChannel(fromText), ctx.defaultCountry, { whatsappId: true });
-  if (!from.ok) return fail('/From', `From ${describePhoneRejection(from.reason)}`);
+  const userId = userIdOf(fromText, params);
+  let phone: string | null = null;
+  if (fromText !== null && readBsuid(fromText) === null) {
+    const from = normalizePhone(stripChannel(fromText), ctx.defaultCountry, { whatsappId: true });
+    if (from.ok) phone = from.kind === 'phone' ? from.e164 : from.jid;
+    else if (userId === null) return fail('/From', `From ${describePhoneRejection(from.reason)}`);
+    else warnings.push({ path: '/From', code: 'identity_unrecognised', message: `From ${describePhoneRejection(from.reason)}; the message is kept by its user id` });
+  }
+  if (phone === null && userId === null) return fail('/From', 'is required (a WhatsApp number or user id)');
 
-  const warnings: ParseWarning[] = [];
   let device: string | null = null;
   const toText = str(params.To);
   if (toText !== null) {
@@ -163,28 +198,40 @@ function parseMessage(params: TwilioKnown, messageSid: string, ctx: ParseContext
     else warnings.push({ path: '/To', code: 'device_unrecognised', message: `To ${JSON.stringify(toText.slice(0, 64))} is not a phone number; kept as null` });
   }
 
+  const lost = rejected.filter((r) => CONTENT_FIELDS.test(r.field)).map((r) => `${r.field} ${r.message}`);
   const numMedia = Number(str(params.NumMedia) ?? '0');
-  if (numMedia > MAX_MEDIA) return fail('/NumMedia', `must be at most ${MAX_MEDIA}`);
+  if (numMedia > MAX_MEDIA) {
+    lost.push(`NumMedia ${numMedia} is more than ${MAX_MEDIA}; attachments from MediaUrl${MAX_MEDIA} on are left out`);
+    warnings.push({ path: '/NumMedia', code: 'not_understood', message: `NumMedia ${numMedia} is more than ${MAX_MEDIA}; the first ${MAX_MEDIA} are kept` });
+  }
   const media: MediaRef[] = [];
-  for (let n = 0; n < numMedia; n += 1) {
+  for (let n = 0; n < Math.min(numMedia, MAX_MEDIA); n += 1) {
     const url = str(params[`MediaUrl${n}`]);
-    if (url === null || !/^https?:\/\//i.test(url)) return fail(`/MediaUrl${n}`, `must be an http(s) URL (NumMedia is ${numMedia})`);
+    if (url === null || !/^https?:\/\//i.test(url)) {
+      lost.push(`MediaUrl${n} is not an http(s) URL (NumMedia is ${numMedia})`);
+      warnings.push({ path: `/MediaUrl${n}`, code: 'media_url_ignored', message: `MediaUrl${n} is not an http(s) URL (NumMedia is ${numMedia}); left out` });
+      continue;
+    }
     const ref: MediaRef = { url };
     const mimetype = str(params[`MediaContentType${n}`]);
     if (mimetype) ref.mimetype = mimetype;
     media.push(ref);
   }
+  // Content in a form we do not know: the message is kept, and says what was not understood.
+  const providerError = lost.length > 0 ? `not understood: ${lost.join('; ')} (every parameter is in raw_payload)` : null;
 
   const body = typeof params.Body === 'string' ? textOf(params.Body) : null;
   const base: Omit<MessageEvent, 'providerMessageId' | 'messageType' | 'text' | 'media'> = {
     kind: 'message',
     provider: 'twilio',
     direction: 'in',
-    phone: from.kind === 'phone' ? from.e164 : from.jid,
+    phone,
+    ...(userId !== null ? { userId } : {}),
     contactName: str(params.ProfileName),
     device,
     timestamp: ctx.receivedAt.toISOString(),
-    raw: params,
+    ...(providerError !== null ? { providerError } : {}),
+    raw,
   };
 
   if (media.length > 0) {
@@ -198,18 +245,14 @@ function parseMessage(params: TwilioKnown, messageSid: string, ctx: ParseContext
     return { ok: true, events, warnings };
   }
 
-  const point = coordinates(str(params.Latitude), str(params.Longitude));
-  if (point) {
-    const text = renderLocation(point.latitude, point.longitude, str(params.Label), str(params.Address));
-    return { ok: true, events: [{ ...base, providerMessageId: messageSid, messageType: 'location', text, media: null }], warnings };
-  }
-  const button = str(params.ButtonText) ?? str(params.ListTitle);
-  if (button !== null) {
-    return { ok: true, events: [{ ...base, providerMessageId: messageSid, messageType: 'button', text: button, media: null }], warnings };
-  }
-  return {
+  const one = (messageType: MessageEvent['messageType'], text: string | null): ParseResult => ({
     ok: true,
-    events: [{ ...base, providerMessageId: messageSid, messageType: body === null ? 'other' : 'text', text: body, media: null }],
+    events: [{ ...base, providerMessageId: messageSid, messageType: providerError !== null ? 'other' : messageType, text, media: null }],
     warnings,
-  };
+  });
+  const point = coordinates(str(params.Latitude), str(params.Longitude));
+  if (point) return one('location', renderLocation(point.latitude, point.longitude, str(params.Label), str(params.Address)));
+  const button = str(params.ButtonText) ?? str(params.ListTitle);
+  if (button !== null) return one('button', button);
+  return one(body === null ? 'other' : 'text', body);
 }

@@ -52,6 +52,7 @@ describe('messageValues', () => {
       provider_message_id: 'wamid.X1',
       device: '+6285700000001',
       state: 'received',
+      error_message: false,
       timestamp: '2026-01-29 09:20:00',
       raw_payload: '{"id":"wamid.X1"}',
     });
@@ -59,6 +60,11 @@ describe('messageValues', () => {
 
   test('the provider timestamp is sent as an Odoo UTC datetime, whatever its offset', () => {
     expect(messageValues({ ...event, timestamp: '2026-01-29T17:20:00+08:00' }, null, () => null).timestamp).toBe('2026-01-29 09:20:00');
+  });
+
+  test("what the provider said was wrong with a message (or what was not understood of it) is its error_message", () => {
+    const values = messageValues({ ...event, messageType: 'other', providerError: '131051: Message type unknown' }, null, () => null);
+    expect(values).toMatchObject({ message_type: 'other', error_message: '131051: Message type unknown' });
   });
 
   test('absent values become False (Odoo clears them) rather than null (not marshallable)', () => {

@@ -28,6 +28,8 @@ export function messageValues(
     provider_message_id: event.providerMessageId,
     device: event.device || false,
     state: event.direction === 'in' ? 'received' : 'sent',
+    // What the provider said was wrong with the message, or what the gateway could not understand of it.
+    error_message: event.providerError || false,
     timestamp: toOdooDatetime(new Date(event.timestamp)),
     raw_payload: JSON.stringify(event.raw),
   };

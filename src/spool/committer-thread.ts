@@ -27,7 +27,8 @@ function flush() {
 
 function commit(group: Extract<ToCommitter, { type: 'enqueue' }>[]) {
   try {
-    post({ type: 'committed', ids: group.map((request) => request.id), added: spool.enqueueGroups(group.map((request) => request.events)) });
+    const batches = group.map((request) => ({ events: request.events, quarantine: request.quarantine ?? null }));
+    post({ type: 'committed', ids: group.map((request) => request.id), added: spool.enqueueGroups(batches) });
   } catch (error) {
     if (group.length === 1) {
       post({ type: 'failed', ids: [group[0]?.id ?? 0], message: error instanceof Error ? error.message : String(error) });

@@ -229,3 +229,12 @@ test('under a steady stream of webhooks the write-ahead log is started afresh, n
   expect(frames.some((n, i) => i > 0 && n < (frames[i - 1] ?? 0))).toBe(true);
   expect(spool.stats().pending).toBe(sent);
 });
+
+test('a body to quarantine is committed by the thread with the events of its webhook', async () => {
+  committer = startSpoolCommitter(path, logger);
+  const quarantine = { provider: 'meta' as const, body: '{"object":"page"}', input: null, reason: '/object must be …', receivedAt: '2026-01-29T09:20:00.000Z' };
+  expect(await committer.enqueue([message('q1')], quarantine)).toBe(1);
+  expect(await committer.enqueue([], quarantine)).toBe(0);
+  expect(pendingIds()).toEqual(['q1']);
+  expect(spool.quarantined()).toEqual([expect.objectContaining({ provider: 'meta', body: '{"object":"page"}' })]);
+});

@@ -16,8 +16,9 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../domain/message.js';
 import { spawnWorker } from '../lib/worker-thread.js';
+import type { QuarantineInput } from './types.js';
 
-export type ToCommitter = { type: 'enqueue'; id: number; events: InboundEvent[] } | { type: 'stop' };
+export type ToCommitter = { type: 'enqueue'; id: number; events: InboundEvent[]; quarantine?: QuarantineInput | null } | { type: 'stop' };
 export type FromCommitter =
   | { type: 'ready'; synchronous: number }
   | { type: 'committed'; ids: number[]; added: number[] }
@@ -25,8 +26,11 @@ export type FromCommitter =
   | { type: 'stopped' };
 
 export interface SpoolCommitter {
-  /** Resolves with the number of new events once they are committed to disk; rejects if they may not be. */
-  enqueue(events: InboundEvent[]): Promise<number>;
+  /**
+   * Resolves with the number of new events once they (and the body to quarantine, if any) are
+   * committed to disk; rejects if they may not be.
+   */
+  enqueue(events: InboundEvent[], quarantine?: QuarantineInput | null): Promise<number>;
   /** Throws when the committer thread is not running (readiness probe). */
   probe(): void;
   /**
@@ -152,7 +156,7 @@ export function startSpoolCommitter(
   launch();
 
   return {
-    enqueue(events) {
+    enqueue(events, quarantine = null) {
       const current = worker;
       if (!current || stopping) return Promise.reject(new SpoolCommitError(down ?? 'the spool committer is stopped'));
       if (handedOver.size >= maxInFlight) {
@@ -167,7 +171,7 @@ export function startSpoolCommitter(
         );
         waiting.set(id, { resolve, reject, timer });
         try {
-          current.postMessage({ type: 'enqueue', id, events } satisfies ToCommitter);
+          current.postMessage({ type: 'enqueue', id, events, quarantine } satisfies ToCommitter);
           handedOver.set(id, Date.now());
         } catch (error) {
           settle(id, { error: new SpoolCommitError(`could not hand the events to the committer: ${error instanceof Error ? error.message : String(error)}`) });

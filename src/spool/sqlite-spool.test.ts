@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { MessageEvent, StatusEvent } from '../domain/message.js';
 import { inboundMessage, statusEvent } from '../../test/helpers/events.js';
 import { openSqliteSpool } from './sqlite-spool.js';
-import type { Spool } from './types.js';
+import type { QuarantineInput, Spool } from './types.js';
 
 const message = inboundMessage;
 const status = (id: string | null, state: StatusEvent['state'], aliasId: string | null = null) => statusEvent(id, state, { aliasId });
@@ -154,5 +154,101 @@ describe('sqlite spool', () => {
     } finally {
       reader.close();
     }
+  });
+});
+
+describe('quarantine: bodies acknowledged but not (wholly) understood', () => {
+  const body = (text: string, extra: Partial<QuarantineInput> = {}): QuarantineInput => ({
+    provider: 'meta',
+    body: text,
+    input: null,
+    reason: '/entry/0/changes/0/value/messages/0/from names no sender',
+    receivedAt: '2026-01-29T09:20:00.000Z',
+    ...extra,
+  });
+
+  test('kept with the events understood, in the same transaction; counted in stats', () => {
+    expect(spool.enqueue([message('a')], body('{"x":1}'))).toBe(1);
+    expect(spool.stats()).toMatchObject({ pending: 1, quarantined: 1 });
+    expect(spool.quarantined()).toEqual([
+      { id: 1, provider: 'meta', body: '{"x":1}', input: null, reason: expect.stringContaining('names no sender'), receivedAt: '2026-01-29T09:20:00.000Z', replays: 0, lastReplayAt: null },
+    ]);
+  });
+
+  test('the same body twice (a provider retry) is kept once; another body, or the same from another provider, is another', () => {
+    spool.enqueue([], body('{"x":1}'));
+    spool.enqueueGroups([{ events: [], quarantine: body('{"x":1}') }, { events: [], quarantine: body('{"x":2}') }, { events: [], quarantine: body('{"x":1}', { provider: 'fonnte' }) }]);
+    expect(spool.quarantined().map((q) => [q.provider, q.body])).toEqual([
+      ['meta', '{"x":1}'],
+      ['meta', '{"x":2}'],
+      ['fonnte', '{"x":1}'],
+    ]);
+  });
+
+  test('survives a reopen (it was acknowledged)', () => {
+    spool.enqueue([], body('{"x":1}'));
+    spool.close();
+    spool = openSqliteSpool(path);
+    expect(spool.stats().quarantined).toBe(1);
+  });
+
+  test('settle: released with its events in one go, or kept with the new reason', () => {
+    spool.enqueue([], body('{"x":1}'));
+    spool.enqueue([], body('{"x":2}'));
+    const [first, second] = spool.quarantinedIds() as [number, number];
+    expect(spool.settleQuarantined(first, [message('a'), message('b')], { release: true })).toBe(2);
+    expect(spool.settleQuarantined(second, [], { release: false, reason: 'still: /x' })).toBe(0);
+    expect(spool.showQuarantined(first)).toBeNull();
+    expect(spool.showQuarantined(second)).toMatchObject({ reason: 'still: /x', replays: 1 });
+    expect(spool.stats()).toMatchObject({ pending: 2, quarantined: 1 });
+    expect(spool.settleQuarantined(999, [message('c')], { release: true })).toBe(0);
+    expect(spool.stats().pending).toBe(2);
+  });
+
+  test('discard deletes only the given ids', () => {
+    spool.enqueue([], body('{"x":1}'));
+    spool.enqueue([], body('{"x":2}'));
+    const [first] = spool.quarantinedIds() as [number];
+    expect(spool.discardQuarantined([first, 77]).map((q) => q.id)).toEqual([first]);
+    expect(spool.stats().quarantined).toBe(1);
+  });
+
+  test('a spool file of the previous version is migrated in place, its pending events and dead letters intact', () => {
+    spool.close();
+    const old = join(dir, 'old.db');
+    // The schema as it shipped (migration 1 only), with data in it.
+    const db = new Database(old);
+    db.exec(`CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, dedupe_key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,
+               received_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+             CREATE INDEX events_due ON events (kind, next_attempt_at, id);
+             CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL, payload TEXT NOT NULL, error TEXT NOT NULL,
+               attempts INTEGER NOT NULL, failed_at TEXT NOT NULL);
+             CREATE TABLE aliases (provider TEXT NOT NULL, alias_id TEXT NOT NULL, provider_message_id TEXT NOT NULL, created_at TEXT NOT NULL,
+               PRIMARY KEY (provider, alias_id));
+             CREATE TABLE media_jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, provider_message_id TEXT NOT NULL, media TEXT NOT NULL,
+               state TEXT NOT NULL DEFAULT 'pending', record_id INTEGER, data BLOB, mimetype TEXT, filename TEXT, error TEXT,
+               attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, UNIQUE (provider, provider_message_id));
+             CREATE TABLE probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+             PRAGMA user_version = 1;`);
+    db.prepare('INSERT INTO events (kind, dedupe_key, payload, received_at) VALUES (?, ?, ?, ?)').run('message', 'm:fonnte:old-1', JSON.stringify(message('old-1')), '2026-01-29T09:20:00.000Z');
+    db.prepare('INSERT INTO dead_letters (dedupe_key, payload, error, attempts, failed_at) VALUES (?, ?, ?, ?, ?)').run('m:fonnte:old-2', JSON.stringify(message('old-2')), 'validation', 5, '2026-01-29T09:20:00.000Z');
+    db.close();
+
+    // Two connections opening the old file at once (the gateway's main one and its committer thread): one migrates.
+    const a = openSqliteSpool(old);
+    const b = openSqliteSpool(old);
+    try {
+      const check = new Database(old, { readonly: true });
+      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      check.close();
+      expect(a.stats()).toMatchObject({ pending: 1, deadLetters: 1, quarantined: 0 });
+      expect(b.enqueue([], body('{"x":1}'))).toBe(0);
+      expect(a.stats().quarantined).toBe(1);
+      expect(a.takeDue('message', 10).map((e) => (e.event as MessageEvent).providerMessageId)).toEqual(['old-1']);
+    } finally {
+      a.close();
+      b.close();
+    }
+    spool = openSqliteSpool(path);
   });
 });

@@ -4,10 +4,11 @@
  * longer while the delivery thread holds the write lock), so the gateway commits webhooks from a
  * thread of its own, several per transaction (committer.ts), not on the event loop.
  */
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { BACKGROUND_BUSY_TIMEOUT_MS, openStoreFile, type StoreDescription } from '../lib/sqlite-store.js';
 import type { InboundEvent, MediaRef, Provider } from '../domain/message.js';
-import type { DeadLetter, MediaJob, Spool, SpooledEvent, SpoolStats } from './types.js';
+import type { DeadLetter, MediaJob, QuarantinedBody, QuarantineInput, Spool, SpoolBatch, SpooledEvent, SpoolStats } from './types.js';
 
 /** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
 const MIGRATIONS: string[] = [
@@ -53,6 +54,19 @@ const MIGRATIONS: string[] = [
      UNIQUE (provider, provider_message_id)
    );
    CREATE TABLE probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);`,
+  // 2: webhook bodies the gateway acknowledged but could not (wholly) understand (issue #9).
+  `CREATE TABLE quarantine (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     provider TEXT NOT NULL,
+     body_hash TEXT NOT NULL,
+     body TEXT NOT NULL,
+     input TEXT,
+     reason TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     replays INTEGER NOT NULL DEFAULT 0,
+     last_replay_at TEXT,
+     UNIQUE (provider, body_hash)
+   );`,
 ];
 
 export function dedupeKey(event: InboundEvent): string {
@@ -108,6 +122,31 @@ interface DeadLetterRow {
   attempts: number;
   failed_at: string;
 }
+
+interface QuarantineRow {
+  id: number;
+  provider: QuarantinedBody['provider'];
+  body: string;
+  input: string | null;
+  reason: string;
+  received_at: string;
+  replays: number;
+  last_replay_at: string | null;
+}
+
+const toQuarantined = (r: QuarantineRow): QuarantinedBody => ({
+  id: r.id,
+  provider: r.provider,
+  body: r.body,
+  input: r.input,
+  reason: r.reason,
+  receivedAt: r.received_at,
+  replays: r.replays,
+  lastReplayAt: r.last_replay_at,
+});
+
+/** One body is quarantined once, however often the provider sends it. */
+const bodyHash = (q: QuarantineInput) => createHash('sha256').update(q.body, 'utf8').update('\u0000').update(q.input ?? '', 'utf8').digest('hex');
 
 const toDeadLetter = (r: DeadLetterRow): DeadLetter => ({
   id: r.id,
@@ -170,11 +209,13 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
     db.pragma('foreign_keys = ON');
 
-    const version = db.pragma('user_version', { simple: true }) as number;
+    // The version is read inside a write transaction: several connections (the main one, the committer
+    // and delivery threads) may open an older file at once, and each migration must run exactly once.
     db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
       for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
-      db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
+      if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+    }).immediate();
   });
 
   const insertEvent = db.prepare(
@@ -182,6 +223,9 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
   );
   const insertMedia = db.prepare(
     'INSERT OR IGNORE INTO media_jobs (provider, provider_message_id, media) VALUES (?, ?, ?)',
+  );
+  const insertQuarantine = db.prepare(
+    'INSERT OR IGNORE INTO quarantine (provider, body_hash, body, input, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const selectDue = db.prepare(
     'SELECT id, payload, attempts, received_at FROM events WHERE kind = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?',
@@ -224,20 +268,51 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
 
   // Several webhooks' events in one transaction, so one fsync covers them all (group commit, see
   // committer.ts); each group's count of new events is returned in order.
-  const enqueueGroups = db.transaction((groups: InboundEvent[][]): number[] => {
+  const insertEvents = (events: InboundEvent[], receivedAt: string): number => {
+    let added = 0;
+    for (const event of events) {
+      if (event.kind === 'device') continue; // device events are logged by the route, not stored in Odoo
+      const result = insertEvent.run(event.kind, dedupeKey(event), JSON.stringify(event), receivedAt);
+      added += result.changes;
+      if (result.changes > 0 && event.kind === 'message' && event.media) {
+        insertMedia.run(event.provider, event.providerMessageId, JSON.stringify(event.media));
+      }
+    }
+    return added;
+  };
+
+  const enqueueGroups = db.transaction((groups: (InboundEvent[] | SpoolBatch)[]): number[] => {
     const receivedAt = new Date().toISOString();
-    return groups.map((events) => {
-      let added = 0;
-      for (const event of events) {
-        if (event.kind === 'device') continue; // device events are logged by the route, not stored in Odoo
-        const result = insertEvent.run(event.kind, dedupeKey(event), JSON.stringify(event), receivedAt);
-        added += result.changes;
-        if (result.changes > 0 && event.kind === 'message' && event.media) {
-          insertMedia.run(event.provider, event.providerMessageId, JSON.stringify(event.media));
-        }
+    return groups.map((group) => {
+      const batch: SpoolBatch = Array.isArray(group) ? { events: group } : group;
+      const q = batch.quarantine;
+      if (q) insertQuarantine.run(q.provider, bodyHash(q), q.body, q.input, q.reason.slice(0, 4000), q.receivedAt);
+      return insertEvents(batch.events, receivedAt);
+    });
+  });
+
+  const selectQuarantined = db.prepare('SELECT * FROM quarantine WHERE id = ?');
+  const deleteQuarantined = db.prepare('DELETE FROM quarantine WHERE id = ?');
+  const settleQuarantined = db.transaction(
+    (id: number, events: InboundEvent[], outcome: { release: true } | { release: false; reason: string }): number => {
+      const row = selectQuarantined.get(id) as QuarantineRow | undefined;
+      if (!row) return 0;
+      const added = insertEvents(events, new Date().toISOString());
+      if (outcome.release) deleteQuarantined.run(id);
+      else {
+        db.prepare('UPDATE quarantine SET reason = ?, replays = replays + 1, last_replay_at = ? WHERE id = ?').run(
+          outcome.reason.slice(0, 4000),
+          new Date().toISOString(),
+          id,
+        );
       }
       return added;
-    });
+    },
+  );
+  const discardQuarantined = db.transaction((ids: number[]): QuarantinedBody[] => {
+    const rows = ids.map((id) => selectQuarantined.get(id) as QuarantineRow | undefined).filter((r) => r !== undefined);
+    for (const row of rows) deleteQuarantined.run(row.id);
+    return rows.map(toQuarantined);
   });
 
   const complete = db.transaction(
@@ -293,8 +368,21 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
   });
 
   return {
-    enqueue: (events) => enqueueGroups([events])[0] ?? 0,
+    enqueue: (events, quarantine) => enqueueGroups([{ events, quarantine: quarantine ?? null }])[0] ?? 0,
     enqueueGroups: (groups) => enqueueGroups(groups),
+
+    quarantined(limit = 100) {
+      return (db.prepare('SELECT * FROM quarantine ORDER BY id LIMIT ?').all(limit) as QuarantineRow[]).map(toQuarantined);
+    },
+    quarantinedIds() {
+      return (db.prepare('SELECT id FROM quarantine ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    },
+    showQuarantined(id) {
+      const row = selectQuarantined.get(id) as QuarantineRow | undefined;
+      return row ? toQuarantined(row) : null;
+    },
+    settleQuarantined: (id, events, outcome) => settleQuarantined(id, events, outcome),
+    discardQuarantined: (ids) => discardQuarantined(ids),
 
     takeDue(kind, limit, now = Date.now()) {
       const rows = selectDue.all(kind, now, limit) as EventRow[];
@@ -394,6 +482,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
         pending: count('SELECT COUNT(*) AS n FROM events'),
         parked: count("SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND attempts > 0"),
         deadLetters: count('SELECT COUNT(*) AS n FROM dead_letters'),
+        quarantined: count('SELECT COUNT(*) AS n FROM quarantine'),
         mediaPending: count('SELECT COUNT(*) AS n FROM media_jobs'),
         oldestPendingAt: oldest.t,
         walBytes: walBytes(),

@@ -7,6 +7,38 @@ export interface SpooledEvent {
   receivedAt: string;
 }
 
+/**
+ * A webhook body, authenticated and acknowledged, that the gateway could not (wholly) turn into
+ * records: kept as received until an upgrade understands it (`npm run spool -- quarantine replay`).
+ */
+export interface QuarantineInput {
+  provider: Provider;
+  /** The body as received (its bytes as UTF-8 text; Twilio: the form-encoded text). */
+  body: string;
+  /**
+   * What the parser was given when that is not simply the body read as JSON: Twilio's form
+   * parameters, as JSON. Null for Fonnte and Meta (their body is re-read on replay).
+   */
+  input: string | null;
+  /** What was not understood: `path message` lines. */
+  reason: string;
+  /** When the gateway received it (ISO 8601); a replay dates undated events with it. */
+  receivedAt: string;
+}
+
+export interface QuarantinedBody extends QuarantineInput {
+  id: number;
+  /** How many replays found it still not understood. */
+  replays: number;
+  lastReplayAt: string | null;
+}
+
+/** One webhook's events, and the body itself when part of it could not be understood. */
+export interface SpoolBatch {
+  events: InboundEvent[];
+  quarantine?: QuarantineInput | null;
+}
+
 export interface DeadLetter {
   id: number;
   event: InboundEvent;
@@ -40,6 +72,8 @@ export interface SpoolStats {
   /** Statuses waiting for their message to appear. */
   parked: number;
   deadLetters: number;
+  /** Webhook bodies kept because the gateway could not understand them (all or part). */
+  quarantined: number;
   mediaPending: number;
   /** ISO time of the oldest pending event, or null. */
   oldestPendingAt: string | null;
@@ -52,10 +86,13 @@ export interface SpoolStats {
  * committed to disk, so a 2xx after it can never lose them.
  */
 export interface Spool {
-  /** Commits the events in one transaction; duplicates of events still pending are ignored. Returns how many were new. */
-  enqueue(events: InboundEvent[]): number;
+  /**
+   * Commits the events (and the body to quarantine, if any) in one transaction; duplicates of events
+   * still pending, and of a body already in quarantine, are ignored. Returns how many events were new.
+   */
+  enqueue(events: InboundEvent[], quarantine?: QuarantineInput | null): number;
   /** Commits several webhooks' events in ONE transaction (one fsync); returns each group's count of new events. */
-  enqueueGroups(groups: InboundEvent[][]): number[];
+  enqueueGroups(groups: (InboundEvent[] | SpoolBatch)[]): number[];
   /** Due events of one kind, oldest first. */
   takeDue(kind: 'message' | 'status', limit: number, now?: number): SpooledEvent[];
   /** Delivered: removes the events, and tells their media jobs which Odoo record they belong to. */
@@ -71,6 +108,19 @@ export interface Spool {
   showDeadLetter(id: number): DeadLetter | null;
   /** Deletes the given dead letters for good (an admin decided they are not to be delivered); returns those deleted. */
   discardDeadLetters(ids: number[]): DeadLetter[];
+  /** Quarantined bodies, oldest first. */
+  quarantined(limit?: number): QuarantinedBody[];
+  /** The ids of every quarantined body, oldest first. */
+  quarantinedIds(): number[];
+  showQuarantined(id: number): QuarantinedBody | null;
+  /**
+   * A replay understood the body: its events go into the queue and, when nothing of it is left not
+   * understood (`release`), the body leaves the quarantine — in one transaction. Otherwise the body
+   * stays with the new reason. Returns how many events were new.
+   */
+  settleQuarantined(id: number, events: InboundEvent[], outcome: { release: true } | { release: false; reason: string }): number;
+  /** Deletes these quarantined bodies for good; returns those deleted. */
+  discardQuarantined(ids: number[]): QuarantinedBody[];
   /** Fonnte's stateid → message id link, learned from the first status call. */
   rememberAlias(provider: Provider, aliasId: string, providerMessageId: string): void;
   resolveAlias(provider: Provider, aliasId: string): string | null;

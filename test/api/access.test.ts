@@ -327,8 +327,46 @@ describe('OpenAPI', () => {
     expect(history.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/api/wa/send_message'].post.responses).toHaveProperty('202');
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    // Provider webhooks are not part of the public API.
-    expect(Object.keys(doc.paths).some((p) => p.startsWith('/api/wa/webhook'))).toBe(false);
+  });
+
+  test('/docs/json describes the provider webhooks too: bodies as modelled, authentication, answers', async () => {
+    api = await buildApiApp();
+    const doc = (await api.get('/docs/json', {})).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/wa/webhook', '/api/wa/webhook/fonnte', '/api/wa/webhook/meta', '/api/wa/webhook/twilio']),
+    );
+    const fonnte = doc.paths['/api/wa/webhook'].post;
+    expect(fonnte.tags).toEqual(['webhooks']);
+    expect(fonnte.security).toEqual([{ fonnteSecret: [] }, { fonnteSecretHeader: [] }]);
+    expect(fonnte.requestBody.content['application/json'].schema.properties).toHaveProperty('inboxid');
+    expect(Object.keys(fonnte.responses).sort()).toEqual(['200', '400', '401', '413', '429', '503']);
+    expect(fonnte.responses['200'].content['application/json'].schema.properties.data.properties).toHaveProperty('quarantined');
+    expect(fonnte.description).toContain('never refused for its shape');
+    const meta = doc.paths['/api/wa/webhook/meta'];
+    expect(meta.post.security).toEqual([{ metaSignature: [] }]);
+    expect(meta.post.requestBody.content['application/json'].schema.properties.object.enum).toEqual(['whatsapp_business_account']);
+    expect(meta.get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['hub.challenge', 'hub.mode', 'hub.verify_token']);
+    const twilio = doc.paths['/api/wa/webhook/twilio'].post;
+    expect(twilio.security).toEqual([{ twilioSignature: [] }]);
+    expect(twilio.requestBody.content).toHaveProperty('application/x-www-form-urlencoded');
+    expect(twilio.responses['200'].content).toHaveProperty('text/xml');
+    expect(doc.components.securitySchemes).toMatchObject({
+      fonnteSecret: { type: 'apiKey', in: 'query', name: 'secret' },
+      metaSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256' },
+      twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature' },
+    });
+  });
+
+  test('the webhook schemas only document: a body of any shape is still read raw, never refused by Fastify', async () => {
+    api = await buildApiApp();
+    const odd = await api.inject({
+      method: 'POST',
+      url: `/api/wa/webhook?secret=${api.config.WEBHOOK_SECRET}`,
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"sender": 6281299990000, "message": 42, "unexpected": {"deep": [1, 2]}}',
+    });
+    expect(odd.statusCode, odd.body).toBe(200);
+    expect(odd.json()).toEqual({ ok: true, data: { accepted: 1, duplicates: 0, events: 1 } });
   });
 
   test('/docs serves the UI without a token', async () => {

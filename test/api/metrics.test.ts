@@ -67,3 +67,10 @@ test('spool depth and dead letters are read from the spool at each scrape', asyn
   expect(value(text, 'wa_spool_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
   expect(value(text, 'wa_spool_wal_bytes')).toBeGreaterThan(0); // WAL mode: the commits above are in the log
 });
+
+test('quarantined webhook bodies are counted at each scrape', async () => {
+  api = await buildApiApp();
+  expect(value(await scrape(api), 'wa_spool_quarantined')).toBe(0);
+  api.spool.enqueue([], { provider: 'meta', body: '{"object":"page"}', input: null, reason: '/object …', receivedAt: '2024-05-01T08:00:00.000Z' });
+  expect(value(await scrape(api), 'wa_spool_quarantined')).toBe(1);
+});

@@ -16,7 +16,7 @@ import type { OdooClient } from '../../src/odoo/types.js';
 import { startSpoolCommitter } from '../../src/spool/committer.js';
 import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
 import type { InboundEvent } from '../../src/domain/message.js';
-import type { Spool } from '../../src/spool/types.js';
+import type { QuarantineInput, Spool } from '../../src/spool/types.js';
 
 /** Provider secrets configured by default; tests sign with these. Long and distinctive so a leak into a log is easy to spot. */
 export const TEST_SECRETS = {
@@ -84,7 +84,7 @@ export interface TestAppOverrides {
   /** Commit webhooks the way the gateway does: through a spool committer thread (src/spool/committer.ts). */
   committer?: boolean | { timeoutMs?: number };
   /** Replaces the commit step altogether (e.g. one that fails). */
-  commitEvents?: (events: InboundEvent[]) => Promise<number>;
+  commitEvents?: (events: InboundEvent[], quarantine?: QuarantineInput | null) => Promise<number>;
 }
 
 export interface TestApp {
@@ -105,7 +105,8 @@ export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<Te
   const committer = overrides.committer
     ? startSpoolCommitter(join(dir, 'spool.db'), pino({ level: 'silent' }), overrides.committer === true ? {} : overrides.committer)
     : undefined;
-  const commitEvents = overrides.commitEvents ?? (committer ? (events: InboundEvent[]) => committer.enqueue(events) : undefined);
+  const commitEvents =
+    overrides.commitEvents ?? (committer ? (events: InboundEvent[], quarantine?: QuarantineInput | null) => committer.enqueue(events, quarantine) : undefined);
   try {
     const app = await buildApp({
       config,

@@ -89,6 +89,14 @@ describe('health', () => {
     expect(error.details).toEqual([expect.objectContaining({ spool: expect.objectContaining({ pending: 1 }) })]);
   });
 
+  test('/readyz counts the webhook bodies kept in quarantine (informative: they do not make it unready)', async () => {
+    const response = await t.app.inject({ method: 'POST', url: FONNTE_URL, payload: JSON.stringify({ device: '6285700000001', message: 'Halo' }) });
+    expect(response.json()).toMatchObject({ ok: true, data: { quarantined: 1 } });
+    const error = expectError(await t.app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
+    expect(error.message).not.toContain('Spool');
+    expect(error.details).toEqual([expect.objectContaining({ checks: expect.objectContaining({ spool: { ok: true } }), spool: expect.objectContaining({ quarantined: 1 }) })]);
+  });
+
   test('/readyz names the spool too when it cannot be written', async () => {
     const app = await buildTestApp({
       odoo: createUnreachableOdoo(),
@@ -162,6 +170,19 @@ describe('acknowledgement through the spool committer thread (how the gateway co
         expect(retry.statusCode).toBe(200);
         if (request.url === FONNTE_URL) expect(retry.json()).toMatchObject({ data: { accepted: 0, duplicates: 1 } });
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a body that cannot become a record is committed to the quarantine by the committer thread before the 2xx', async () => {
+    const app = await buildTestApp({ committer: true });
+    try {
+      const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages', value: { messages: [{ id: 'wamid.X', type: 'text', text: { body: '?' } }] } }] }] });
+      const response = await app.app.inject({ method: 'POST', url: '/api/wa/webhook/meta', headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(body) }, payload: body });
+      expect(response.json()).toEqual({ ok: true, data: { accepted: 0, duplicates: 0, events: 0, quarantined: 1 } });
+      // The test's own connection reads the file: the committer thread had committed before the answer.
+      expect(app.spool.quarantined()).toEqual([expect.objectContaining({ provider: 'meta', body })]);
     } finally {
       await app.close();
     }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { fixtureNames, loadFixture } from '../fixtures/providers/index.js';
 import { buildTestApp, createUnreachableOdoo, TEST_SECRETS, type TestApp, type TestAppOverrides } from '../helpers/build.js';
-import { captureLogs, drainSpool, expectError, spooled, summary } from './support.js';
+import { captureLogs, drainSpool, expectError, quarantined, spooled, summary } from './support.js';
 
 const SECRET = TEST_SECRETS.WEBHOOK_SECRET;
 const DEVICE_TOKEN = 'FAKE-device-token-do-not-log';
@@ -87,18 +87,24 @@ const ACCEPTED: Record<string, { stored: object[]; events: number }> = {
   'status-pending': { stored: [], events: 0 },
   'device-connect': { stored: [], events: 1 },
   'device-disconnect': { stored: [], events: 1 },
+  // Fonnte's inbox feature off: `inboxid: 0` is no id; the content hash is (issue #9, finding 1).
+  'message-inboxid-zero': { stored: [message(HASH_ID, 'text')], events: 1 },
+  // `text: "non-button message"` is Fonnte's placeholder, not a button (finding 2).
+  'message-non-button': { stored: [message(HASH_ID, 'text')], events: 1 },
+  // A timestamp that is no date: the receipt time; a field of an unknown shape: left out. The message is kept.
+  'message-timestamp-unreadable': { stored: [message(HASH_ID, 'text')], events: 1 },
+  'message-unexpected-field': { stored: [message('4426', 'text')], events: 1 },
 };
 
-/** Fixtures Fonnte could send but that carry nothing usable: 400, naming the field. */
-const REJECTED: Record<string, string> = {
-  'invalid-sender': '/sender',
-  'invalid-sender-type': '/sender',
-  'invalid-timestamp': '/timestamp',
-  'invalid-unknown-shape': '',
+/** Fixtures that cannot become any record: acknowledged (200) and kept in the quarantine, the reason naming the field. */
+const QUARANTINED: Record<string, string> = {
+  'quarantine-sender': '/sender sender is not a phone number',
+  'quarantine-sender-type': '/sender sender must be string,integer,null',
+  'quarantine-unknown-shape': '/ is not a Fonnte webhook',
 };
 
 test('every Fonnte fixture is covered by the tables below', () => {
-  expect([...Object.keys(ACCEPTED), ...Object.keys(REJECTED)].sort()).toEqual(fixtureNames('fonnte'));
+  expect([...Object.keys(ACCEPTED), ...Object.keys(QUARANTINED)].sort()).toEqual(fixtureNames('fonnte'));
 });
 
 describe('accepted webhooks are answered 200 once they are in the spool', () => {
@@ -179,11 +185,15 @@ describe('senders that are not phone numbers', () => {
     expect(lines.slice(before).filter((line) => line.includes('Sunset di Uluwatu'))).toEqual([]);
   });
 
-  test('another kind of WhatsApp id (a channel) is still a 400 naming the sender', async () => {
+  test('another kind of WhatsApp id (a channel): acknowledged, no record, the body kept in quarantine naming the sender', async () => {
     const body = JSON.stringify({ ...(loadFixture('fonnte', 'message-text') as object), sender: '120363025246125486@newsletter' });
-    const error = expectError(await post(body), 400, 'invalid_payload');
-    expect(error.details).toEqual([{ path: '/sender', message: 'sender is a WhatsApp id that is neither a person nor a group' }]);
-    expect(t.spool.stats().pending).toBe(0);
+    const response = await post(body);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ ok: true, data: { accepted: 0, duplicates: 0, events: 0, quarantined: 1 } });
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 1 });
+    expect(quarantined(t.spool)).toEqual([
+      { provider: 'fonnte', reason: '/sender sender is a WhatsApp id that is neither a person nor a group', body, input: null },
+    ]);
   });
 });
 
@@ -336,14 +346,48 @@ describe('retries and duplicates', () => {
   });
 });
 
-describe('bad bodies: 400 with a clear code, nothing stored', () => {
-  test.each(Object.entries(REJECTED))('%s → 400 invalid_payload naming %j', async (name, path) => {
-    const error = expectError(await post(fixtureText(name)), 400, 'invalid_payload');
-    expect(error.details).toEqual([expect.objectContaining({ path })]);
-    expect(error.message).toContain('fonnte');
-    expect(t.spool.stats().pending).toBe(0);
+describe('bodies that cannot become a record: 200, kept in the quarantine, a warning naming what', () => {
+  test.each(Object.entries(QUARANTINED))('%s → 200, quarantined with reason %j', async (name, reason) => {
+    const before = lines.length;
+    const response = await post(fixtureText(name));
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({ ok: true, data: { accepted: 0, duplicates: 0, events: 0, quarantined: 1 } });
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 1 });
+    const [kept] = quarantined(t.spool);
+    expect(kept).toEqual({ provider: 'fonnte', reason: expect.stringContaining(reason), body: fixtureText(name), input: null });
+    const warning = lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.level === 40);
+    expect(warning).toMatchObject({ provider: 'fonnte', msg: expect.stringContaining('kept in the quarantine'), notUnderstood: [expect.anything()] });
   });
 
+  test("a device token in a quarantined body is masked; the rest is kept byte for byte", async () => {
+    const body = `{"device":"6285700000001","token":"${DEVICE_TOKEN}","status":"reconnecting","nested":{"secret":"x\\"y"}}`;
+    expect((await post(body)).json()).toMatchObject({ data: { quarantined: 1 } });
+    expect(quarantined(t.spool)).toEqual([
+      expect.objectContaining({ body: '{"device":"6285700000001","token":"***","status":"reconnecting","nested":{"secret":"***"}}' }),
+    ]);
+  });
+
+  test('the same body again (a Fonnte retry) is one quarantined body', async () => {
+    await post(fixtureText('quarantine-sender'));
+    await post(fixtureText('quarantine-sender'));
+    expect(t.spool.stats().quarantined).toBe(1);
+  });
+
+  test.each([
+    ['JSON null', 'null'],
+    ['a JSON array of webhooks', `[${fixtureText('message-text')}]`],
+    ['a JSON string', '"6281299990000"'],
+    ['a JSON number', '6281299990000'],
+    ['an empty object', '{}'],
+  ])('%s (JSON, but no Fonnte webhook) → 200, quarantined', async (_name, body) => {
+    const response = await post(body);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ data: { events: 0, quarantined: 1 } });
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 1 });
+  });
+});
+
+describe('bodies that are not JSON at all: 400 before anything is taken, nothing stored', () => {
   test.each([
     ['truncated JSON', '{"device":"6285700000001","sender":"62812', 'invalid_json'],
     ['an empty body', '', 'invalid_json'],
@@ -351,14 +395,9 @@ describe('bad bodies: 400 with a clear code, nothing stored', () => {
     ['form fields instead of JSON', 'sender=6281299990000&message=Halo', 'invalid_json'],
     ['JSON with a trailing comma', '{"sender":"6281299990000",}', 'invalid_json'],
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'invalid_json'],
-    ['JSON null', 'null', 'invalid_payload'],
-    ['a JSON array of webhooks', `[${fixtureText('message-text')}]`, 'invalid_payload'],
-    ['a JSON string', '"6281299990000"', 'invalid_payload'],
-    ['a JSON number', '6281299990000', 'invalid_payload'],
-    ['an empty object', '{}', 'invalid_payload'],
   ])('%s → 400 %s', async (_name, body, code) => {
     expectError(await post(body), 400, code);
-    expect(t.spool.stats().pending).toBe(0);
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 0 });
   });
 
   test('a body with no Content-Type and no content → 400 invalid_json', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { fixtureNames, loadFixture } from '../fixtures/providers/index.js';
 import { buildTestApp, TEST_SECRETS, type TestApp, type TestAppOverrides } from '../helpers/build.js';
-import { captureLogs, drainSpool, expectError, metaSignature, spooled, summary } from './support.js';
+import { captureLogs, drainSpool, expectError, metaSignature, quarantined, spooled, summary } from './support.js';
 
 const PATH = '/api/wa/webhook/meta';
 const VERIFY_TOKEN = TEST_SECRETS.META_VERIFY_TOKEN;
@@ -49,7 +49,7 @@ function post(body: string | Buffer, { signature = metaSignature(body) as string
   });
 }
 
-const message = (providerMessageId: string, messageType: string, phone = BUDI) => ({ kind: 'message', provider: 'meta', providerMessageId, phone, messageType });
+const message = (providerMessageId: string, messageType: string, phone: string | null = BUDI) => ({ kind: 'message', provider: 'meta', providerMessageId, phone, messageType });
 const status = (providerMessageId: string, state: string) => ({ kind: 'status', provider: 'meta', providerMessageId, aliasId: null, state });
 
 const ACCEPTED: Record<string, object[]> = {
@@ -77,17 +77,37 @@ const ACCEPTED: Record<string, object[]> = {
   'status-deleted': [],
   'template-status-change': [],
   'value-errors': [],
+  // Usernames (BSUID): a message with no number at all is still a message (issue #9, finding 3).
+  'bsuid-only': [message('wamid.FAKE-bsuid-1', 'text', null)],
+  'bsuid-contact-only': [message('wamid.FAKE-bsuid-2', 'text', null)],
+  'bsuid-with-number': [message('wamid.FAKE-bsuid-3', 'text')],
+  'status-bsuid': [status('wamid.FAKE-out-9', 'delivered')],
+  'system-user-changed-number': [message('wamid.FAKE-changed-number', 'other')],
+  'system-user-changed-user-id': [message('wamid.FAKE-changed-user-id', 'other', null)],
+  'system-identity-changed': [message('wamid.FAKE-identity', 'other')],
+  // Meta's own "unsupported" shapes: acknowledged and kept as other (finding 4).
+  'unsupported-missing-object': [message('wamid.FAKE-noobject', 'other')],
+  'unsupported-with-type': [message('wamid.FAKE-unsupported-2', 'other')],
+  'missing-object': [message('wamid.FAKE-nopayload', 'other')],
+  'unknown-type': [message('wamid.FAKE-hologram', 'other')],
+  // Every type with its meaning (finding 5).
+  edit: [message('wamid.FAKE-edit', 'other')],
+  revoke: [message('wamid.FAKE-revoke', 'other')],
+  order: [message('wamid.FAKE-order', 'other')],
+  'request-welcome': [message('wamid.FAKE-welcome', 'other')],
+  'flow-reply': [message('wamid.FAKE-flow', 'button')],
+  'timestamp-unreadable': [message('wamid.FAKE-ts', 'text')],
 };
 
-const REJECTED: Record<string, string> = {
-  'invalid-from': '/entry/0/changes/0/value/messages/0/from',
-  'invalid-missing-payload': '/entry/0/changes/0/value/messages/0/image',
-  'invalid-object': '/object',
-  'invalid-timestamp': '/entry/0/changes/0/value/messages/0/timestamp',
+/** Fixtures that cannot become any record: acknowledged (200) and kept in the quarantine, the reason naming the field. */
+const QUARANTINED: Record<string, string> = {
+  'quarantine-from': '/entry/0/changes/0/value/messages/0/from from "12" is no number',
+  'quarantine-no-sender': '/entry/0/changes/0/value/messages/0/from names no sender',
+  'quarantine-object': '/object must be "whatsapp_business_account"',
 };
 
 test('every Meta fixture is covered by the tables below', () => {
-  expect([...Object.keys(ACCEPTED), ...Object.keys(REJECTED)].sort()).toEqual(fixtureNames('meta'));
+  expect([...Object.keys(ACCEPTED), ...Object.keys(QUARANTINED)].sort()).toEqual(fixtureNames('meta'));
 });
 
 describe('GET verification handshake', () => {
@@ -238,39 +258,105 @@ describe('re-deliveries and duplicates', () => {
   });
 });
 
-describe('bad bodies: 400 with a clear code, nothing stored', () => {
-  test.each(Object.entries(REJECTED))('%s → 400 invalid_payload naming %s', async (name, path) => {
-    const error = expectError(await post(fixtureText(name)), 400, 'invalid_payload');
-    expect(error.details).toEqual([expect.objectContaining({ path })]);
-    expect(error.message).toContain(path);
-    expect(t.spool.stats().pending).toBe(0);
+describe('what cannot become a record: 200, kept in the quarantine (Meta would retry a 4xx, then drop it)', () => {
+  test.each(Object.entries(QUARANTINED))('%s → 200, quarantined: %s', async (name, reason) => {
+    const response = await post(fixtureText(name));
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({ ok: true, data: { accepted: 0, duplicates: 0, events: 0, quarantined: 1 } });
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 1 });
+    expect(quarantined(t.spool)).toEqual([{ provider: 'meta', reason: expect.stringContaining(reason), body: fixtureText(name), input: null }]);
   });
 
-  test('one bad message rejects its whole batch: no partial write', async () => {
+  test('one message naming no sender in a batch: the rest is stored, the body kept in quarantine for that one', async () => {
     const batch = loadFixture('meta', 'batch') as { entry: { changes: { value: { messages?: { from: string }[] } }[] }[] };
     const second = batch.entry[0]?.changes[0]?.value.messages?.[1];
     if (second) second.from = 'not-a-number';
-    expectError(await post(JSON.stringify(batch)), 400, 'invalid_payload');
-    expect(t.spool.stats().pending).toBe(0);
+    const response = await post(JSON.stringify(batch));
+    expect(response.json()).toEqual({ ok: true, data: { accepted: 2, duplicates: 0, events: 2, quarantined: 1 } });
+    expect(spooled(t.spool).map(summary)).toEqual([message('wamid.FAKE-b1', 'text'), status('wamid.FAKE-out-4', 'delivered')]);
+    expect(quarantined(t.spool)).toEqual([expect.objectContaining({ reason: expect.stringContaining('/entry/0/changes/0/value/messages/1/from') })]);
   });
 
+  test("Meta's 'Unsupported webhook payload' is stored with Meta's error as the reason (issue #9, finding 4)", async () => {
+    await post(fixtureText('unsupported-missing-object'));
+    expect(spooled(t.spool)).toEqual([
+      expect.objectContaining({ messageType: 'other', providerError: '131000: Something went wrong — Unsupported webhook payload' }),
+    ]);
+  });
+
+  test('a message with no number but a user id reaches the spool with its user id, parent id and username (finding 3)', async () => {
+    await post(fixtureText('bsuid-only'));
+    expect(spooled(t.spool)).toEqual([
+      expect.objectContaining({ phone: null, userId: 'ID.7730215549820143', parentUserId: 'ID.ENT.5521098834412', username: 'rina.travels' }),
+    ]);
+  });
+
+  test.each([
+    ['JSON null', 'null'],
+    ['a JSON array', '[]'],
+    ['an empty object', '{}'],
+  ])('%s, correctly signed → 200, quarantined', async (_name, body) => {
+    const response = await post(body);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ data: { events: 0, quarantined: 1 } });
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 1 });
+  });
+});
+
+describe('bodies that are not JSON at all: 400 before anything is taken, nothing stored', () => {
   test.each([
     ['truncated JSON', fixtureText('text').slice(0, 200), 'invalid_json'],
     ['an empty body', '', 'invalid_json'],
     ['form fields', 'object=whatsapp_business_account', 'invalid_json'],
-    ['JSON null', 'null', 'invalid_payload'],
-    ['a JSON array', '[]', 'invalid_payload'],
-    ['an empty object', '{}', 'invalid_payload'],
   ])('%s, correctly signed → 400 %s', async (_name, body, code) => {
     expectError(await post(body), 400, code);
-    expect(t.spool.stats().pending).toBe(0);
+    expect(t.spool.stats()).toMatchObject({ pending: 0, quarantined: 0 });
+  });
+});
+
+describe('body limit: Meta batches (issue #9, finding 6)', () => {
+  /** A signed batch of `count` text messages, each `size` characters long. */
+  function batchOf(count: number, size: number): string {
+    const body = loadFixture('meta', 'text') as { entry: { changes: { value: { messages: Record<string, unknown>[] } }[] }[] };
+    const value = body.entry[0]?.changes[0]?.value;
+    if (value) {
+      value.messages = Array.from({ length: count }, (_, i) => ({
+        from: '6281299990000',
+        id: `wamid.FAKE-big-${i}`,
+        timestamp: '1767000000',
+        type: 'text',
+        text: { body: `${i} ${'x'.repeat(size)}` },
+      }));
+    }
+    return JSON.stringify(body);
+  }
+
+  test('a 3 MB batch is accepted by default, every message of it stored, while BODY_LIMIT_BYTES stays 1 MiB for the others', async () => {
+    const big = batchOf(300, 10_000);
+    expect(big.length).toBeGreaterThan(3_000_000);
+    expect(t.config.BODY_LIMIT_BYTES).toBe(1_048_576);
+    expect(t.config.META_BODY_LIMIT_BYTES).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    const response = await post(big);
+    expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+    expect(response.json()).toEqual({ ok: true, data: { accepted: 300, duplicates: 0, events: 300 } });
+    expect(t.spool.stats().pending).toBe(300);
+    // The same size to Fonnte is over its (unchanged) limit.
+    const fonnte = await t.app.inject({
+      method: 'POST',
+      url: `/api/wa/webhook?secret=${TEST_SECRETS.WEBHOOK_SECRET}`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ sender: '6281299990000', message: 'x'.repeat(2_000_000) }),
+    });
+    expectError(fonnte, 413, 'payload_too_large');
   });
 
-  test('a body over BODY_LIMIT_BYTES → 413 payload_too_large, nothing stored', async () => {
-    const app = await appWith({ config: { BODY_LIMIT_BYTES: '4096' } });
+  test('a body over META_BODY_LIMIT_BYTES → 413 payload_too_large, nothing stored; BODY_LIMIT_BYTES does not apply to Meta', async () => {
+    const app = await appWith({ config: { META_BODY_LIMIT_BYTES: '4096', BODY_LIMIT_BYTES: '2048' } });
     const big = fixtureText('text').replace('Halo, saya mau pesan tur ke Ubud', 'x'.repeat(5000));
     expectError(await post(big, { app }), 413, 'payload_too_large');
-    expect((await post(fixtureText('text'), { app })).statusCode).toBe(200);
+    // Over BODY_LIMIT_BYTES, under META_BODY_LIMIT_BYTES: fine.
+    const middle = fixtureText('text').replace('Halo, saya mau pesan tur ke Ubud', 'x'.repeat(2500));
+    expect((await post(middle, { app })).statusCode).toBe(200);
     expect(app.spool.stats().pending).toBe(1);
   });
 });

@@ -78,8 +78,14 @@ export function drainSpool(spool: Spool): void {
   const everything = Number.MAX_SAFE_INTEGER;
   for (const kind of ['message', 'status'] as const) spool.complete(spool.takeDue(kind, everything, everything).map((s) => s.id));
   for (const job of spool.takeMediaToFetch(everything, everything)) spool.completeMediaJob(job.id);
+  spool.discardQuarantined(spool.quarantinedIds());
   const left = spool.stats();
-  if (left.pending !== 0 || left.mediaPending !== 0) throw new Error(`spool not drained: ${JSON.stringify(left)}`);
+  if (left.pending !== 0 || left.mediaPending !== 0 || left.quarantined !== 0) throw new Error(`spool not drained: ${JSON.stringify(left)}`);
+}
+
+/** What the quarantine holds: provider, the reason, and the body as received. */
+export function quarantined(spool: Spool) {
+  return spool.quarantined(10_000).map((q) => ({ provider: q.provider, reason: q.reason, body: q.body, input: q.input }));
 }
 
 /** The fields a user of the stored record notices. */
