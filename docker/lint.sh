@@ -4,7 +4,7 @@
 #     docker/Dockerfile.
 #  2. The promises the Dockerfile makes: multi-stage, runs as a non-root user, healthcheck on
 #     /readyz, starts what `npm start` starts, and every file it COPYs from the build context
-#     exists and is not excluded by docker/Dockerfile.dockerignore.
+#     exists and is not excluded by .dockerignore.
 #  3. The one-shot Odoo script compiles; the compose file validates (when docker-compose is here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +37,7 @@ if not cmd or json.loads(cmd[-1][4:]) != start.split():
     problems.append("CMD must run what `npm start` runs (%s)" % start)
 
 # COPY sources from the build context (not --from=stage) must exist and be sent.
-ignore = [l.strip() for l in pathlib.Path("docker/Dockerfile.dockerignore").read_text().splitlines()
+ignore = [l.strip() for l in pathlib.Path(".dockerignore").read_text().splitlines()
           if l.strip() and not l.startswith("#")]
 def sent(path):
     included = True
@@ -54,7 +54,7 @@ for i in instructions:
         if not pathlib.Path(source).exists():
             problems.append("COPY %s: no such file in the repository" % source)
         elif not sent(source):
-            problems.append("COPY %s: excluded by docker/Dockerfile.dockerignore" % source)
+            problems.append("COPY %s: excluded by .dockerignore" % source)
 
 for p in problems:
     print("docker/Dockerfile: " + p)
@@ -66,6 +66,7 @@ python3 -c "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')" 
 [ -f odoo-addon/whatsapp_headless/__manifest__.py ] || { echo "the addon docker/compose.yml mounts is missing"; exit 1; }
 
 if command -v docker-compose >/dev/null; then
-  ODOO_GATEWAY_PASSWORD=lint-check-only docker-compose -f docker/compose.yml config -q
+  POSTGRES_PASSWORD=lint-check-only ODOO_ADMIN_PASSWORD=lint-check-only ODOO_GATEWAY_PASSWORD=lint-check-only \
+    docker-compose -f docker/compose.yml config -q
   echo "docker/compose.yml: valid"
 fi
