@@ -399,7 +399,7 @@ def main() -> int:
     parser.add_argument("--odoo-port", default="18069", help="host port of Odoo (default 18069)")
     parser.add_argument("--postgres-port", default="15432", help="PostgreSQL port, used with host networking (default 15432)")
     parser.add_argument("--fake-provider-port", default="18090", help="port of the fake provider (default 18090)")
-    parser.add_argument("--node-major", default="24", help="Node.js major of the gateway image (default 24)")
+    parser.add_argument("--node-major", default="22", help="Node.js major of the gateway image and the fake provider (default 22)")
     parser.add_argument("--build-timeout", type=float, default=1800, help="seconds allowed for up --build (default 1800)")
     parser.add_argument("--health-timeout", type=float, default=300, help="seconds allowed to become healthy (default 300)")
     parser.add_argument("--record-timeout", type=float, default=60, help="seconds allowed for a webhook to reach Odoo (default 60)")
