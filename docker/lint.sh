@@ -4,8 +4,9 @@
 #     docker/Dockerfile.
 #  2. The promises the Dockerfile makes: multi-stage, runs as a non-root user, healthcheck on
 #     /readyz, starts what `npm start` starts, and every file it COPYs from the build context
-#     exists and is not excluded by docker/Dockerfile.dockerignore.
-#  3. The one-shot Odoo script compiles; the compose file validates (when docker-compose is here).
+#     exists and is not excluded by .dockerignore.
+#  3. The one-shot Odoo scripts parse; the compose file validates, publishes ports on 127.0.0.1 only and
+#     refuses to run without each of its three passwords (when docker-compose is here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +38,7 @@ if not cmd or json.loads(cmd[-1][4:]) != start.split():
     problems.append("CMD must run what `npm start` runs (%s)" % start)
 
 # COPY sources from the build context (not --from=stage) must exist and be sent.
-ignore = [l.strip() for l in pathlib.Path("docker/Dockerfile.dockerignore").read_text().splitlines()
+ignore = [l.strip() for l in pathlib.Path(".dockerignore").read_text().splitlines()
           if l.strip() and not l.startswith("#")]
 def sent(path):
     included = True
@@ -54,7 +55,7 @@ for i in instructions:
         if not pathlib.Path(source).exists():
             problems.append("COPY %s: no such file in the repository" % source)
         elif not sent(source):
-            problems.append("COPY %s: excluded by docker/Dockerfile.dockerignore" % source)
+            problems.append("COPY %s: excluded by .dockerignore" % source)
 
 for p in problems:
     print("docker/Dockerfile: " + p)
@@ -65,7 +66,25 @@ PY
 python3 -c "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')" docker/odoo/create_gateway_user.py && echo "docker/odoo/create_gateway_user.py compiles"
 [ -f odoo-addon/whatsapp_headless/__manifest__.py ] || { echo "the addon docker/compose.yml mounts is missing"; exit 1; }
 
+bash -n docker/odoo/init-database.sh && echo "docker/odoo/init-database.sh parses"
+
 if command -v docker-compose >/dev/null; then
-  ODOO_GATEWAY_PASSWORD=lint-check-only docker-compose -f docker/compose.yml config -q
+  config=$(POSTGRES_PASSWORD=lint-check-only ODOO_ADMIN_PASSWORD=lint-check-only ODOO_GATEWAY_PASSWORD=lint-check-only \
+    docker-compose -f docker/compose.yml config)
   echo "docker/compose.yml: valid"
+  # By default every published port listens on 127.0.0.1 only (docker/.env opens them on purpose).
+  open=$(grep -E '^ *- "?[^ ]*:[0-9]+(/tcp|/udp)?"?$' <<<"$config" | grep -vE '^ *- "?127\.0\.0\.1:' | grep -E ':[0-9]+:[0-9]+' || true)
+  [ -z "$open" ] || { echo "docker/compose.yml: ports published beyond 127.0.0.1 by default: $open"; exit 1; }
+  echo "docker/compose.yml: published ports on 127.0.0.1 by default"
+  # No default passwords: without any one of them, compose refuses to run and says what to set.
+  empty_env=$(mktemp)
+  for missing in POSTGRES_PASSWORD ODOO_ADMIN_PASSWORD ODOO_GATEWAY_PASSWORD; do
+    refusal=$(env -u POSTGRES_PASSWORD -u ODOO_ADMIN_PASSWORD -u ODOO_GATEWAY_PASSWORD \
+      POSTGRES_PASSWORD=set ODOO_ADMIN_PASSWORD=set ODOO_GATEWAY_PASSWORD=set "$missing=" \
+      docker-compose --env-file "$empty_env" -f docker/compose.yml config -q 2>&1 </dev/null || true)
+    grep -q "must set POSTGRES_PASSWORD, ODOO_ADMIN_PASSWORD and ODOO_GATEWAY_PASSWORD" <<<"$refusal" \
+      || { echo "docker/compose.yml: runs without $missing (a default password?) $refusal"; rm -f "$empty_env"; exit 1; }
+  done
+  rm -f "$empty_env"
+  echo "docker/compose.yml: refuses to run without the three passwords"
 fi
