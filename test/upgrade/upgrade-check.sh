@@ -4,10 +4,12 @@
 # upgrades to this worktree's addon and checks every record, field by field, plus the new schema
 # (phone nullable, the phone-or-user-id CHECK, the user-id index, the Gateway group's partner ACL gone).
 #
-#   flock /tmp/odoo13.lock test/upgrade/upgrade-check.sh [DB] [OLD_REF]
+#   flock -o /tmp/odoo13.lock test/upgrade/upgrade-check.sh [DB] [OLD_REF]
 #
 # DB (default wt_b_upgrade) is dropped and created again. Run it under the shared lock: installing the
 # old version re-mounts the addon folder for everybody; the script leaves this worktree's addon mounted.
+# Use `flock -o`: `odoo13 addon` restarts a running Odoo, which would otherwise inherit the lock and
+# hold it for as long as it runs.
 set -euo pipefail
 DB=${1:-wt_b_upgrade}
 OLD_REF=${2:-a4eafa7}
