@@ -129,9 +129,20 @@ describe('historyDomain', () => {
     [{ contact: { phones: ['+6281234567890'], userIds: [] } }, [['phone', '=', '+6281234567890']]],
     [
       { contact: { phones: ['+6281234567890', '+6281300000001'], userIds: ['US.1349'] } },
-      ['|', ['phone', 'in', ['+6281234567890', '+6281300000001']], ['whatsapp_user_id', '=', 'US.1349']],
+      [
+        '|',
+        ['phone', 'in', ['+6281234567890', '+6281300000001']],
+        '&',
+        ['whatsapp_user_id', '=', 'US.1349'],
+        '|',
+        ['phone', '=', false],
+        ['phone', 'not like', '@g.us'],
+      ],
     ],
-    [{ contact: { phones: [], userIds: ['US.1349'] } }, [['whatsapp_user_id', '=', 'US.1349']]],
+    [
+      { contact: { phones: [], userIds: ['US.1349', 'US.2'] } },
+      ['&', ['whatsapp_user_id', 'in', ['US.1349', 'US.2']], '|', ['phone', '=', false], ['phone', 'not like', '@g.us']],
+    ],
     [
       { phone: '+6281234567890', direction: 'out' as const, q: 'halo' },
       [

@@ -174,14 +174,19 @@ export function historyDomain(filters: HistoryFilters): Domain {
   return domain;
 }
 
-/** Records of any of the identities: `=` for one (the index's favourite), `in` per field, OR between fields. */
+/**
+ * Records of any of the identities: `=` for one value (the index's favourite), `in` for several, OR
+ * between number and user id. A user id's messages in a group belong to the group's conversation, not
+ * to the person's: matched by user id only where the record is not a group's.
+ */
 export function contactDomain(contact: ContactIdentities): Domain {
-  const leaves: DomainLeaf[] = [];
   const leaf = (field: string, values: string[]): DomainLeaf => (values.length === 1 ? [field, '=', values[0]] : [field, 'in', values]);
-  if (contact.phones.length > 0) leaves.push(leaf('phone', contact.phones));
-  if (contact.userIds.length > 0) leaves.push(leaf('whatsapp_user_id', contact.userIds));
-  if (leaves.length === 0) return [['id', '=', 0]]; // nobody: no record
-  return [...Array<'|'>(leaves.length - 1).fill('|'), ...leaves];
+  const byPhone: Domain = contact.phones.length > 0 ? [leaf('phone', contact.phones)] : [];
+  const byUserId: Domain =
+    contact.userIds.length > 0 ? ['&', leaf('whatsapp_user_id', contact.userIds), '|', ['phone', '=', false], ['phone', 'not like', '@g.us']] : [];
+  if (byPhone.length > 0 && byUserId.length > 0) return ['|', ...byPhone, ...byUserId];
+  if (byPhone.length > 0 || byUserId.length > 0) return [...byPhone, ...byUserId];
+  return [['id', '=', 0]]; // nobody: no record
 }
 
 /** Odoo order clause; `id` breaks ties between messages of the same second, so pages never overlap. */
