@@ -6,10 +6,14 @@
  * the gateway may not read contacts itself) per chunk finds candidates by the number's digits; each
  * number candidate is then confirmed by normalising its stored number.
  *
+ * A number or user id no partner holds may still be a contact's new identity: a change-of-identity
+ * notice (Meta `user_changed_number` / `user_changed_user_id`) stored under it with a partner links it to
+ * that partner, so old and new identity stay one partner even before anybody edits the contact.
+ *
  * Cache: a found partner is remembered for `hitTtlMs`; "no partner" only for `missTtlMs`, so a
  * partner created in Odoo later is found within a minute.
  */
-import { PARTNER_MODEL } from '../domain/message.js';
+import { HISTORY_MODEL, PARTNER_MODEL } from '../domain/message.js';
 import { isWhatsappUserId, nationalSignificantDigits, partnerPhoneMatches, type CountryCode } from '../lib/phone.js';
 import type { OdooClient } from '../odoo/types.js';
 
@@ -46,7 +50,7 @@ export interface PartnerCandidate {
 
 const isLinkableNumber = (key: string) => /^\+[1-9]\d{5,14}$/.test(key);
 
-export function createPartnerResolver(odoo: Pick<OdooClient, 'call'>, options: PartnerResolverOptions) {
+export function createPartnerResolver(odoo: Pick<OdooClient, 'call' | 'searchRead'>, options: PartnerResolverOptions) {
   const hitTtlMs = options.hitTtlMs ?? 10 * 60_000;
   const missTtlMs = options.missTtlMs ?? 60_000;
   const chunkSize = options.chunkSize ?? 40;
@@ -71,6 +75,33 @@ export function createPartnerResolver(odoo: Pick<OdooClient, 'call'>, options: P
         (r) => partnerPhoneMatches(r.mobile, phone, options.defaultCountry) || partnerPhoneMatches(r.phone, phone, options.defaultCountry),
       );
       found.set(phone, match?.id ?? null);
+    }
+    const unmatched = [...found].filter(([, id]) => id === null).map(([key]) => key);
+    if (unmatched.length > 0) for (const [key, id] of await partnersOfChangeNotices(unmatched)) found.set(key, id);
+    return found;
+  }
+
+  /** The partner of the newest change-of-identity notice stored under each key (its new number or user id). */
+  async function partnersOfChangeNotices(keys: string[]): Promise<Map<string, number>> {
+    const phones = keys.filter((k) => !isWhatsappUserId(k));
+    const userIds = keys.filter(isWhatsappUserId);
+    const rows = await odoo.searchRead<{ id: number; phone: string | false; whatsapp_user_id: string | false; partner_id: [number, string] | false }>(
+      HISTORY_MODEL,
+      [
+        ['partner_id', '!=', false],
+        '|',
+        ['previous_phone', '!=', false],
+        ['previous_whatsapp_user_id', '!=', false],
+        '|',
+        ['phone', 'in', phones],
+        ['whatsapp_user_id', 'in', userIds],
+      ],
+      { fields: ['phone', 'whatsapp_user_id', 'partner_id'], order: 'timestamp desc, id desc', limit: 4 * keys.length },
+    );
+    const found = new Map<string, number>();
+    for (const row of rows) {
+      if (!row.partner_id) continue;
+      for (const key of [row.phone, row.whatsapp_user_id]) if (typeof key === 'string' && keys.includes(key) && !found.has(key)) found.set(key, row.partner_id[0]);
     }
     return found;
   }

@@ -94,6 +94,11 @@ describe('identity changes', () => {
     ]);
     await rig.writer.runOnce();
     expect(stored(rig, 'wamid.N1')).toMatchObject({ phone: '+6281377778888', previous_phone: '+6281299990000', partner_id: partnerId });
+
+    // The partner's form still has the old number; the notice links the new one to it all the same.
+    rig.spool.enqueue([metaMessage('wamid.N2', { phone: '+6281377778888' })]);
+    await rig.writer.runOnce();
+    expect(stored(rig, 'wamid.N2')?.partner_id).toBe(partnerId);
   });
 });
 
