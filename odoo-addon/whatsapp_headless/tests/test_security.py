@@ -237,8 +237,8 @@ class TestWhatsappGatewayAccess(WhatsappCase):
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_gateway_cannot_read_a_partners_attachment(self):
-        # Reading contacts must not open their files (ir.attachment.check() defers to the
-        # contact's rights): the gateway has no read access on attachments at all.
+        # The gateway finds contacts (through the lookup) but must not open their files: it has
+        # no read access on attachments at all, nor on the contacts they belong to.
         passport = self.env["ir.attachment"].create(
             {
                 "name": "passport.pdf",
@@ -247,7 +247,10 @@ class TestWhatsappGatewayAccess(WhatsappCase):
                 "res_id": self.budi.id,
             }
         )
-        self.assertTrue(self.budi.with_user(self.gateway).read(["name"]))
+        found = self.env["res.partner"].with_user(self.gateway).whatsapp_headless_find_partners(
+            ["81234567890"]
+        )
+        self.assertIn(self.budi.id, [row["id"] for row in found])
         attachments = self.env["ir.attachment"].with_user(self.gateway)
         with self.assertRaises(AccessError):
             passport.with_user(self.gateway).read(["datas"])
