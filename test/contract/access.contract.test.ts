@@ -56,10 +56,11 @@ describe('the Gateway user', () => {
   });
 
   test('finds contacts through the lookup: five fields, no private address', async () => {
+    // A private address holding the same number (admin can create one but not read it back).
+    const home = await env.admin.create(PARTNER, { name: `Home 2 ${env.tag}`, email: `${env.tag}-home2@example.test`, type: 'private', mobile: '+6281300000001' });
+    env.track(PARTNER, home);
     const rows = await env.gateway.call(PARTNER, PARTNER_LOOKUP_METHOD, [['81300000001'], []]);
     expect(rows).toEqual([{ id: contactId, name: `Contact ${env.tag}`, phone: '+6281300000001', mobile: false, whatsapp_user_id: false }]);
-    await env.admin.write(PARTNER, [privateId], { mobile: '+6281300000001' });
-    expect(await env.gateway.call(PARTNER, PARTNER_LOOKUP_METHOD, [['81300000001'], []])).toEqual(rows);
   });
 
   test('a message linked to a contact teaches the contact its WhatsApp user id (the gateway cannot write contacts)', async () => {
@@ -84,9 +85,10 @@ describe('the Gateway user', () => {
     const create = await odooError(() => env.gateway.create(PARTNER, { name: `Nope ${env.tag}`, email: `${env.tag}-nope@example.test` }));
     expect(create.kind).toBe('access');
     expect(create.message).toMatch(/^Sorry, you are not allowed to create documents of type 'Contact' \(res\.partner\)\./);
+    // A contact's write() reads the tracked values first: refused for want of read.
     const write = await odooError(() => env.gateway.write(PARTNER, [contactId], { phone: '+1' }));
     expect(write.kind).toBe('access');
-    expect(write.message).toMatch(/^Sorry, you are not allowed to modify documents of type 'Contact' \(res\.partner\)\./);
+    expect(write.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Contact' \(res\.partner\)\..*\(Operation: read, User: \d+\)$/s);
   });
 
   test('attaches media to a message; the message names it, only an employee reads it', async () => {

@@ -502,7 +502,11 @@ export class OdooDatabase implements DomainHost {
     if (rule) parts.push(rule);
     parts.push(domain);
     const full = [...Array<string>(parts.length - 1).fill('&'), ...parts.flatMap((d) => normalizeDomain(d))];
-    const matches = compileDomain(full, { host: this, modelName });
+    const matches = compileDomain(full, {
+      host: this,
+      modelName,
+      checkComodelRead: (comodel) => this.checkAccess(env, this.model(comodel), 'read'),
+    });
     let rows = [...this.tableOf(modelName).values()].filter(matches);
     if (!ordered) return rows;
     const order = typeof paging.order === 'string' && paging.order ? paging.order : undefined;
@@ -767,6 +771,8 @@ export class OdooDatabase implements DomainHost {
       // ir.attachment.write(): check('write', values) before the ORM's own checks
       this.checkAttachmentAccess(env, this.existingRows(model, ids), 'write', vals && typeof vals === 'object' ? vals : undefined);
     }
+    // res.partner (mail.thread) reads the tracked values before writing: read access is checked first.
+    if (model.writeReadsRecords) this.checkAccess(env, model, 'read');
     this.checkAccess(env, model, 'write');
     if (vals === null || typeof vals !== 'object') throw new PythonException('AttributeError', `${pyRepr(typeof vals)} object has no attribute 'items'`);
     for (const name of Object.keys(vals)) if (!(name in model.fields)) throw keyError(name);
