@@ -49,6 +49,9 @@ export interface PartnerCandidate {
 }
 
 const isLinkableNumber = (key: string) => /^\+[1-9]\d{5,14}$/.test(key);
+/** The addon's bounds for a number's national digits (NATIONAL_DIGITS in res_partner.py). */
+const MIN_LOOKUP_DIGITS = 4;
+const MAX_LOOKUP_DIGITS = 17;
 
 export function createPartnerResolver(odoo: Pick<OdooClient, 'call' | 'searchRead'>, options: PartnerResolverOptions) {
   const hitTtlMs = options.hitTtlMs ?? 10 * 60_000;
@@ -66,7 +69,9 @@ export function createPartnerResolver(odoo: Pick<OdooClient, 'call' | 'searchRea
   async function lookup(keys: string[]): Promise<Map<string, number | null>> {
     const userIds = keys.filter(isWhatsappUserId);
     const numbers = keys.filter((k) => !isWhatsappUserId(k));
-    const digits = [...new Set(numbers.map(nationalSignificantDigits))];
+    // The lookup refuses runs of digits too short to tell partners apart (or longer than any number): such
+    // a number simply finds no partner, rather than failing the batch.
+    const digits = [...new Set(numbers.map(nationalSignificantDigits))].filter((d) => d.length >= MIN_LOOKUP_DIGITS && d.length <= MAX_LOOKUP_DIGITS);
     const rows = (await odoo.call<PartnerCandidate[]>(PARTNER_MODEL, PARTNER_LOOKUP_METHOD, [digits, userIds])) ?? [];
     const found = new Map<string, number | null>();
     for (const userId of userIds) found.set(userId, rows.find((r) => r.whatsapp_user_id === userId)?.id ?? null);
