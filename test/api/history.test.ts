@@ -229,7 +229,7 @@ describe('stats', () => {
     const before = odoo.double.log.length;
     const res = await api.get('/api/wa/stats?date_from=2024-05-01&date_to=2024-05-08');
     expect(res.statusCode).toBe(200);
-    expect(rpcsSince(odoo.double, before)).toEqual(['whatsapp.history.read_group', 'whatsapp.history.read_group']);
+    expect(rpcsSince(odoo.double, before)).toEqual(['whatsapp.history.read_group', 'whatsapp.history.read_group', 'whatsapp.history.read_group']);
     const data = res.json().data;
     expect(data).toMatchObject({
       date_from: '2024-05-01T00:00:00Z',

@@ -105,6 +105,15 @@ describe('reading a contact known by number and by user id', () => {
     expect(res.json().data).toEqual([expect.objectContaining({ message: 'sari', phone: null, user_id: SARI_ID })]);
   });
 
+  test('stats count a contact seen only by user id as a contact', async () => {
+    api = await buildApiApp({ odoo: odoo.odoo });
+    const res = await api.get('/api/wa/stats?date_from=2024-05-01&date_to=2024-05-01');
+    expect(res.statusCode, res.body).toBe(200);
+    // Numbers: Budi's old and new ones and the group (3); user ids of messages without a number: Sari's and
+    // Budi's (2) — Budi also counts by number: read_group cannot tell (README, stats).
+    expect(res.json().data).toMatchObject({ total: 7, unique_contacts: 3 + 2 });
+  });
+
   test('something that is neither a number nor a user id is a 400 naming both', async () => {
     api = await buildApiApp({ odoo: odoo.odoo });
     const res = await api.get(`/api/wa/conversation/${encodeURIComponent('US.ENT.1349')}`);
