@@ -3,7 +3,7 @@
 {
     "name": "WhatsApp Headless",
     "summary": "WhatsApp conversations stored in Odoo, written by the whatsapp-headless gateway",
-    "version": "13.0.1.0.0",
+    "version": "13.0.1.1.0",
     "category": "Discuss",
     "author": "whatsapp-headless contributors",
     "license": "LGPL-3",

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import {
   describePhoneRejection,
+  isWhatsappUserId,
+  nationalSignificantDigits,
+  normalizeContactId,
   normalizePhone,
   partnerPhoneDomain,
   partnerPhoneMatches,
@@ -213,6 +216,7 @@ describe('toProviderTarget', () => {
     [BUDI, 'twilio', 'whatsapp:+6281234567890'],
     ['120363025246125486@g.us', 'fonnte', '120363025246125486@g.us'],
     ['201234567890123@lid', 'fonnte', '201234567890123@lid'],
+    ['US.13491208655302741918', 'meta', 'US.13491208655302741918'],
   ] as const)('%s via %s → %s', (phone, provider, target) => {
     expect(toProviderTarget(phone, provider)).toBe(target);
   });
@@ -225,11 +229,46 @@ describe('toProviderTarget', () => {
     ['status@broadcast', 'fonnte', 'invalid_phone'],
     ['081234567890', 'fonnte', 'invalid_phone'],
     ['whatsapp:+6281234567890', 'twilio', 'invalid_phone'],
+    ['US.13491208655302741918', 'fonnte', 'unsupported_target'],
+    ['US.13491208655302741918', 'twilio', 'unsupported_target'],
   ] as const)('%s via %s is refused with %s', (phone, provider, code) => {
     expect(() => toProviderTarget(phone, provider)).toThrow(expect.objectContaining({ code, statusCode: 400 }));
   });
 
   test('Meta and Twilio refuse a linked id saying why', () => {
     expect(() => toProviderTarget('201234567890123@lid', 'meta')).toThrow('meta cannot send to a WhatsApp linked id (…@lid), which is not a phone number');
+  });
+});
+
+describe('WhatsApp user ids (BSUID)', () => {
+  test.each([
+    ['US.13491208655302741918', true],
+    [`BR.${'a1'.repeat(64)}`, true],
+    [`BR.${'a1'.repeat(64)}x`, false], // 129 characters after the dot
+    ['US.ENT.1349', false], // a parent id names a portfolio, not a conversation
+    ['US.', false],
+    ['us.1349', false],
+    ['USA.1349', false],
+    ['US.1349-1208', false],
+    ['US.1349\n', false],
+    ['+6281234567890', false],
+  ])('isWhatsappUserId(%j) = %s', (text, expected) => {
+    expect(isWhatsappUserId(text)).toBe(expected);
+  });
+
+  test.each([
+    ['US.13491208655302741918', { ok: true, kind: 'user', userId: 'US.13491208655302741918' }],
+    ['  us.13491208655302741918 ', { ok: true, kind: 'user', userId: 'US.13491208655302741918' }],
+    ['whatsapp:US.13491208655302741918', { ok: true, kind: 'user', userId: 'US.13491208655302741918' }],
+    ['0812-3456-7890', { ok: true, kind: 'phone', e164: BUDI }],
+    ['120363025246125486@g.us', { ok: true, kind: 'group', jid: '120363025246125486@g.us' }],
+    ['US.ENT.1349', { ok: false, reason: 'not_a_number' }],
+  ])('normalizeContactId(%j)', (input, result) => {
+    expect(normalizeContactId(input, 'ID')).toEqual(result);
+  });
+
+  test("the partner lookup gets a number's national digits", () => {
+    expect(nationalSignificantDigits(BUDI)).toBe('81234567890');
+    expect(nationalSignificantDigits('+447911123456')).toBe('7911123456');
   });
 });

@@ -130,6 +130,43 @@ export function describePhoneRejection(reason: PhoneRejectReason): string {
   return REASON_TEXT[reason];
 }
 
+/**
+ * A business-scoped WhatsApp user id (BSUID): ISO country code, a dot, up to 128 letters or digits
+ * (`US.13491208655302741918`). Meta sends it for users who adopted a username, possibly without any
+ * number; it names one user for one business and survives a change of number.
+ */
+const WHATSAPP_USER_ID = /^[A-Z]{2}\.[A-Za-z0-9]{1,128}$/;
+
+/** Is `text` (as given, trimmed by the caller) a WhatsApp user id? */
+export function isWhatsappUserId(text: unknown): boolean {
+  return typeof text === 'string' && WHATSAPP_USER_ID.test(text);
+}
+
+/**
+ * The ways a conversation is named where the API takes "a number": a phone number or JID (see
+ * normalizePhone), or a WhatsApp user id (`whatsapp:US.…` as Twilio writes it, too). The user id's
+ * country part is upper-cased; the rest is kept as is (it is an opaque, case-sensitive id).
+ */
+export type ContactIdResult = PhoneResult | { ok: true; kind: 'user'; userId: string };
+
+export function normalizeContactId(input: string, defaultCountry: CountryCode): ContactIdResult {
+  if (typeof input === 'string') {
+    let text = input.trim();
+    if (text.toLowerCase().startsWith('whatsapp:')) text = text.slice('whatsapp:'.length).trim();
+    const candidate = `${text.slice(0, 2).toUpperCase()}${text.slice(2)}`;
+    if (isWhatsappUserId(candidate)) return { ok: true, kind: 'user', userId: candidate };
+  }
+  return normalizePhone(input, defaultCountry);
+}
+
+/** The canonical text of an accepted contact id: E.164, the JID, or the user id. */
+export function canonicalContactId(result: Extract<ContactIdResult, { ok: true }>): string {
+  return result.kind === 'phone' ? result.e164 : result.kind === 'user' ? result.userId : result.jid;
+}
+
+/** A user id can be too long for MAX_INPUT_LENGTH of a number; the API's own limit is this. */
+export const MAX_CONTACT_ID_LENGTH = 140;
+
 function nationalDigits(e164: string): string {
   const parsed = parsePhoneNumberFromString(e164);
   if (!parsed || !/^\+\d{6,15}$/.test(e164)) throw new TypeError(`not an E.164 number: ${e164}`);
@@ -146,6 +183,11 @@ function nationalDigits(e164: string): string {
  */
 export function phoneSearchPattern(e164: string): string {
   return `%${nationalDigits(e164).split('').join('%')}%`;
+}
+
+/** The national significant number's digits (`81234567890` for `+6281234567890`): what the addon's partner lookup takes. */
+export function nationalSignificantDigits(e164: string): string {
+  return nationalDigits(e164);
 }
 
 /** One Odoo domain finding partner candidates whose `phone` or `mobile` may hold the number. */
@@ -172,9 +214,24 @@ export function partnerPhoneMatches(stored: unknown, e164: string, defaultCountr
 /**
  * The recipient as each provider's send API wants it: Fonnte digits (`6281…`; a group or linked-id
  * JID as is), Meta digits, Twilio `whatsapp:+6281…`. Meta and Twilio address people by phone number
- * only: they cannot send to groups nor to a contact known only by a linked identity.
+ * only: they cannot send to groups nor to a contact known only by a linked identity. A WhatsApp user
+ * id (BSUID) is returned as is for Meta (which takes it as `recipient`) and refused for the others.
  */
+/** Providers that can address a contact by WhatsApp user id alone (Meta's `recipient`). */
+export function canSendToUserId(provider: Provider): boolean {
+  return provider === 'meta';
+}
+
+/** Why `provider` cannot send to a contact known only by a WhatsApp user id, as a sentence. */
+export function userIdTargetRefusal(provider: Provider): string {
+  return `${provider} cannot send to a WhatsApp user id (BSUID) without a phone number; only Meta can`;
+}
+
 export function toProviderTarget(phone: string, provider: Provider): string {
+  if (isWhatsappUserId(phone)) {
+    if (canSendToUserId(provider)) return phone;
+    throw new BadRequestError(userIdTargetRefusal(provider), [], 'unsupported_target');
+  }
   const chat = GROUP_JID.test(phone) ? 'a WhatsApp group' : LID_JID.test(phone) ? 'a WhatsApp linked id (…@lid), which is not a phone number' : null;
   if (chat !== null) {
     if (provider === 'fonnte') return phone;

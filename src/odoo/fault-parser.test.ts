@@ -29,7 +29,7 @@ describe('parseOdooFault on faults captured from the real Odoo 13', () => {
   test('NOT NULL names model and field', () => {
     const parsed = parseOdooFault(real.not_null.faultCode, real.not_null.faultString);
     expect(parsed).toMatchObject({ kind: 'validation', exceptionName: 'odoo.exceptions.ValidationError' });
-    expect(parsed.message).toContain('Model: WhatsApp Message (whatsapp.history), Field: Number (phone)');
+    expect(parsed.message).toContain('Model: WhatsApp Message (whatsapp.history), Field: Direction (direction)');
     expect(parsed.message).toContain('\n- Create/update: a mandatory field is not set.');
   });
 

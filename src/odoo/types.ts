@@ -79,4 +79,9 @@ export interface OdooClient {
     options?: ReadGroupOptions,
   ): Promise<ReadGroupRow[]>;
   write(model: string, ids: number[], values: OdooValues, context?: OdooContext): Promise<boolean>;
+  /**
+   * execute_kw(model, method, args, kwargs) for a model's own public method (e.g. the addon's
+   * res.partner lookup). Resolves to `null` when the method returned None.
+   */
+  call<T = unknown>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>): Promise<T | null>;
 }

@@ -170,6 +170,8 @@ export function instrumentOdooClient(client: OdooClient, metrics: Pick<Metrics, 
     searchCount: timed('search_count', (model, domain, context) => client.searchCount(model, domain, context)),
     readGroup: timed('read_group', (model, domain, fields, groupby, options) => client.readGroup(model, domain, fields, groupby, options)),
     write: timed('write', (model, ids, values, context) => client.write(model, ids, values, context)),
+    call: <T,>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>) =>
+      timed(method, () => client.call<T>(model, method, args, kwargs))(),
   };
 }
 

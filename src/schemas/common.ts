@@ -62,6 +62,8 @@ export const messageRecordSchema = {
   required: [
     'id',
     'phone',
+    'user_id',
+    'username',
     'contact_name',
     'partner',
     'direction',
@@ -77,7 +79,9 @@ export const messageRecordSchema = {
   ],
   properties: {
     id: { type: 'integer', description: 'Odoo record id' },
-    phone: { type: 'string', description: 'E.164 (+6281234567890), or a group id ending in @g.us' },
+    phone: { type: ['string', 'null'], description: 'E.164 (+6281234567890), or a group id ending in @g.us; null when WhatsApp showed only the user id' },
+    user_id: { type: ['string', 'null'], description: "The contact's WhatsApp user id (BSUID, e.g. US.13491208655302741918), when known" },
+    username: { type: ['string', 'null'], description: "The contact's WhatsApp username, when known" },
     contact_name: { type: ['string', 'null'], description: 'The WhatsApp push name' },
     partner: partnerRefSchema,
     direction: { type: 'string', enum: [...DIRECTIONS] },

@@ -22,8 +22,11 @@ export const MAX_ODOO_ID = 2_147_483_647;
 const phoneParam = {
   type: 'string',
   minLength: 1,
-  maxLength: 64,
-  description: 'Any usual form: 0812-3456-7890, 6281234567890, +62 812 3456 7890, or a group id …@g.us',
+  // A WhatsApp user id is up to 131 characters (US. + 128); numbers and JIDs are far shorter.
+  maxLength: 140,
+  description:
+    'Any usual form: 0812-3456-7890, 6281234567890, +62 812 3456 7890, a group id …@g.us, ' +
+    'or a WhatsApp user id (BSUID) such as US.13491208655302741918 for a contact who shows no number',
 } as const;
 
 const paginationProperties = {
@@ -107,8 +110,11 @@ export interface ConversationQuery {
 
 export const getConversationSchema = {
   tags: ['messages'],
-  summary: "One number's thread",
-  description: 'Oldest to newest by default, paginated, with the contact name and the linked partner. Needs the read scope.',
+  summary: "One contact's thread",
+  description:
+    'Oldest to newest by default, paginated, with the contact name and the linked partner. The contact may be named by ' +
+    'number or by WhatsApp user id: the thread holds the records of every identity the stored messages tie to it ' +
+    '(a number and its user id, an old and a new number or user id after a change), listed in identities. Needs the read scope.',
   security: bearerSecurity,
   params: conversationParamsSchema,
   querystring: conversationQuerySchema,
@@ -120,9 +126,18 @@ export const getConversationSchema = {
         ok: { type: 'boolean', enum: [true] },
         data: {
           type: 'object',
-          required: ['phone', 'contact_name', 'partner', 'messages'],
+          required: ['phone', 'identities', 'contact_name', 'partner', 'messages'],
           properties: {
-            phone: { type: 'string', description: 'The number, normalised' },
+            phone: { type: 'string', description: 'The number or WhatsApp user id asked for, normalised' },
+            identities: {
+              type: 'object',
+              required: ['phones', 'user_ids'],
+              description: 'Every number (or JID) and WhatsApp user id the thread is stored under',
+              properties: {
+                phones: { type: 'array', items: { type: 'string' } },
+                user_ids: { type: 'array', items: { type: 'string' } },
+              },
+            },
             contact_name: { type: ['string', 'null'], description: 'The latest WhatsApp push name seen' },
             partner: partnerRefSchema,
             messages: { type: 'array', items: messageRecordSchema },
@@ -271,7 +286,7 @@ export const sendMessageSchema = {
           properties: {
             id: { type: 'integer', description: 'Odoo record id; follow it with get_history or conversation' },
             state: { type: 'string', enum: ['queued'] },
-            phone: { type: 'string', description: 'The number, normalised' },
+            phone: { type: 'string', description: 'The recipient, normalised: E.164, a group id, or the WhatsApp user id given' },
             provider: { type: 'string', enum: [...PROVIDERS] },
           },
         },

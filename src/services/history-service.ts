@@ -1,12 +1,20 @@
 /**
- * Reads of the message history: the filtered list (GET /api/wa/get_history) and one number's thread
+ * Reads of the message history: the filtered list (GET /api/wa/get_history) and one contact's thread
  * (GET /api/wa/conversation/:phone). Each page is one search_read plus one search_count, in parallel.
+ *
+ * One conversation, several identities: a contact may be stored under a number, a WhatsApp user id
+ * (BSUID), or both, and may change either (Meta's user_changed_number / user_changed_user_id notices,
+ * stored with previous_phone / previous_whatsapp_user_id). A lookup by any of them returns the records
+ * of all of them: the identities are widened through the stored records themselves — a record holding
+ * a number and a user id ties the two, a change notice ties old and new — never through a group
+ * (a group's members are not the group's conversation). Bounded: a few rounds, a few identities.
  */
 import { HISTORY_MODEL } from '../domain/message.js';
-import type { CountryCode } from '../lib/phone.js';
-import type { OdooClient } from '../odoo/types.js';
+import { isWhatsappUserId, type CountryCode } from '../lib/phone.js';
+import type { Domain, DomainLeaf, OdooClient } from '../odoo/types.js';
 import type { ConversationQuery, HistoryQuery } from '../schemas/messages.js';
 import {
+  contactDomain,
   historyDomain,
   many2one,
   MESSAGE_FIELDS,
@@ -17,6 +25,7 @@ import {
   validationError,
   type ApiMessage,
   type ApiPartner,
+  type ContactIdentities,
   type FieldProblem,
   type HistoryFilters,
   type OdooMessageRow,
@@ -28,7 +37,10 @@ export interface Page<T> {
 }
 
 export interface Conversation {
+  /** The identity asked for, normalised: E.164, a JID, or a WhatsApp user id. */
   phone: string;
+  /** Every identity the conversation's records are stored under (see the module comment). */
+  identities: { phones: string[]; user_ids: string[] };
   contact_name: string | null;
   partner: ApiPartner | null;
   messages: ApiMessage[];
@@ -42,6 +54,12 @@ const IDENTITY_LOOKBACK = 5;
  */
 const IDENTITY_TTL_MS = 30_000;
 const IDENTITY_CACHE_SIZE = 5000;
+/** Widening rounds (number → user id → new number …) and identities per conversation, at most. */
+const MAX_WIDENING_ROUNDS = 3;
+const MAX_IDENTITIES = 20;
+const IDENTITY_FIELDS = ['phone', 'whatsapp_user_id', 'previous_phone', 'previous_whatsapp_user_id'];
+
+const isGroup = (phone: string) => phone.endsWith('@g.us');
 
 interface Identity {
   contactName: string | null;
@@ -49,29 +67,62 @@ interface Identity {
 }
 
 export function createHistoryService(deps: {
-  odoo: Pick<OdooClient, 'searchRead' | 'searchCount'>;
+  odoo: Pick<OdooClient, 'searchRead' | 'searchCount' | 'readGroup'>;
   defaultCountry: CountryCode;
   now?: () => number;
 }) {
   const { odoo, defaultCountry } = deps;
   const now = deps.now ?? Date.now;
   const identities = new Map<string, { identity: Identity; expires: number }>();
+  const widened = new Map<string, { contact: ContactIdentities; expires: number }>();
 
-  async function identityOf(phone: string): Promise<Identity> {
-    const cached = identities.get(phone);
+  function remember<V>(cache: Map<string, { expires: number } & V>, key: string, entry: V) {
+    cache.delete(key);
+    if (cache.size >= IDENTITY_CACHE_SIZE) cache.delete(cache.keys().next().value as string); // oldest first
+    cache.set(key, { ...entry, expires: now() + IDENTITY_TTL_MS });
+  }
+
+  /** The identities of the conversation `id` (canonical number, JID or user id) is part of. */
+  async function conversationIdentities(id: string): Promise<ContactIdentities> {
+    const cached = widened.get(id);
+    if (cached && cached.expires > now()) return cached.contact;
+    const phones = new Set<string>();
+    const userIds = new Set<string>();
+    (isWhatsappUserId(id) ? userIds : phones).add(id);
+    for (let round = 0; round < MAX_WIDENING_ROUNDS; round++) {
+      const before = phones.size + userIds.size;
+      const leaves: DomainLeaf[] = [];
+      if (phones.size > 0) leaves.push(['phone', 'in', [...phones]], ['previous_phone', 'in', [...phones]]);
+      if (userIds.size > 0) leaves.push(['whatsapp_user_id', 'in', [...userIds]], ['previous_whatsapp_user_id', 'in', [...userIds]]);
+      const domain: Domain = [...Array<'|'>(leaves.length - 1).fill('|'), ...leaves];
+      // Distinct identity combinations only (one row per combination, not per message).
+      const rows = await odoo.readGroup(HISTORY_MODEL, domain, IDENTITY_FIELDS, IDENTITY_FIELDS, { lazy: false, limit: 4 * MAX_IDENTITIES });
+      for (const row of rows) {
+        const phone = typeof row.phone === 'string' ? row.phone : null;
+        if (phone !== null && isGroup(phone)) continue; // a group ties nobody to anybody
+        for (const value of [row.phone, row.previous_phone]) if (typeof value === 'string' && value !== '') phones.add(value);
+        for (const value of [row.whatsapp_user_id, row.previous_whatsapp_user_id]) if (typeof value === 'string' && value !== '') userIds.add(value);
+      }
+      if (phones.size + userIds.size === before || phones.size + userIds.size >= MAX_IDENTITIES) break;
+    }
+    const contact = { phones: [...phones].slice(0, MAX_IDENTITIES), userIds: [...userIds].slice(0, MAX_IDENTITIES) };
+    remember(widened, id, { contact });
+    return contact;
+  }
+
+  async function identityOf(key: string, contact: ContactIdentities): Promise<Identity> {
+    const cached = identities.get(key);
     if (cached && cached.expires > now()) return cached.identity;
     const rows = await odoo.searchRead<OdooMessageRow>(
       HISTORY_MODEL,
-      [['phone', '=', phone], '|', ['contact_name', '!=', false], ['partner_id', '!=', false]],
+      ['&', ...contactDomain(contact), '|', ['contact_name', '!=', false], ['partner_id', '!=', false]],
       { fields: ['contact_name', 'partner_id'], limit: IDENTITY_LOOKBACK, order: timestampOrder('desc') },
     );
     const identity: Identity = {
       contactName: rows.map((r) => r.contact_name).find((v): v is string => typeof v === 'string' && v !== '') ?? null,
       partner: rows.map((r) => many2one(r.partner_id)).find((p) => p !== null) ?? null,
     };
-    identities.delete(phone);
-    if (identities.size >= IDENTITY_CACHE_SIZE) identities.delete(identities.keys().next().value as string); // oldest first
-    identities.set(phone, { identity, expires: now() + IDENTITY_TTL_MS });
+    remember(identities, key, { identity });
     return identity;
   }
 
@@ -95,8 +146,9 @@ export function createHistoryService(deps: {
       const range = parseDateRange(query, problems);
       const phone = query.phone === undefined ? undefined : parsePhoneFilter(query.phone, defaultCountry, 'querystring/phone', problems);
       if (problems.length > 0) throw validationError(problems);
+      const contact = phone !== undefined ? await conversationIdentities(phone) : undefined;
       const filters: HistoryFilters = {
-        ...(phone !== undefined ? { phone } : {}),
+        ...(contact !== undefined ? { contact } : {}),
         ...(query.direction !== undefined ? { direction: query.direction } : {}),
         ...(query.state !== undefined ? { state: query.state } : {}),
         ...(range.from ? { from: range.from } : {}),
@@ -113,11 +165,18 @@ export function createHistoryService(deps: {
       const phone = parsePhoneFilter(phoneInput, defaultCountry, 'params/phone', problems);
       const range = parseDateRange(query, problems);
       if (problems.length > 0 || phone === undefined) throw validationError(problems);
-      const filters: HistoryFilters = { phone, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) };
+      const contact = await conversationIdentities(phone);
+      const filters: HistoryFilters = { contact, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) };
       // The thread's identity comes from its newest records, whatever page is asked for.
-      const [{ messages, total }, identity] = await Promise.all([page(filters, query), identityOf(phone)]);
+      const [{ messages, total }, identity] = await Promise.all([page(filters, query), identityOf(phone, contact)]);
       return {
-        data: { phone, contact_name: identity.contactName, partner: identity.partner, messages },
+        data: {
+          phone,
+          identities: { phones: contact.phones, user_ids: contact.userIds },
+          contact_name: identity.contactName,
+          partner: identity.partner,
+          messages,
+        },
         meta: { total, limit: query.limit, offset: query.offset },
       };
     },

@@ -15,7 +15,7 @@ export function messageValues(
   mediaUrl: MediaUrlResolver,
 ): Record<string, unknown> {
   return {
-    phone: event.phone ?? false,
+    ...identityValues(event),
     contact_name: event.contactName || false,
     partner_id: partnerId ?? false,
     direction: event.direction,
@@ -33,6 +33,42 @@ export function messageValues(
     timestamp: toOdooDatetime(new Date(event.timestamp)),
     raw_payload: JSON.stringify(event.raw),
   };
+}
+
+/**
+ * Who the message is from or to. A change-of-identity notice is stored under the contact's new
+ * number and user id, with the old ones in previous_phone / previous_whatsapp_user_id: that record is
+ * what ties the two identities into one conversation (history-service) and moves the partner's
+ * remembered user id (the addon).
+ */
+export function identityValues(event: MessageEvent): Record<string, string | false> {
+  const change = event.identityChange ?? null;
+  const phone = change?.newPhone ?? event.phone;
+  const userId = change?.newUserId ?? event.userId ?? null;
+  const previousPhone = change?.previousPhone ?? null;
+  const previousUserId = change?.previousUserId ?? null;
+  const values: Record<string, string | false> = { phone: phone ?? false };
+  // Only what is known: most messages carry none of these, and an empty key is one more field to write.
+  if (userId) values.whatsapp_user_id = userId;
+  if (event.parentUserId) values.whatsapp_parent_user_id = event.parentUserId;
+  if (event.username) values.whatsapp_username = event.username;
+  if (previousPhone && previousPhone !== phone) values.previous_phone = previousPhone;
+  if (previousUserId && previousUserId !== userId) values.previous_whatsapp_user_id = previousUserId;
+  return values;
+}
+
+/** The contact keys a message may be linked to a partner by, best first: user ids survive a change of number. */
+export function partnerKeys(event: MessageEvent): string[] {
+  const change = event.identityChange ?? null;
+  const keys = [
+    change?.newUserId,
+    event.userId,
+    change?.previousUserId,
+    change?.newPhone,
+    event.phone,
+    change?.previousPhone,
+  ];
+  return [...new Set(keys.filter((k): k is string => typeof k === 'string' && k !== ''))];
 }
 
 /**

@@ -85,6 +85,9 @@ describe('parsePhoneFilter', () => {
     ['6281234567890', '+6281234567890'],
     ['+62 812 3456 7890', '+6281234567890'],
     ['120363025246125486@g.us', '120363025246125486@g.us'],
+    ['US.13491208655302741918', 'US.13491208655302741918'],
+    [' us.13491208655302741918 ', 'US.13491208655302741918'],
+    ['whatsapp:US.13491208655302741918', 'US.13491208655302741918'],
   ])('%s → %s', (input, canonical) => {
     const problems: FieldProblem[] = [];
     expect(parsePhoneFilter(input, 'ID', 'querystring/phone', problems)).toBe(canonical);
@@ -92,8 +95,10 @@ describe('parsePhoneFilter', () => {
   });
 
   test.each([
-    ['08123', 'is not a valid phone number'],
-    ['abc', 'is not a phone number'],
+    ['08123', 'is not a valid phone number nor a WhatsApp user id'],
+    ['abc', 'is not a phone number nor a WhatsApp user id'],
+    ['US.1349-1208', 'is not a phone number nor a WhatsApp user id'],
+    ['US.ENT.1349', 'is not a phone number nor a WhatsApp user id'],
     ['  ', 'is empty'],
   ])('%s is refused: %s', (input, message) => {
     const problems: FieldProblem[] = [];
@@ -121,6 +126,23 @@ describe('historyDomain', () => {
     [{ to: new Date('2024-05-31T23:59:59Z') }, [['timestamp', '<=', '2024-05-31 23:59:59']]],
     [{ q: '50%_off' }, [['message', '=ilike', '%50\\%\\_off%']]],
     [{ partnerId: 7 }, [['partner_id', '=', 7]]],
+    [{ contact: { phones: ['+6281234567890'], userIds: [] } }, [['phone', '=', '+6281234567890']]],
+    [
+      { contact: { phones: ['+6281234567890', '+6281300000001'], userIds: ['US.1349'] } },
+      [
+        '|',
+        ['phone', 'in', ['+6281234567890', '+6281300000001']],
+        '&',
+        ['whatsapp_user_id', '=', 'US.1349'],
+        '|',
+        ['phone', '=', false],
+        ['phone', 'not like', '@g.us'],
+      ],
+    ],
+    [
+      { contact: { phones: [], userIds: ['US.1349', 'US.2'] } },
+      ['&', ['whatsapp_user_id', 'in', ['US.1349', 'US.2']], '|', ['phone', '=', false], ['phone', 'not like', '@g.us']],
+    ],
     [
       { phone: '+6281234567890', direction: 'out' as const, q: 'halo' },
       [
@@ -155,6 +177,8 @@ describe('toApiMessage', () => {
   const row: OdooMessageRow = {
     id: 42,
     phone: '+6281234567890',
+    whatsapp_user_id: false,
+    whatsapp_username: false,
     contact_name: 'Budi',
     partner_id: [7, 'Budi Santoso'],
     direction: 'in',
@@ -176,6 +200,8 @@ describe('toApiMessage', () => {
     expect(toApiMessage(row)).toEqual({
       id: 42,
       phone: '+6281234567890',
+      user_id: null,
+      username: null,
       contact_name: 'Budi',
       partner: { id: 7, name: 'Budi Santoso' },
       direction: 'in',
@@ -195,6 +221,13 @@ describe('toApiMessage', () => {
     const media = toApiMessage({ ...row, media_url: 'https://files.example/a.jpg', attachment_id: [9, 'a.jpg'], message: false });
     expect(media.media).toEqual({ url: 'https://files.example/a.jpg', mimetype: null, filename: null, attachment_id: 9 });
     expect(media.message).toBeNull();
+  });
+
+  test('a contact known only by user id has no number, and shows its user id and username', () => {
+    const message = toApiMessage({ ...row, phone: false, whatsapp_user_id: 'US.13491208655302741918', whatsapp_username: 'budi.bali' });
+    expect(message.phone).toBeNull();
+    expect(message.user_id).toBe('US.13491208655302741918');
+    expect(message.username).toBe('budi.bali');
   });
 
   test('a failed outgoing message carries its error', () => {

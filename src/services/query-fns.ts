@@ -4,13 +4,15 @@
  */
 import type { Direction, MessageState } from '../domain/message.js';
 import { BadRequestError } from '../errors.js';
-import { describePhoneRejection, normalizePhone, type CountryCode } from '../lib/phone.js';
+import { canonicalContactId, describePhoneRejection, normalizeContactId, type CountryCode } from '../lib/phone.js';
 import { parseOdooDatetime, toOdooDatetime } from '../odoo/datetime.js';
-import type { Domain, DomainLeaf } from '../odoo/types.js';
+import type { Domain, DomainLeaf, DomainTerm } from '../odoo/types.js';
 
 /** The fields the API reads. Never raw_payload: it is for auditors in Odoo, and heavy. */
 export const MESSAGE_FIELDS = [
   'phone',
+  'whatsapp_user_id',
+  'whatsapp_username',
   'contact_name',
   'partner_id',
   'direction',
@@ -108,19 +110,32 @@ export function parseDateRange(
   return range;
 }
 
-/** Normalises a phone filter; a number nobody could have is a 400, not an empty page. */
+/**
+ * Normalises a phone filter: a number in any usual form, a group or linked-id JID, or a WhatsApp user
+ * id (`US.…`). A number nobody could have is a 400, not an empty page.
+ */
 export function parsePhoneFilter(
   input: string,
   defaultCountry: CountryCode,
   field: string,
   problems: FieldProblem[],
 ): string | undefined {
-  const result = normalizePhone(input, defaultCountry);
+  const result = normalizeContactId(input, defaultCountry);
   if (!result.ok) {
-    problems.push({ field, message: describePhoneRejection(result.reason) });
+    const text = describePhoneRejection(result.reason);
+    problems.push({ field, message: result.reason === 'empty' ? text : `${text} nor a WhatsApp user id` });
     return undefined;
   }
-  return result.kind === 'phone' ? result.e164 : result.jid;
+  return canonicalContactId(result);
+}
+
+/**
+ * Every identity one contact's conversation is stored under: numbers or JIDs (`phone`) and WhatsApp
+ * user ids (`whatsapp_user_id`). See history-service's conversationIdentities.
+ */
+export interface ContactIdentities {
+  phones: string[];
+  userIds: string[];
 }
 
 /** `%` and `_` are LIKE wildcards and Odoo 13 passes them through; escape them so `q` is literal. */
@@ -131,6 +146,8 @@ export function escapeLike(text: string): string {
 export interface HistoryFilters {
   /** Canonical: E.164 or a group JID. */
   phone?: string;
+  /** A conversation stored under several identities (a number and its user id, an old and a new number). */
+  contact?: ContactIdentities;
   direction?: Direction;
   state?: MessageState;
   from?: Date;
@@ -145,8 +162,9 @@ export interface HistoryFilters {
  * index serves it); `timestamp` bounds use Odoo's UTC string form.
  */
 export function historyDomain(filters: HistoryFilters): Domain {
-  const domain: DomainLeaf[] = [];
+  const domain: DomainTerm[] = [];
   if (filters.phone !== undefined) domain.push(['phone', '=', filters.phone]);
+  if (filters.contact !== undefined) domain.push(...contactDomain(filters.contact));
   if (filters.direction !== undefined) domain.push(['direction', '=', filters.direction]);
   if (filters.state !== undefined) domain.push(['state', '=', filters.state]);
   if (filters.from !== undefined) domain.push(['timestamp', '>=', toOdooDatetime(filters.from)]);
@@ -154,6 +172,21 @@ export function historyDomain(filters: HistoryFilters): Domain {
   if (filters.q !== undefined) domain.push(['message', '=ilike', `%${escapeLike(filters.q)}%`]);
   if (filters.partnerId !== undefined) domain.push(['partner_id', '=', filters.partnerId]);
   return domain;
+}
+
+/**
+ * Records of any of the identities: `=` for one value (the index's favourite), `in` for several, OR
+ * between number and user id. A user id's messages in a group belong to the group's conversation, not
+ * to the person's: matched by user id only where the record is not a group's.
+ */
+export function contactDomain(contact: ContactIdentities): Domain {
+  const leaf = (field: string, values: string[]): DomainLeaf => (values.length === 1 ? [field, '=', values[0]] : [field, 'in', values]);
+  const byPhone: Domain = contact.phones.length > 0 ? [leaf('phone', contact.phones)] : [];
+  const byUserId: Domain =
+    contact.userIds.length > 0 ? ['&', leaf('whatsapp_user_id', contact.userIds), '|', ['phone', '=', false], ['phone', 'not like', '@g.us']] : [];
+  if (byPhone.length > 0 && byUserId.length > 0) return ['|', ...byPhone, ...byUserId];
+  if (byPhone.length > 0 || byUserId.length > 0) return [...byPhone, ...byUserId];
+  return [['id', '=', 0]]; // nobody: no record
 }
 
 /** Odoo order clause; `id` breaks ties between messages of the same second, so pages never overlap. */
@@ -178,7 +211,11 @@ export interface ApiPartner {
 
 export interface ApiMessage {
   id: number;
-  phone: string;
+  /** Null when WhatsApp showed only the contact's user id. */
+  phone: string | null;
+  /** The contact's WhatsApp user id (BSUID), when known. */
+  user_id: string | null;
+  username: string | null;
   contact_name: string | null;
   partner: ApiPartner | null;
   direction: Direction;
@@ -212,7 +249,9 @@ export function toApiMessage(row: OdooMessageRow): ApiMessage {
   const hasMedia = Object.values(media).some((v) => v !== null);
   return {
     id: row.id,
-    phone: text(row.phone) ?? '',
+    phone: text(row.phone),
+    user_id: text(row.whatsapp_user_id),
+    username: text(row.whatsapp_username),
     contact_name: text(row.contact_name),
     partner: many2one(row.partner_id),
     direction: row.direction as Direction,

@@ -11,8 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { HISTORY_MODEL, type MessageType, type Provider } from '../domain/message.js';
-import { AppError, ConflictError, ServiceUnavailableError } from '../errors.js';
-import { describePhoneRejection, normalizePhone, toProviderTarget, type CountryCode } from '../lib/phone.js';
+import { AppError, BadRequestError, ConflictError, ServiceUnavailableError } from '../errors.js';
+import { canonicalContactId, describePhoneRejection, normalizeContactId, toProviderTarget, type CountryCode } from '../lib/phone.js';
 import { toOdooDatetime } from '../odoo/datetime.js';
 import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
@@ -108,11 +108,11 @@ export function createSendService(deps: SendServiceDeps) {
   const { odoo, journal } = deps;
   const now = deps.now ?? Date.now;
 
-  /** The record's partner (best effort: a failed lookup never blocks a send). */
-  async function findPartner(e164: string): Promise<number | false> {
+  /** The record's partner, by number or user id (best effort: a failed lookup never blocks a send). */
+  async function findPartner(key: string): Promise<number | false> {
     if (!deps.resolvePartners) return false;
     try {
-      return (await deps.resolvePartners([e164])).get(e164) ?? false;
+      return (await deps.resolvePartners([key])).get(key) ?? false;
     } catch {
       return false;
     }
@@ -122,24 +122,30 @@ export function createSendService(deps: SendServiceDeps) {
     async send(body: SendBody, caller: { tokenFingerprint: string; idempotencyKey?: string | undefined }): Promise<SendResponse> {
       // 1. Everything that can be refused is refused before anything is stored.
       const problems: FieldProblem[] = [];
-      const normalized = normalizePhone(body.phone, deps.defaultCountry);
+      // A number, a group or linked-id JID, or a WhatsApp user id (BSUID) for a contact who shows no number.
+      const normalized = normalizeContactId(body.phone, deps.defaultCountry);
       let phone = '';
       if (!normalized.ok) problems.push({ field: 'body/phone', message: describePhoneRejection(normalized.reason) });
-      else phone = normalized.kind === 'phone' ? normalized.e164 : normalized.jid;
+      else phone = canonicalContactId(normalized);
       if (body.message.trim() === '' && !body.media_url) {
         problems.push({ field: 'body/message', message: 'must not be empty unless media_url is given' });
       }
       if (body.filename !== undefined && !body.media_url) {
         problems.push({ field: 'body/filename', message: 'needs media_url' });
       }
+      let unsupportedTarget = false;
       if (phone) {
         try {
           toProviderTarget(phone, deps.provider);
         } catch (error) {
-          if (error instanceof AppError) problems.push({ field: 'body/phone', message: error.message });
-          else throw error;
+          if (!(error instanceof AppError)) throw error;
+          problems.push({ field: 'body/phone', message: error.message });
+          unsupportedTarget = error.code === 'unsupported_target';
         }
       }
+      // The request is well-formed but this provider cannot address the recipient (a group or linked id on
+      // Meta/Twilio, a WhatsApp user id on Fonnte/Twilio): its own code, so a client can tell it from a typo.
+      if (unsupportedTarget && problems.length === 1) throw new BadRequestError(problems[0]?.message ?? '', problems, 'unsupported_target');
       if (problems.length > 0) throw validationError(problems);
       const disabled = deps.whyDisabled(deps.provider);
       if (disabled) throw new SendingDisabledError(disabled);
@@ -177,10 +183,11 @@ export function createSendService(deps: SendServiceDeps) {
       }
 
       // 3. Store the message; the outbox sends it.
-      const linkable = normalized.ok && normalized.kind === 'phone';
+      const linkable = normalized.ok && (normalized.kind === 'phone' || normalized.kind === 'user');
+      const byUserId = normalized.ok && normalized.kind === 'user';
       const store = (partnerId: number | false) =>
         odoo.create(HISTORY_MODEL, {
-          phone,
+          ...(byUserId ? { phone: false, whatsapp_user_id: phone } : { phone }),
           direction: 'out',
           state: 'queued',
           provider: deps.provider,

@@ -2,7 +2,10 @@
  * GET /api/wa/stats — computed inside Odoo with two read_group calls in parallel, never by fetching rows:
  *  1. counts per (day|week, direction, state): totals, per-state counts and the series all derive from it;
  *  2. distinct numbers: read_group(window, ['n:count_distinct(phone)'], []) — one aggregate, no grouping
- *     on phone (which costs ~1 s at 1M rows, see odoo13-performance.md).
+ *     on phone (which costs ~1 s at 1M rows, see odoo13-performance.md);
+ *  3. contacts seen without a number: read_group(window + phone unset, ['u:count_distinct(whatsapp_user_id)'])
+ *     (a contact seen both with and without a number in the period counts in both: read_group cannot
+ *     tell them apart without fetching rows).
  */
 import { HISTORY_MODEL } from '../domain/message.js';
 import { toOdooDatetime } from '../odoo/datetime.js';
@@ -18,6 +21,13 @@ export interface Stats extends StatsSummary {
   date_to: string;
   granularity: StatsGranularity;
   unique_contacts: number;
+}
+
+/** The `n` of a read_group without groupby (no row: zero). */
+function aggregate(rows: unknown): number {
+  const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
+  const n = first && typeof first === 'object' ? (first as { n?: unknown }).n : undefined;
+  return typeof n === 'number' ? n : 0;
 }
 
 const iso = (date: Date): string => date.toISOString().replace('.000Z', 'Z');
@@ -66,9 +76,10 @@ export function createStatsService(deps: { odoo: Pick<OdooClient, 'readGroup'>; 
       ];
       // Day/week buckets in UTC, whatever the integration user's timezone.
       const context = { tz: 'UTC' };
-      const [grouped, distinct] = await Promise.allSettled([
+      const [grouped, distinct, withoutNumber] = await Promise.allSettled([
         odoo.readGroup(HISTORY_MODEL, domain, ['direction', 'state'], statsGroupBy(query.granularity), { lazy: false, context }),
         odoo.readGroup(HISTORY_MODEL, domain, ['n:count_distinct(phone)'], [], { context }),
+        odoo.readGroup(HISTORY_MODEL, [...domain, ['phone', '=', false]], ['n:count_distinct(whatsapp_user_id)'], [], { context }),
       ]);
       if (grouped.status === 'rejected') throw grouped.reason;
       const summary = summarizeStats(grouped.value, window, query.granularity);
@@ -78,9 +89,8 @@ export function createStatsService(deps: { odoo: Pick<OdooClient, 'readGroup'>; 
         // Odoo 13 cannot answer an aggregate over zero rows over XML-RPC (min(id) is NULL → "cannot
         // marshal None"), so that call fails exactly when the period is empty — and the answer is 0.
         if (distinct.status === 'rejected') throw distinct.reason;
-        const first: unknown = Array.isArray(distinct.value) ? distinct.value[0] : undefined;
-        const n = first && typeof first === 'object' ? (first as { n?: unknown }).n : undefined;
-        uniqueContacts = typeof n === 'number' ? n : 0;
+        if (withoutNumber.status === 'rejected') throw withoutNumber.reason;
+        uniqueContacts = aggregate(distinct.value) + aggregate(withoutNumber.value);
       }
 
       return {

@@ -22,10 +22,11 @@ import {
   type StatusEvent,
 } from '../domain/message.js';
 import { backoffDelay } from '../lib/backoff.js';
+import { isWhatsappUserId } from '../lib/phone.js';
 import { isOdooError, type OdooError } from '../odoo/errors.js';
 import type { Domain, OdooClient } from '../odoo/types.js';
 import type { SpooledEvent, Spool } from '../spool/types.js';
-import { messageValues, nextState, type MediaUrlResolver } from './history-values.js';
+import { messageValues, nextState, partnerKeys, type MediaUrlResolver } from './history-values.js';
 import type { PartnerResolver } from './partner-resolver.js';
 
 export interface WriterOptions {
@@ -54,7 +55,7 @@ export interface WriterDeps {
   odoo: Pick<OdooClient, 'createMany' | 'searchRead' | 'searchCount' | 'write'>;
   spool: Spool;
   logger: Logger;
-  /** Finds the res.partner for each E.164 number (null when none). */
+  /** Finds the res.partner for each E.164 number or WhatsApp user id (null when none). */
   resolvePartners: PartnerResolver;
   mediaUrl: MediaUrlResolver;
   onDelivered?: (count: number) => void;
@@ -70,6 +71,13 @@ export interface PassResult {
 }
 
 const keyOf = (provider: string, id: string) => `${provider}\u0000${id}`;
+
+/** A stored record as the writer needs it: to complete a duplicate, fold a status, learn a user id. */
+interface ExistingRecord {
+  id: number;
+  state: MessageState;
+  userId: string | null;
+}
 
 /**
  * Errors that say something about the data (split the batch, dead-letter a single culprit).
@@ -92,7 +100,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   let consecutiveFailures = 0;
 
   async function findExisting(events: { provider: Provider; providerMessageId: string }[]) {
-    const found = new Map<string, { id: number; state: MessageState }>();
+    const found = new Map<string, ExistingRecord>();
     const byProvider = new Map<Provider, string[]>();
     for (const e of events) byProvider.set(e.provider, [...(byProvider.get(e.provider) ?? []), e.providerMessageId]);
     for (const [provider, ids] of byProvider) {
@@ -100,10 +108,14 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         ['provider', '=', provider],
         ['provider_message_id', 'in', [...new Set(ids)]],
       ];
-      const rows = await odoo.searchRead<{ id: number; provider_message_id: string; state: MessageState }>(HISTORY_MODEL, domain, {
-        fields: ['id', 'provider_message_id', 'state'],
-      });
-      for (const row of rows) found.set(keyOf(provider, row.provider_message_id), { id: row.id, state: row.state });
+      const rows = await odoo.searchRead<{ id: number; provider_message_id: string; state: MessageState; whatsapp_user_id: string | false }>(
+        HISTORY_MODEL,
+        domain,
+        { fields: ['id', 'provider_message_id', 'state', 'whatsapp_user_id'] },
+      );
+      for (const row of rows) {
+        found.set(keyOf(provider, row.provider_message_id), { id: row.id, state: row.state, userId: row.whatsapp_user_id || null });
+      }
     }
     return found;
   }
@@ -129,8 +141,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         } else if (single.partner_id) {
           // The cached partner may have been deleted or merged since (Odoo refuses the dangling link
           // as a validation error): forget it and store the message unlinked rather than lose it.
-          const phone = (item.event as MessageEvent).phone;
-          if (phone !== null) deps.resolvePartners.forget?.(phone);
+          for (const key of partnerKeys(item.event as MessageEvent)) deps.resolvePartners.forget?.(key);
           await createSplitting(items, [{ ...single, partner_id: false }], outcome);
         } else {
           outcome.rejected.push({ item, error });
@@ -155,13 +166,13 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     });
     const alreadyThere = batch.filter((b) => !fresh.includes(b));
 
-    const phones = [
-      ...new Set(fresh.map((b) => (b.event as MessageEvent).phone).filter((p): p is string => p !== null && p.startsWith('+'))),
-    ];
-    const partners = phones.length > 0 ? await deps.resolvePartners(phones) : new Map<string, number | null>();
+    // Numbers and user ids (old and new ones of an identity change, too); the resolver skips JIDs.
+    const keys = [...new Set(fresh.flatMap((b) => partnerKeys(b.event as MessageEvent)))];
+    const partners = keys.length > 0 ? await deps.resolvePartners(keys) : new Map<string, number | null>();
     const values = fresh.map((b) => {
       const e = b.event as MessageEvent;
-      return messageValues(e, (e.phone !== null ? partners.get(e.phone) : null) ?? null, deps.mediaUrl);
+      const partnerId = partnerKeys(e).map((k) => partners.get(k) ?? null).find((id) => id !== null) ?? null;
+      return messageValues(e, partnerId, deps.mediaUrl);
     });
 
     const outcome: Outcome = { created: [], duplicates: [], rejected: [] };
@@ -173,8 +184,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       // without their record ids for media linking — never skip recording what Odoo accepted.
       const raced =
         outcome.duplicates.length > 0
-          ? await findExisting(outcome.duplicates.map((d) => d.event as MessageEvent)).catch(() => new Map<string, { id: number; state: MessageState }>())
-          : new Map<string, { id: number; state: MessageState }>();
+          ? await findExisting(outcome.duplicates.map((d) => d.event as MessageEvent)).catch(() => new Map<string, ExistingRecord>())
+          : new Map<string, ExistingRecord>();
       const delivered = [
         ...outcome.created.map(({ item, recordId }) => ({ item, recordId })),
         ...[...alreadyThere, ...outcome.duplicates].map((item) => {
@@ -229,14 +240,18 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
 
     // Fold all statuses of one record into the furthest state, then write per target state.
     const target = new Map<number, { state: MessageState; error: string | null }>();
+    /** Outgoing records sent by number whose recipient's user id a status names: stored, so lookups by it find them. */
+    const learnedUserIds = new Map<number, string>();
     const applied: number[] = [];
     const parked: typeof resolved = [];
     for (const r of resolved) {
-      const record = r.id === null ? undefined : records.get(keyOf(r.event.provider, r.id));
+      const record: ExistingRecord | undefined = r.id === null ? undefined : records.get(keyOf(r.event.provider, r.id));
       if (!record) {
         parked.push(r);
         continue;
       }
+      const recipientUserId = r.event.recipientUserId ?? null;
+      if (recipientUserId !== null && record.userId === null && isWhatsappUserId(recipientUserId)) learnedUserIds.set(record.id, recipientUserId);
       const current = target.get(record.id)?.state ?? record.state;
       const next = nextState(current, r.event.state);
       if (next) target.set(record.id, { state: next, error: next === 'failed' ? r.event.error : null });
@@ -255,6 +270,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         ...(group.state === 'failed' ? { error_message: group.error ?? 'The provider reported a failure' } : {}),
       });
     }
+    for (const [recordId, userId] of learnedUserIds) await odoo.write(HISTORY_MODEL, [recordId], { whatsapp_user_id: userId });
     spool.complete(applied);
     result.statusesApplied += target.size;
 

@@ -64,6 +64,8 @@ describe('get_history', () => {
     expect(body.data[0]).toEqual({
       id: ids.m1,
       phone: BUDI,
+      user_id: null,
+      username: null,
       contact_name: 'Budi',
       partner: { id: partners.budi, name: 'Budi Santoso' },
       direction: 'in',
@@ -183,7 +185,11 @@ describe('conversation', () => {
     expect(group.data.messages).toHaveLength(1);
     const none = await api.get('/api/wa/conversation/081399998888');
     expect(none.statusCode).toBe(200);
-    expect(none.json()).toEqual({ ok: true, data: { phone: '+6281399998888', contact_name: null, partner: null, messages: [] }, meta: { total: 0, limit: 50, offset: 0 } });
+    expect(none.json()).toEqual({
+      ok: true,
+      data: { phone: '+6281399998888', identities: { phones: ['+6281399998888'], user_ids: [] }, contact_name: null, partner: null, messages: [] },
+      meta: { total: 0, limit: 50, offset: 0 },
+    });
   });
 });
 
@@ -194,7 +200,13 @@ describe('conversation identity', () => {
     const query = { limit: 2, offset: 0, order: 'asc' as const };
     let before = odoo.double.log.length;
     expect((await service.getConversation('081311112222', query)).data.contact_name).toBe('Sari');
-    expect(rpcsSince(odoo.double, before)).toHaveLength(3);
+    // The page and its count, the name and partner, and the identities the thread is stored under.
+    expect(rpcsSince(odoo.double, before).sort()).toEqual([
+      'whatsapp.history.read_group',
+      'whatsapp.history.search_count',
+      'whatsapp.history.search_read',
+      'whatsapp.history.search_read',
+    ]);
     before = odoo.double.log.length;
     await service.getConversation('081311112222', { ...query, offset: 2 });
     expect(rpcsSince(odoo.double, before).sort()).toEqual(['whatsapp.history.search_count', 'whatsapp.history.search_read']);
@@ -217,7 +229,7 @@ describe('stats', () => {
     const before = odoo.double.log.length;
     const res = await api.get('/api/wa/stats?date_from=2024-05-01&date_to=2024-05-08');
     expect(res.statusCode).toBe(200);
-    expect(rpcsSince(odoo.double, before)).toEqual(['whatsapp.history.read_group', 'whatsapp.history.read_group']);
+    expect(rpcsSince(odoo.double, before)).toEqual(['whatsapp.history.read_group', 'whatsapp.history.read_group', 'whatsapp.history.read_group']);
     const data = res.json().data;
     expect(data).toMatchObject({
       date_from: '2024-05-01T00:00:00Z',

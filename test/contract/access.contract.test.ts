@@ -1,10 +1,11 @@
 /**
  * Contract: least privilege. The Gateway user (WhatsApp / Gateway only) may create, read and write
- * messages, read contacts (not private addresses), attach media to a message — and nothing else: it
- * reads no attachment (reading contacts would otherwise open every contact's files). A user without
- * groups may log in but do nothing.
+ * messages, find contacts through the addon's lookup method only (id, name, phone, mobile and WhatsApp
+ * user id of non-private contacts: it cannot read res.partner itself), attach media to a message — and
+ * nothing else: it reads no attachment. A user without groups may log in but do nothing.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PARTNER_LOOKUP_METHOD } from '../../src/services/partner-resolver.js';
 import { ATTACHMENT, HISTORY, historyValues, newId, odooError, PARTNER, setupContractEnv } from './harness.js';
 
 const env = await setupContractEnv(import.meta.url);
@@ -40,20 +41,54 @@ describe('the Gateway user', () => {
     expect(await env.admin.searchCount(HISTORY, [['id', '=', messageId]])).toBe(1);
   });
 
-  test('reads contacts, but not private addresses', async () => {
-    const rows = await env.gateway.searchRead(PARTNER, [['email', '=like', `${env.tag}%`]], { fields: ['name', 'display_name', 'phone', 'mobile'] });
-    expect(rows).toEqual([{ id: contactId, name: `Contact ${env.tag}`, display_name: `Contact ${env.tag}`, phone: '+6281300000001', mobile: false }]);
-    expect(privateId).toBeGreaterThan(0);
-    expect(await env.gateway.searchCount(PARTNER, [['id', '=', privateId]])).toBe(0);
+  test('cannot read contacts itself: not one field, not even a count', async () => {
+    const refusals = [
+      () => env.gateway.searchRead(PARTNER, [['id', '=', contactId]], { fields: ['name'] }),
+      () => env.gateway.searchCount(PARTNER, []),
+      () => env.gateway.call(PARTNER, 'read', [[contactId], ['email']]),
+      () => env.gateway.call(PARTNER, 'name_search', [`Contact ${env.tag}`]),
+    ];
+    for (const refused of refusals) {
+      const error = await odooError(refused);
+      expect(error.kind).toBe('access');
+      expect(error.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Contact' \(res\.partner\)\./);
+    }
+  });
+
+  test('finds contacts through the lookup: five fields, no private address', async () => {
+    // A private address holding the same number (admin can create one but not read it back).
+    const home = await env.admin.create(PARTNER, { name: `Home 2 ${env.tag}`, email: `${env.tag}-home2@example.test`, type: 'private', mobile: '+6281300000001' });
+    env.track(PARTNER, home);
+    const rows = await env.gateway.call(PARTNER, PARTNER_LOOKUP_METHOD, [['81300000001'], []]);
+    expect(rows).toEqual([{ id: contactId, name: `Contact ${env.tag}`, phone: '+6281300000001', mobile: false, whatsapp_user_id: false }]);
+  });
+
+  test('a message linked to a contact teaches the contact its WhatsApp user id (the gateway cannot write contacts)', async () => {
+    const userId = `US.${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    await env.gateway.create(HISTORY, historyValues(env, { partner_id: contactId, whatsapp_user_id: userId }));
+    const rows = await env.gateway.call<{ id: number; whatsapp_user_id: string }[]>(PARTNER, PARTNER_LOOKUP_METHOD, [[], [userId]]);
+    expect(rows?.map((r) => [r.id, r.whatsapp_user_id])).toEqual([[contactId, userId]]);
+  });
+
+  test.each<[string, unknown[]]>([
+    ['a LIKE wildcard', [['%'], []]],
+    ['a number too short to be one', [['123'], []]],
+    ['a string instead of a list', ['81300000001', []]],
+    ['a user id that is not one', [[], ["US.1' OR '1'='1"]]],
+    ['more than 100 keys', [Array.from({ length: 101 }, (_, i) => String(100000 + i)), []]],
+  ])('the lookup refuses %s', async (_case, args) => {
+    const error = await odooError(() => env.gateway.call(PARTNER, PARTNER_LOOKUP_METHOD, args));
+    expect(error.kind).toBe('validation');
   });
 
   test('may not create or change contacts', async () => {
     const create = await odooError(() => env.gateway.create(PARTNER, { name: `Nope ${env.tag}`, email: `${env.tag}-nope@example.test` }));
     expect(create.kind).toBe('access');
     expect(create.message).toMatch(/^Sorry, you are not allowed to create documents of type 'Contact' \(res\.partner\)\./);
+    // A contact's write() reads the tracked values first: refused for want of read.
     const write = await odooError(() => env.gateway.write(PARTNER, [contactId], { phone: '+1' }));
     expect(write.kind).toBe('access');
-    expect(write.message).toMatch(/^Sorry, you are not allowed to modify documents of type 'Contact' \(res\.partner\)\./);
+    expect(write.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Contact' \(res\.partner\)\..*\(Operation: read, User: \d+\)$/s);
   });
 
   test('attaches media to a message; the message names it, only an employee reads it', async () => {
@@ -96,14 +131,15 @@ describe('the Gateway user', () => {
     expect(row?.mimetype).toBe('text/plain');
   });
 
-  test("may not read a contact's attachment, though it reads the contact", async () => {
+  test("may not read a contact's attachment, though it finds the contact", async () => {
     const passportId = await env.admin.create(ATTACHMENT, {
       name: `${env.tag}-passport.pdf`,
       datas: Buffer.from('%PDF-1.4 passport scan').toString('base64'),
       res_model: PARTNER,
       res_id: contactId,
     });
-    expect(await env.gateway.searchCount(PARTNER, [['id', '=', contactId]])).toBe(1);
+    const found = await env.gateway.call<{ id: number }[]>(PARTNER, PARTNER_LOOKUP_METHOD, [['81300000001'], []]);
+    expect(found?.map((r) => r.id)).toEqual([contactId]);
     const refusals = [
       () => env.gateway.call(ATTACHMENT, 'read', [[passportId], ['name', 'datas']]),
       () => env.gateway.searchRead(ATTACHMENT, [['res_model', '=', PARTNER], ['res_id', '=', contactId]], { fields: ['datas'] }),
@@ -114,7 +150,8 @@ describe('the Gateway user', () => {
     for (const refused of refusals) {
       const error = await odooError(refused);
       expect(error.kind).toBe('access');
-      expect(error.message).toMatch(/^Sorry, you are not allowed to access documents of type 'Attachment' \(ir\.attachment\)\./);
+      // Reading the attachment itself checks the contact it belongs to first: refused there.
+      expect(error.message).toMatch(/^Sorry, you are not allowed to access documents of type '(Attachment' \(ir\.attachment\)|Contact' \(res\.partner\))\./);
       expect(error.message).toMatch(/\(Operation: read, User: \d+\)$/);
     }
   });
@@ -186,9 +223,11 @@ describe('a user without groups', () => {
     expect(error.message).toContain('not allowed to create documents');
   });
 
-  test('may not read contacts', async () => {
+  test('may not read contacts, nor look them up', async () => {
     const error = await odooError(() => env.noRights.searchRead(PARTNER, [['id', '=', contactId]], { fields: ['name'] }));
     expect(error.kind).toBe('access');
+    const lookup = await odooError(() => env.noRights.call(PARTNER, PARTNER_LOOKUP_METHOD, [['81300000001'], []]));
+    expect(lookup.kind).toBe('access');
   });
 
   test('may not attach a file to a message (Odoo asks for write access to the message first)', async () => {

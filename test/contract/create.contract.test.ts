@@ -124,10 +124,24 @@ describe('unique (provider, provider_message_id)', () => {
 describe('invalid values', () => {
   test('a missing required field is a validation error naming the field, not a unique violation', async () => {
     const values = historyValues(env);
+    delete values.direction;
+    const error = await odooError(() => env.gateway.create(HISTORY, values));
+    expect(error.kind).toBe('validation');
+    expect(error.message).toContain('Field: Direction (direction)');
+  });
+
+  test('a message needs a number or a WhatsApp user id: neither is a CHECK violation, either one is enough', async () => {
+    const values = historyValues(env);
     delete values.phone;
     const error = await odooError(() => env.gateway.create(HISTORY, values));
     expect(error.kind).toBe('validation');
-    expect(error.message).toContain('Field: Number (phone)');
+    expect(error.message).toContain('whatsapp_history_phone_or_user_id');
+    const empty = await odooError(() => env.gateway.create(HISTORY, historyValues(env, { phone: '', whatsapp_user_id: '' })));
+    expect(empty.message).toContain('whatsapp_history_phone_or_user_id');
+    const byUserId = await env.gateway.create(HISTORY, historyValues(env, { phone: false, whatsapp_user_id: 'US.13491208655302741918', whatsapp_username: 'budi.bali' }));
+    const [row] = await env.gateway.searchRead(HISTORY, [['id', '=', byUserId]], { fields: ['phone', 'whatsapp_user_id', 'whatsapp_username', 'display_name'] });
+    expect(row).toMatchObject({ phone: false, whatsapp_user_id: 'US.13491208655302741918', whatsapp_username: 'budi.bali' });
+    expect(String(row?.display_name)).toMatch(/^US\.13491208655302741918/);
   });
 
   test('a required field set to False is the same validation error', async () => {

@@ -178,6 +178,8 @@ describe('get_history', () => {
       {
         id: ids.b6,
         phone: BUDI.e164,
+        user_id: null,
+        username: null,
         contact_name: null,
         partner: { id: partnerId, name: partnerName },
         direction: 'out',
@@ -336,7 +338,7 @@ describe('conversation/:phone', () => {
 
   test('a number with no messages: an empty thread', async () => {
     const body = await conversation(NOBODY.e164);
-    expect(body.data).toEqual({ phone: NOBODY.e164, contact_name: null, partner: null, messages: [] });
+    expect(body.data).toEqual({ phone: NOBODY.e164, identities: { phones: [NOBODY.e164], user_ids: [] }, contact_name: null, partner: null, messages: [] });
     expect(body.meta.total).toBe(0);
   });
 });

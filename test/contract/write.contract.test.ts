@@ -49,9 +49,16 @@ describe('write', () => {
 
   test('emptying a required field is a validation error', async () => {
     const id = await env.gateway.create(HISTORY, historyValues(env));
-    const error = await odooError(() => env.gateway.write(HISTORY, [id], { phone: false }));
+    const error = await odooError(() => env.gateway.write(HISTORY, [id], { direction: false }));
     expect(error.kind).toBe('validation');
-    expect(error.message).toContain('Field: Number (phone)');
+    expect(error.message).toContain('Field: Direction (direction)');
+  });
+
+  test('the number may be emptied only while a WhatsApp user id names the contact', async () => {
+    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const error = await odooError(() => env.gateway.write(HISTORY, [id], { phone: false }));
+    expect(error.message).toContain('whatsapp_history_phone_or_user_id');
+    expect(await env.gateway.write(HISTORY, [id], { phone: false, whatsapp_user_id: 'US.13491208655302741918' })).toBe(true);
   });
 
   test('an unknown field is refused', async () => {

@@ -5,7 +5,7 @@
  * UNIQUE and FOREIGN KEY constraints fail the way Odoo reports them (see python.ts).
  */
 import { compileDomain, domainMentions, normalizeDomain, type DomainHost } from './domain.js';
-import { GROUPS, MODELS, table, type ComputeEnv, type FieldDef, type ModelDef, type Row } from './models.js';
+import { GATEWAY_GROUP, GROUPS, MODELS, table, type ComputeEnv, type FieldDef, type ModelDef, type Row } from './models.js';
 import { orderComparator } from './order.js';
 import {
   AccessDenied,
@@ -333,18 +333,87 @@ export class OdooDatabase implements DomainHost {
           .slice(0, limit)
           .map((id) => [id, this.displayName(model.name, id)]);
       }
+      case 'whatsapp_headless_find_partners': {
+        if (model.name !== 'res.partner') break;
+        const a = bind(method, [['national_numbers', null], ['user_ids', null]], args, kw);
+        return this.findWhatsappPartners(env, a.national_numbers, a.user_ids);
+      }
       case 'flush': {
         recordIds();
         bind('flush', [['fnames', null], ['records', null]], args, kw);
         return undefined; // returns None: rpc.py then fails to marshal it
       }
-      default:
-        throw new PythonException('AttributeError', `type object ${pyRepr(model.name)} has no attribute ${pyRepr(method)}`, {
-          frames: [
-            ['/opt/odoo/odoo/service/model.py', 164, 'execute_cr', 'return odoo.api.call_kw(recs, method, args, kw)'],
-            ['/opt/odoo/odoo/api.py', 403, 'call_kw', 'method = getattr(type(model), name)'],
-          ],
-        });
+    }
+    throw new PythonException('AttributeError', `type object ${pyRepr(model.name)} has no attribute ${pyRepr(method)}`, {
+      frames: [
+        ['/opt/odoo/odoo/service/model.py', 164, 'execute_cr', 'return odoo.api.call_kw(recs, method, args, kw)'],
+        ['/opt/odoo/odoo/api.py', 403, 'call_kw', 'method = getattr(type(model), name)'],
+      ],
+    });
+  }
+
+  // ---------------------------------------------------------------- whatsapp_headless methods
+
+  /**
+   * res.partner.whatsapp_headless_find_partners (odoo-addon/.../models/res_partner.py): the gateway's
+   * only view of contacts. Gateway group or read access on res.partner; checked, bounded input; as
+   * superuser inside, active non-private partners only; id, name, phone, mobile, whatsapp_user_id.
+   */
+  private findWhatsappPartners(env: CallEnv, nationalNumbers: unknown, userIds: unknown): ResultValue {
+    const partnerModel = this.model('res.partner');
+    if (!env.groups.has(GATEWAY_GROUP)) {
+      try {
+        this.checkAccess(env, partnerModel, 'read'); // check_access_rights('read', raise_exception=False)
+      } catch {
+        throw new AccessError('You are not allowed to look up WhatsApp contacts.');
+      }
+    }
+    const checked = (values: unknown, pattern: RegExp, argument: string): string[] => {
+      if (values === null || values === false || values === undefined) return [];
+      if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' && pattern.test(v))) {
+        throw validationError(`${argument} must be a list of values of the form ${pattern.source.slice(1, -1)}.`);
+      }
+      return [...new Set(values as string[])].sort();
+    };
+    const numbers = checked(nationalNumbers, /^[0-9]{4,17}$/, 'national_numbers');
+    const waIds = checked(userIds, /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/, 'user_ids');
+    if (numbers.length + waIds.length > 100) throw validationError('At most 100 numbers and user ids per lookup.');
+    const terms: unknown[][] = [];
+    for (const digits of numbers) {
+      const pattern = `%${digits.split('').join('%')}%`;
+      terms.push([['phone', '=like', pattern]], [['mobile', '=like', pattern]]);
+    }
+    if (waIds.length > 0) terms.push([['whatsapp_user_id', 'in', waIds]]);
+    if (terms.length === 0) return [];
+    const domain = [
+      '&',
+      ...Array<string>(terms.length - 1).fill('|'),
+      ...terms.flat(),
+      '|',
+      ['type', '!=', 'private'],
+      ['type', '=', false],
+    ];
+    const rows = this.searchRows(this.superEnv(), 'res.partner', domain, { order: 'id', limit: 1000 });
+    return rows.map((row) => ({
+      id: row.id,
+      name: (row.name as string | null) ?? false,
+      phone: (row.phone as string | null) ?? false,
+      mobile: (row.mobile as string | null) ?? false,
+      whatsapp_user_id: (row.whatsapp_user_id as string | null) ?? false,
+    }));
+  }
+
+  /** whatsapp.history._remember_user_id_on_partner: a linked partner keeps the first user id, or follows a change notice. */
+  private rememberUserIdOnPartner(ids: number[]): void {
+    const partners = this.model('res.partner');
+    for (const id of ids) {
+      const row = this.row('whatsapp.history', id);
+      if (!row || typeof row.partner_id !== 'number' || !row.whatsapp_user_id) continue;
+      const partner = this.row('res.partner', row.partner_id);
+      if (!partner || partner.whatsapp_user_id === row.whatsapp_user_id) continue;
+      if (!partner.whatsapp_user_id || partner.whatsapp_user_id === row.previous_whatsapp_user_id) {
+        this.updateRow(partners, partner.id, { whatsapp_user_id: row.whatsapp_user_id });
+      }
     }
   }
 
@@ -433,7 +502,11 @@ export class OdooDatabase implements DomainHost {
     if (rule) parts.push(rule);
     parts.push(domain);
     const full = [...Array<string>(parts.length - 1).fill('&'), ...parts.flatMap((d) => normalizeDomain(d))];
-    const matches = compileDomain(full, { host: this, modelName });
+    const matches = compileDomain(full, {
+      host: this,
+      modelName,
+      checkComodelRead: (comodel) => this.checkAccess(env, this.model(comodel), 'read'),
+    });
     let rows = [...this.tableOf(modelName).values()].filter(matches);
     if (!ordered) return rows;
     const order = typeof paging.order === 'string' && paging.order ? paging.order : undefined;
@@ -688,6 +761,7 @@ export class OdooDatabase implements DomainHost {
     }
     // _create ends with check_access_rule('create') on the new rows (the call is then rolled back)
     if (this.forbidden(env, model, ids, 'create').length) throw this.ruleError(env, model, 'create');
+    if (model.name === 'whatsapp.history') this.rememberUserIdOnPartner(ids);
     return ids;
   }
 
@@ -697,6 +771,8 @@ export class OdooDatabase implements DomainHost {
       // ir.attachment.write(): check('write', values) before the ORM's own checks
       this.checkAttachmentAccess(env, this.existingRows(model, ids), 'write', vals && typeof vals === 'object' ? vals : undefined);
     }
+    // res.partner (mail.thread) reads the tracked values before writing: read access is checked first.
+    if (model.writeReadsRecords) this.checkAccess(env, model, 'read');
     this.checkAccess(env, model, 'write');
     if (vals === null || typeof vals !== 'object') throw new PythonException('AttributeError', `${pyRepr(typeof vals)} object has no attribute 'items'`);
     for (const name of Object.keys(vals)) if (!(name in model.fields)) throw keyError(name);
@@ -722,6 +798,7 @@ export class OdooDatabase implements DomainHost {
       this.checkConstraints(env, model, row, 'update');
       this.updateRow(model, id, row);
     }
+    if (model.name === 'whatsapp.history' && ('partner_id' in vals || 'whatsapp_user_id' in vals)) this.rememberUserIdOnPartner(ids);
     return true;
   }
 

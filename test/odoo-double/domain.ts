@@ -256,6 +256,11 @@ function normalizeTimestampText(text: string, type: 'datetime' | 'date'): string
 export interface CompileOptions {
   host: DomainHost;
   modelName: string;
+  /**
+   * A path (`partner_id.name`) or a many2one compared with names searches the comodel as the caller
+   * (`_search` / `_name_search` check read access): throws when the caller may not read it.
+   */
+  checkComodelRead?: (comodel: string) => void;
 }
 
 function invalidField(left: unknown, leaf: Leaf, model: ModelDef): PythonException {
@@ -291,6 +296,7 @@ function compileLeaf(leaf: Leaf, opts: CompileOptions): Predicate {
   // many2one path: partner_id.phone → partner_id in (ids of partners whose phone matches)
   if (path.length > 1) {
     if (field.type !== 'many2one' || !field.comodel) throw invalidField(left, leaf, model);
+    opts.checkComodelRead?.(field.comodel);
     const ids = opts.host.searchIds(field.comodel, [[path.slice(1).join('.'), operator, right]]);
     return compileLeaf([fieldName, 'in', ids], opts);
   }
@@ -313,6 +319,7 @@ function compileLeaf(leaf: Leaf, opts: CompileOptions): Predicate {
     const dictOp: Record<string, string> = { 'not in': '!=', in: '=', '=': 'in', '!=': 'not in' };
     if (!Array.isArray(right) && (op === 'in' || op === 'not in')) op = dictOp[op] as string;
     else if (Array.isArray(right) && (op === '=' || op === '!=')) op = dictOp[op] as string;
+    opts.checkComodelRead?.(field.comodel);
     const ids: unknown[] = opts.host.nameSearch(field.comodel, right, op);
     if (NEGATIVE_TERM_OPERATORS.has(op)) ids.push(false);
     return compileLeaf([fieldName, 'in', ids], opts);

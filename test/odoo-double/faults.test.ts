@@ -41,7 +41,8 @@ const shape = (f: { faultCode: number; faultString: string }) => {
 test.each([
   ['unique', call('whatsapp.history', 'create', [{ phone: '+1', direction: 'in', provider_message_id: 'fx-1', device: 'fixture' }])],
   ['unique_lang', call('whatsapp.history', 'create', [{ phone: '+1', direction: 'in', provider_message_id: 'fx-1', device: 'fixture' }], { context: { lang: 'en_US' } })],
-  ['not_null', call('whatsapp.history', 'create', [{ direction: 'in', device: 'fixture' }])],
+  ['not_null', call('whatsapp.history', 'create', [{ phone: '+1', device: 'fixture' }])],
+  ['check_phone_or_user_id', call('whatsapp.history', 'create', [{ direction: 'in', device: 'fixture' }])],
   ['check', call('res.partner', 'create', [{ name: false }])],
   ['selection', call('whatsapp.history', 'create', [{ phone: '+1', direction: 'bogus' }])],
   ['missing', call('res.partner', 'write', [[999999], { name: 'x' }])],

@@ -189,7 +189,12 @@ const whatsappHistory: ModelDef = {
   order: 'timestamp desc, id desc',
   recName: 'phone',
   fields: withMagic({
-    phone: { type: 'char', string: 'Number', required: true },
+    phone: { type: 'char', string: 'Number' },
+    whatsapp_user_id: { type: 'char', string: 'WhatsApp User ID' },
+    whatsapp_parent_user_id: { type: 'char', string: 'WhatsApp Parent User ID' },
+    whatsapp_username: { type: 'char', string: 'WhatsApp Username' },
+    previous_phone: { type: 'char', string: 'Previous Number' },
+    previous_whatsapp_user_id: { type: 'char', string: 'Previous WhatsApp User ID' },
     contact_name: { type: 'char', string: 'Contact' },
     partner_id: { type: 'many2one', string: 'Partner', comodel: 'res.partner' },
     direction: { type: 'selection', string: 'Direction', required: true, selection: DIRECTIONS },
@@ -225,6 +230,12 @@ const whatsappHistory: ModelDef = {
       message: 'This provider message is already stored (same provider and provider message id).',
       unique: ['provider', 'provider_message_id'],
     },
+    {
+      key: 'phone_or_user_id',
+      message: 'A WhatsApp message needs a number, a group id or a WhatsApp user id.',
+      // CHECK(coalesce(phone, '') <> '' OR coalesce(whatsapp_user_id, '') <> '')
+      check: (row) => (row.phone ?? '') !== '' || (row.whatsapp_user_id ?? '') !== '',
+    },
   ],
   access: [
     acl('whatsapp_headless.group_whatsapp_user', 'r'),
@@ -234,7 +245,8 @@ const whatsappHistory: ModelDef = {
   rules: [],
   displayName: (row) => {
     const preview = messagePreview(row);
-    return preview ? `${String(row.phone)} – ${preview}` : String(row.phone ?? '');
+    const contact = String(row.phone ?? row.whatsapp_user_id ?? '');
+    return preview ? `${contact} – ${preview}` : contact;
   },
   prepareCreate: (values) => {
     // The addon's create(): state follows the direction when not given.
@@ -280,6 +292,7 @@ const resPartner: ModelDef = {
     parent_id: { type: 'many2one', string: 'Related Company', comodel: 'res.partner' },
     active: { type: 'boolean', string: 'Active', default: () => true },
     color: { type: 'integer', string: 'Color Index', default: () => 0, groupOperator: 'sum' },
+    whatsapp_user_id: { type: 'char', string: 'WhatsApp User ID', groups: ['whatsapp_headless.group_whatsapp_user'] },
   }),
   constraints: [
     {
@@ -294,7 +307,7 @@ const resPartner: ModelDef = {
     acl('base.group_user', 'r'),
     acl('base.group_portal', 'r'),
     acl('base.group_public', 'r'),
-    acl('whatsapp_headless.group_whatsapp_gateway', 'r'),
+    // No line for the Gateway group: it finds contacts through whatsapp_headless_find_partners only.
   ],
   rules: [
     // base: employees see private addresses only with "Access to Private Addresses" (read only)

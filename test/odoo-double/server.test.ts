@@ -50,7 +50,8 @@ describe('as a fixture', () => {
     expect(odoo.records('whatsapp.history')).toEqual([
       expect.objectContaining({ id, phone: '+62811', direction: 'out', state: 'queued', provider: 'fonnte', message: null, create_uid: 1 }),
     ]);
-    expect(() => odoo.seed('whatsapp.history', [{ direction: 'in' }])).toThrow(/mandatory field/);
+    expect(() => odoo.seed('whatsapp.history', [{ phone: '+62811' }])).toThrow(/mandatory field/);
+    expect(() => odoo.seed('whatsapp.history', [{ direction: 'in' }])).toThrow(/whatsapp_history_phone_or_user_id/);
     expect(odoo.records('whatsapp.history')).toHaveLength(1);
   });
 

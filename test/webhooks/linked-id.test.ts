@@ -95,7 +95,7 @@ describe('answering the thread', () => {
     try {
       const before = rig.history().length;
       const response = await other.inject({ method: 'POST', url: '/api/wa/send_message', headers: bearer(FULL_TOKEN), payload: { phone: LID, message: 'x' } });
-      const error = expectError(response, 400, 'validation_error');
+      const error = expectError(response, 400, 'unsupported_target');
       expect(error.details).toEqual([expect.objectContaining({ field: 'body/phone', message: expect.stringContaining('linked id') })]);
       expect(rig.history()).toHaveLength(before);
     } finally {

@@ -37,6 +37,7 @@ STATES = [
 ]
 
 PHONE_TIMESTAMP_INDEX = "whatsapp_history_phone_timestamp_index"
+USER_ID_TIMESTAMP_INDEX = "whatsapp_history_user_id_timestamp_index"
 PENDING_STATE_INDEX = "whatsapp_history_state_pending_index"
 MESSAGE_TRIGRAM_INDEX = "whatsapp_history_message_trgm_index"
 PREVIEW_LENGTH = 60
@@ -51,9 +52,33 @@ class WhatsappHistory(models.Model):
 
     phone = fields.Char(
         string="Number",
-        required=True,
         help="The contact's number in E.164 form, e.g. +6281234567890 "
-        "(or a group id ending in @g.us).",
+        "(or a group id ending in @g.us). Empty when WhatsApp shows only "
+        "the contact's user id.",
+    )
+    # Meta's business-scoped user id (BSUID), sent for users who adopted a
+    # WhatsApp username: it may come without any number. Indexed by init().
+    whatsapp_user_id = fields.Char(
+        string="WhatsApp User ID",
+        help="The contact's business-scoped WhatsApp user id, e.g. "
+        "US.13491208655302741918. Stays the same when the contact changes number.",
+    )
+    whatsapp_parent_user_id = fields.Char(
+        string="WhatsApp Parent User ID",
+        help="The contact's user id across the business portfolio (US.ENT.…).",
+    )
+    whatsapp_username = fields.Char(
+        string="WhatsApp Username", help="The username the contact chose in WhatsApp."
+    )
+    # Set only on the system message that announces a change of number or user
+    # id: it ties the old identity to the new one (one conversation).
+    previous_phone = fields.Char(
+        string="Previous Number",
+        help="On a change-of-number notice: the number the contact had before.",
+    )
+    previous_whatsapp_user_id = fields.Char(
+        string="Previous WhatsApp User ID",
+        help="On a change-of-user-id notice: the user id the contact had before.",
     )
     contact_name = fields.Char(
         string="Contact", help="The name the contact set in WhatsApp (push name)."
@@ -121,7 +146,12 @@ class WhatsappHistory(models.Model):
             "unique(provider, provider_message_id)",
             "This provider message is already stored (same provider and "
             "provider message id).",
-        )
+        ),
+        (
+            "phone_or_user_id",
+            "CHECK(coalesce(phone, '') <> '' OR coalesce(whatsapp_user_id, '') <> '')",
+            "A WhatsApp message needs a number, a group id or a WhatsApp user id.",
+        ),
     ]
 
     def init(self):
@@ -129,6 +159,14 @@ class WhatsappHistory(models.Model):
         # "One number's thread, newest first"; also serves searches by number
         # prefix (databases Odoo creates use the C collation).
         tools.create_index(cr, PHONE_TIMESTAMP_INDEX, self._table, ["phone", "timestamp"])
+        # The same "thread, newest first" for contacts known by user id (lookups
+        # by BSUID, and the number's conversation widened to its user id).
+        # Partial: most rows carry no user id and cost nothing here.
+        if not tools.index_exists(cr, USER_ID_TIMESTAMP_INDEX):
+            cr.execute(
+                'CREATE INDEX "{}" ON "{}" (whatsapp_user_id, "timestamp") '
+                "WHERE whatsapp_user_id IS NOT NULL".format(USER_ID_TIMESTAMP_INDEX, self._table)
+            )
         # Only the rows someone looks for by state (the gateway's send queue,
         # the Failed filter): received/sent/delivered/read rows cost nothing.
         if not tools.index_exists(cr, PENDING_STATE_INDEX):
@@ -198,7 +236,30 @@ class WhatsappHistory(models.Model):
         for vals in vals_list:
             if not vals.get("state"):
                 vals["state"] = "queued" if vals.get("direction") == "out" else "received"
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        records._remember_user_id_on_partner()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "partner_id" in vals or "whatsapp_user_id" in vals:
+            self._remember_user_id_on_partner()
+        return result
+
+    def _remember_user_id_on_partner(self):
+        """Let each linked partner remember the contact's WhatsApp user id, so
+        that a later message without a number still finds the partner.  A
+        partner keeps the first user id it was linked with, except that a
+        change-of-user-id notice moves it from the previous id to the new one.
+        As superuser: the gateway may not write partners, and this is the
+        addon's own bookkeeping, not a change the caller asked for."""
+        for record in self.filtered(lambda r: r.partner_id and r.whatsapp_user_id):
+            partner = record.partner_id.sudo()
+            current = partner.whatsapp_user_id
+            if current == record.whatsapp_user_id:
+                continue
+            if not current or current == record.previous_whatsapp_user_id:
+                partner.write({"whatsapp_user_id": record.whatsapp_user_id})
 
     @api.depends("message", "message_type")
     def _compute_message_preview(self):
@@ -217,18 +278,23 @@ class WhatsappHistory(models.Model):
             record.phone_search = record.phone
 
     def _search_phone_search(self, operator, value):
-        return phone_normalize.phone_search_domain(operator, value, self._country_code())
+        domain = phone_normalize.phone_search_domain(operator, value, self._country_code())
+        # "Number" also finds contacts known only by user id: US.1349… typed in
+        # the same box (positive searches only; "not" stays about the number).
+        if operator in ("=", "like", "ilike", "=like", "=ilike") and isinstance(value, str):
+            user_id = value.strip()
+            if user_id:
+                user_operator = "=" if operator == "=" else "ilike"
+                domain = ["|", ("whatsapp_user_id", user_operator, user_id)] + domain
+        return domain
 
     def name_get(self):
-        return [
-            (
-                record.id,
-                "%s – %s" % (record.phone, record.message_preview)
-                if record.message_preview
-                else record.phone or "",
-            )
-            for record in self
-        ]
+        names = []
+        for record in self:
+            contact = record.phone or record.whatsapp_user_id or ""
+            preview = record.message_preview
+            names.append((record.id, "%s – %s" % (contact, preview) if preview else contact))
+        return names
 
     @api.onchange("phone")
     def _onchange_phone(self):

@@ -2,13 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 
-from odoo.exceptions import AccessDenied, AccessError
+from odoo.exceptions import AccessDenied, AccessError, ValidationError
 from odoo.tests.common import tagged
 from odoo.tools import mute_logger
 
 from .common import WhatsappCase
-
-GATEWAY_PARTNER_FIELDS = ["id", "name", "phone", "mobile", "display_name"]
 
 
 @tagged("post_install", "-at_install")
@@ -121,27 +119,91 @@ class TestWhatsappGatewayAccess(WhatsappCase):
         with self.assertRaises(AccessError):
             record.with_user(self.gateway).unlink()
 
-    def test_gateway_reads_partners(self):
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_gateway_cannot_read_partners_directly(self):
         partners = self.env["res.partner"].with_user(self.gateway)
-        found = partners.search(["|", ("mobile", "ilike", "3456 7890"), ("phone", "ilike", "3456 7890")])
-        self.assertIn(self.budi, found)
-        values = self.budi.with_user(self.gateway).read(GATEWAY_PARTNER_FIELDS)[0]
-        self.assertEqual(values["name"], "Budi Santoso")
-        self.assertEqual(values["mobile"], "+62 812 3456 7890")
+        with self.assertRaises(AccessError):
+            partners.search([("mobile", "ilike", "3456 7890")])
+        with self.assertRaises(AccessError):
+            self.budi.with_user(self.gateway).read(["name", "email"])
+
+    def test_gateway_finds_partners_through_the_lookup_only_with_their_numbers(self):
+        self.budi.whatsapp_user_id = "US.13491208655302741918"
+        made = self.env["res.partner"].create({"name": "Made", "phone": "0812-3456-7890 (WA)"})
+        private = self.env["res.partner"].create(
+            {"name": "Home of an employee", "type": "private", "mobile": "+6281234567890"}
+        )
+        archived = self.env["res.partner"].create(
+            {"name": "Putu", "mobile": "081234567890", "active": False}
+        )
+        lookup = self.env["res.partner"].with_user(self.gateway).whatsapp_headless_find_partners
+        rows = lookup(["81234567890"], [])
+        self.assertEqual([r["id"] for r in rows], [self.budi.id, made.id])
+        self.assertNotIn(private.id, [r["id"] for r in rows])
+        self.assertNotIn(archived.id, [r["id"] for r in rows])
+        self.assertEqual(
+            rows[0],
+            {
+                "id": self.budi.id,
+                "name": "Budi Santoso",
+                "phone": False,
+                "mobile": "+62 812 3456 7890",
+                "whatsapp_user_id": "US.13491208655302741918",
+            },
+        )
+        by_user_id = lookup([], ["US.13491208655302741918", "US.999"])
+        self.assertEqual([r["id"] for r in by_user_id], [self.budi.id])
+        self.assertEqual(lookup([], []), [])
+
+    def test_partner_lookup_checks_its_input(self):
+        lookup = self.env["res.partner"].with_user(self.gateway).whatsapp_headless_find_partners
+        for numbers, user_ids in (
+            (["%"], []),
+            (["812%"], []),
+            (["12"], []),
+            ("81234567890", []),
+            ([], ["US.123 OR 1=1"]),
+            ([], ["US.123\n"]),
+            ([str(10000 + i) for i in range(101)], []),
+        ):
+            with self.assertRaises(ValidationError, msg=repr((numbers, user_ids))):
+                lookup(numbers, user_ids)
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_partner_lookup_refuses_users_who_read_no_contacts(self):
+        # Readers of contacts (WhatsApp users are employees) may use it; it shows them less.
+        rows = self.env["res.partner"].with_user(self.wa_user).whatsapp_headless_find_partners(
+            ["81234567890"]
+        )
+        self.assertEqual([r["id"] for r in rows], [self.budi.id])
+        no_rights = self.env["res.users"].create(
+            {"name": "No rights", "login": "wa_no_rights", "groups_id": [(6, 0, [])]}
+        )
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(no_rights).whatsapp_headless_find_partners(
+                ["81234567890"]
+            )
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
-    def test_gateway_cannot_change_partners_or_read_private_addresses(self):
+    def test_gateway_cannot_change_partners(self):
         partners = self.env["res.partner"].with_user(self.gateway)
         with self.assertRaises(AccessError):
             self.budi.with_user(self.gateway).write({"name": "Changed"})
         with self.assertRaises(AccessError):
             partners.create({"name": "New"})
-        private = self.env["res.partner"].create(
-            {"name": "Home of an employee", "type": "private", "mobile": "+6281999999999"}
+
+    def test_linking_a_message_makes_the_partner_remember_the_user_id(self):
+        self.History.with_user(self.gateway).create(
+            {
+                "phone": "+6281234567890",
+                "whatsapp_user_id": "US.13491208655302741918",
+                "partner_id": self.budi.id,
+                "direction": "in",
+                "provider": "meta",
+                "provider_message_id": "wamid.REMEMBER",
+            }
         )
-        self.assertNotIn(private, partners.search([("mobile", "=", "+6281999999999")]))
-        with self.assertRaises(AccessError):
-            private.with_user(self.gateway).read(["name"])
+        self.assertEqual(self.budi.whatsapp_user_id, "US.13491208655302741918")
 
     @mute_logger("odoo.addons.base.models.ir_model")
     def test_gateway_reads_nothing_else(self):
@@ -175,8 +237,8 @@ class TestWhatsappGatewayAccess(WhatsappCase):
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_gateway_cannot_read_a_partners_attachment(self):
-        # Reading contacts must not open their files (ir.attachment.check() defers to the
-        # contact's rights): the gateway has no read access on attachments at all.
+        # The gateway finds contacts (through the lookup) but must not open their files: it has
+        # no read access on attachments at all, nor on the contacts they belong to.
         passport = self.env["ir.attachment"].create(
             {
                 "name": "passport.pdf",
@@ -185,7 +247,10 @@ class TestWhatsappGatewayAccess(WhatsappCase):
                 "res_id": self.budi.id,
             }
         )
-        self.assertTrue(self.budi.with_user(self.gateway).read(["name"]))
+        found = self.env["res.partner"].with_user(self.gateway).whatsapp_headless_find_partners(
+            ["81234567890"]
+        )
+        self.assertIn(self.budi.id, [row["id"] for row in found])
         attachments = self.env["ir.attachment"].with_user(self.gateway)
         with self.assertRaises(AccessError):
             passport.with_user(self.gateway).read(["datas"])

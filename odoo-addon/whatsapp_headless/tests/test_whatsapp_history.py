@@ -168,10 +168,55 @@ class TestWhatsappHistoryIndexes(WhatsappCase):
         )
         return dict(self.env.cr.fetchall())
 
+    def test_message_known_only_by_user_id(self):
+        record = self.make_message(
+            phone=False, whatsapp_user_id="US.13491208655302741918", message="Hai"
+        )
+        self.assertFalse(record.phone)
+        self.assertEqual(record.display_name, "US.13491208655302741918 – Hai")
+        found = self.History.search([("phone_search", "=", "US.13491208655302741918")])
+        self.assertEqual(found, record)
+        self.assertIn(record, self.History.search([("phone_search", "ilike", "1349120865")]))
+
+    @mute_logger("odoo.sql_db")
+    def test_a_message_needs_a_number_or_a_user_id(self):
+        with self.assertRaises(psycopg2.IntegrityError):
+            with self.env.cr.savepoint():
+                self.make_message(phone=False)
+        with self.assertRaises(psycopg2.IntegrityError):
+            with self.env.cr.savepoint():
+                self.make_message(phone="", whatsapp_user_id="")
+        group = self.make_message(phone="120363025246125486@g.us")
+        self.assertEqual(group.phone, "120363025246125486@g.us")
+
+    def test_partner_keeps_the_first_user_id_until_the_contact_changes_it(self):
+        partner = self.env["res.partner"].create({"name": "Wayan"})
+        self.make_message(partner_id=partner.id, whatsapp_user_id="US.1111")
+        self.assertEqual(partner.whatsapp_user_id, "US.1111")
+        # Another user id on the same partner (a second account, a recycled number) is not taken.
+        self.make_message(partner_id=partner.id, whatsapp_user_id="US.2222")
+        self.assertEqual(partner.whatsapp_user_id, "US.1111")
+        # The change-of-user-id notice moves it.
+        self.make_message(
+            partner_id=partner.id,
+            whatsapp_user_id="US.3333",
+            previous_whatsapp_user_id="US.1111",
+            message_type="other",
+        )
+        self.assertEqual(partner.whatsapp_user_id, "US.3333")
+        # Linking a message to a partner by hand teaches it too.
+        other = self.env["res.partner"].create({"name": "Made"})
+        self.make_message(whatsapp_user_id="US.4444").write({"partner_id": other.id})
+        self.assertEqual(other.whatsapp_user_id, "US.4444")
+
     def test_indexes_carry_the_queries(self):
         indexes = self._indexes()
         defs = " | ".join(indexes.values())
         self.assertIn("(phone, \"timestamp\")", defs)
+        self.assertIn(
+            '(whatsapp_user_id, "timestamp") WHERE (whatsapp_user_id IS NOT NULL)',
+            indexes["whatsapp_history_user_id_timestamp_index"],
+        )
         self.assertIn("whatsapp_history_provider_message_uniq", indexes)
         self.assertIn("whatsapp_history_timestamp_index", indexes)
         self.assertIn("whatsapp_history_partner_id_index", indexes)

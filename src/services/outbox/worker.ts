@@ -21,7 +21,7 @@
 import type { Logger } from 'pino';
 import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
 import { backoffDelay } from '../../lib/backoff.js';
-import { describePhoneRejection, normalizePhone, type CountryCode } from '../../lib/phone.js';
+import { canSendToUserId, describePhoneRejection, isWhatsappUserId, normalizePhone, userIdTargetRefusal, type CountryCode } from '../../lib/phone.js';
 import { AppError } from '../../errors.js';
 import { isOdooError } from '../../odoo/errors.js';
 import type { OdooClient } from '../../odoo/types.js';
@@ -73,6 +73,7 @@ export interface OutboxOptions {
 interface QueuedRow {
   id: number;
   phone: unknown;
+  whatsapp_user_id: unknown;
   message: unknown;
   media_url: unknown;
   media_filename: unknown;
@@ -93,8 +94,12 @@ export interface PassResult {
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** Messages to one contact go out one after the other, in record order; this names the contact. */
-export function contactKey(phone: unknown, defaultCountry: CountryCode): string {
+/**
+ * Messages to one contact go out one after the other, in record order; this names the contact: its
+ * number, or its WhatsApp user id when the record has no number.
+ */
+export function contactKey(phone: unknown, defaultCountry: CountryCode, userId?: unknown): string {
+  if (str(phone) === '' && isWhatsappUserId(userId)) return str(userId);
   const normalized = normalizePhone(str(phone), defaultCountry);
   if (!normalized.ok) return `raw:${str(phone)}`;
   return normalized.kind === 'phone' ? normalized.e164 : normalized.jid;
@@ -216,8 +221,15 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       await recordNow(row.id);
       return false;
     }
-    const normalized = normalizePhone(str(row.phone), deps.defaultCountry);
-    if (!normalized.ok) {
+    // No number but a WhatsApp user id: only a provider that addresses user ids (Meta) can send it.
+    const userId = str(row.phone) === '' && isWhatsappUserId(row.whatsapp_user_id) ? str(row.whatsapp_user_id) : null;
+    if (userId !== null && !canSendToUserId(provider)) {
+      settleFailed(row.id, provider, `Cannot send: ${userIdTargetRefusal(provider)}`);
+      await recordNow(row.id);
+      return false;
+    }
+    const normalized = userId === null ? normalizePhone(str(row.phone), deps.defaultCountry) : null;
+    if (normalized !== null && !normalized.ok) {
       settleFailed(row.id, provider, `Cannot send: the number ${JSON.stringify(str(row.phone))} ${describePhoneRejection(normalized.reason)}`);
       await recordNow(row.id);
       return false;
@@ -234,7 +246,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     let result: SendResult;
     try {
       result = await sender.send({
-        phone: normalized.kind === 'phone' ? normalized.e164 : normalized.jid,
+        phone: normalized === null ? (userId as string) : normalized.kind === 'phone' ? normalized.e164 : normalized.jid,
         text,
         ...(mediaUrl ? { mediaUrl } : {}),
         ...(str(row.media_filename) ? { filename: str(row.media_filename) } : {}),
@@ -268,7 +280,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
           Math.min(result.retryAfterMs ?? 0, options.retryMaxMs),
         );
         journal.retryLater(row.id, now() + wait, result.reason, now());
-        waitingContacts.set(row.id, contactKey(row.phone, deps.defaultCountry));
+        waitingContacts.set(row.id, contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id));
         count(provider, 'retried');
         logger.info({ recordId: row.id, provider, attempt, retryInMs: wait, reason: result.reason }, 'send failed; will retry');
         break;
@@ -285,7 +297,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   async function runByContact(rows: QueuedRow[], work: (row: QueuedRow) => Promise<unknown>): Promise<void> {
     const byContact = new Map<string, QueuedRow[]>();
     for (const row of rows) {
-      const key = contactKey(row.phone, deps.defaultCountry);
+      const key = contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id);
       const list = byContact.get(key);
       if (list) list.push(row);
       else byContact.set(key, [row]);
@@ -343,9 +355,10 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
           ['state', '=', 'queued'],
           ['provider_message_id', '=', false],
           ...(exclude.length > 0 ? [['id', 'not in', exclude] as ['id', 'not in', number[]]] : []),
+          // Odoo's `not in` keeps NULLs: records known by user id pass here and are held back below.
           ...(blockedContacts.length > 0 ? [['phone', 'not in', blockedContacts] as ['phone', 'not in', string[]]] : []),
         ],
-        { fields: ['phone', 'message', 'media_url', 'media_filename', 'provider'], order: 'id asc', limit: batchSize },
+        { fields: ['phone', 'whatsapp_user_id', 'message', 'media_url', 'media_filename', 'provider'], order: 'id asc', limit: batchSize },
       );
     } catch (error) {
       logger.warn({ err: error }, 'cannot read the send queue from Odoo; will retry');
@@ -354,7 +367,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
 
     // A number typed in another form than the stored one still waits behind its contact's retry.
     const blocked = new Set(blockedContacts);
-    const ready = rows.filter((row) => !blocked.has(contactKey(row.phone, deps.defaultCountry)));
+    const ready = rows.filter((row) => !blocked.has(contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id)));
     const more = rows.length >= batchSize && ready.length > 0;
     if (rows.length < batchSize) {
       // A retry that is due but no longer queued in Odoo (deleted, or changed by an admin) is dropped.

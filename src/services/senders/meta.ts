@@ -5,7 +5,7 @@
  * 24-hour window (131047 otherwise; templates are not part of this API).
  */
 import type { Dispatcher } from 'undici';
-import { toProviderTarget } from '../../lib/phone.js';
+import { isWhatsappUserId, toProviderTarget } from '../../lib/phone.js';
 import { classifyHttpFailure, classifyNetworkError, excerpt, postTo, retryAfterMs, type HttpAnswer } from './http.js';
 import type { OutgoingMessage, SendResult, Sender } from './types.js';
 
@@ -39,7 +39,10 @@ export function mediaKind(url: string): MediaKind {
 }
 
 export function metaPayload(message: OutgoingMessage): Record<string, unknown> {
-  const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: toProviderTarget(message.phone, 'meta') };
+  const target = toProviderTarget(message.phone, 'meta');
+  // A contact known only by a WhatsApp user id (BSUID) is addressed with `recipient` instead of `to`.
+  const addressee = isWhatsappUserId(target) ? { recipient: target } : { to: target };
+  const base = { messaging_product: 'whatsapp', recipient_type: 'individual', ...addressee };
   if (!message.mediaUrl) return { ...base, type: 'text', text: { preview_url: false, body: message.text } };
   const kind = mediaKind(message.mediaUrl);
   const media: Record<string, unknown> = { link: message.mediaUrl };

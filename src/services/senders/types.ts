@@ -6,7 +6,7 @@
 import type { Provider } from '../../domain/message.js';
 
 export interface OutgoingMessage {
-  /** Canonical recipient: E.164 (`+6281…`) or a group JID (`…@g.us`). */
+  /** Canonical recipient: E.164 (`+6281…`), a group JID (`…@g.us`), or a WhatsApp user id (`US.…`) when no number is known. */
   phone: string;
   text: string;
   mediaUrl?: string;
