@@ -80,10 +80,7 @@ test('2. Fonnte `text: "non-button message"`: a text with the real message, not 
   expect(gw.history()).toEqual([expect.objectContaining({ message_type: 'text', message: '@6285700000001 info paket Ubud' })]);
 });
 
-test('3. Meta usernames (BSUID): a message with no number is acknowledged and kept with its user id (up to the spool)', async () => {
-  // Odoo side (a user-id field on whatsapp.history, `phone` optional when a user id identifies the
-  // contact) is the other half of issue #9; until the addon and the double have it, this checks
-  // everything up to the spool, from which the writer delivers.
+test('3. Meta usernames (BSUID): a message with no number is acknowledged, kept with its user id and stored in Odoo under it', async () => {
   const gw = await start();
   for (const name of ['bsuid-only', 'bsuid-contact-only', 'system-user-changed-user-id']) {
     const response = await gw.meta(fixture('meta', name));
@@ -99,9 +96,19 @@ test('3. Meta usernames (BSUID): a message with no number is acknowledged and ke
       identityChange: { previousPhone: null, newPhone: null, previousUserId: 'ID.4410982277305561', newUserId: 'ID.7730215549820143' },
     }),
   ]);
-  // A message with a number and a user id reaches Odoo today.
   await gw.meta(fixture('meta', 'bsuid-with-number'));
   expect(t!.spool.stats().quarantined).toBe(0);
+
+  await gw.deliver();
+  expect(t!.spool.stats().deadLetters).toBe(0);
+  const stored = gw.history();
+  expect(stored).toHaveLength(4);
+  expect(stored.slice(0, 3)).toEqual([
+    expect.objectContaining({ phone: null, whatsapp_user_id: 'ID.7730215549820143', message: 'Halo, masih ada kamar untuk tanggal 12?' }),
+    expect.objectContaining({ phone: null, whatsapp_user_id: 'ID.7730215549820143', message: 'Saya mau pesan 2 kamar' }),
+    expect.objectContaining({ phone: null, whatsapp_user_id: 'ID.7730215549820143', previous_whatsapp_user_id: 'ID.4410982277305561', message_type: 'other' }),
+  ]);
+  expect(stored[3]).toEqual(expect.objectContaining({ phone: expect.stringMatching(/^\+/), whatsapp_user_id: expect.stringMatching(/^[A-Z]{2}\./) }));
 });
 
 test("4. Meta's own unsupported shape (type without its object, errors 131000/131051): 200, a record of type other with Meta's error", async () => {
