@@ -197,7 +197,7 @@ export const SETTINGS = {
   SEND_MAX_ATTEMPTS: {
     type: 'integer',
     default: 5,
-    description: 'Attempts per message while the provider is unreachable or answers 5xx/429; then the message is marked failed',
+    description: 'Attempts per message while the provider is unreachable (the request never left) or throttles (429); then the message is marked failed',
     rules: { minimum: 1, maximum: 100 },
   },
   SEND_RETRY_BASE_MS: {
