@@ -10,6 +10,7 @@ import { createReadinessProbe, type ReadinessReport } from './routes/health.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { createMetrics, instrumentOdooClient } from './plugins/metrics.js';
 import { openSendJournal } from './services/outbox/journal.js';
+import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
 import { createSenders } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
@@ -23,9 +24,13 @@ import type { CountryCode } from './lib/phone.js';
 import type { InboundEvent } from './domain/message.js';
 
 export interface GatewayOverrides {
-  odoo?: OdooClient;
+  /** An injected client (tests); with `call` (like the XML-RPC client) it also holds the outbox lease. */
+  odoo?: OdooClient & Partial<LeaseOdoo>;
   spool?: Spool;
 }
+
+/** Time a send may take: the provider call, then writing its outcome to Odoo. */
+const sendBudgetMs = (config: Config) => config.SEND_TIMEOUT_MS + config.ODOO_TIMEOUT_MS;
 
 export interface Gateway {
   app: FastifyInstance;
@@ -34,6 +39,8 @@ export interface Gateway {
   /** Writer + media worker: a worker thread, or inline when odoo/spool are overridden. */
   delivery: Delivery;
   readiness: () => Promise<ReadinessReport>;
+  /** The outbox lease (only its holder sends); undefined when the Odoo client cannot call addon methods. */
+  lease: Lease | undefined;
   /** Starts the background workers (delivery thread, outbox). */
   startWorkers(): void;
   /** Stops accepting, finishes in-flight requests and the current writer pass, closes the spool. */
@@ -73,6 +80,14 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     deliveryThreaded ? startDeliveryThread(config, logger, metrics) : createDeliveryPipeline(config, logger, odoo, spool);
 
   const senders = createSenders(config);
+  // One sender per Odoo database: the outbox runs only while this instance holds the lease in Odoo.
+  const leaseOdoo: LeaseOdoo | undefined = typeof rawOdoo.call === 'function' ? (rawOdoo as LeaseOdoo) : undefined;
+  const lease = leaseOdoo
+    ? createLease(
+        { odoo: leaseOdoo, logger: logger.child({ component: 'outbox-lease' }), onAcquired: () => outbox.kick() },
+        { ttlMs: config.OUTBOX_LEASE_TTL_SECONDS * 1000, sendBudgetMs: sendBudgetMs(config) },
+      )
+    : undefined;
   const outbox = createOutboxWorker(
     {
       odoo,
@@ -86,6 +101,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
         spool.wake(provider, providerMessageId);
         delivery.kick(false);
       },
+      ...(lease ? { mayStartSend: () => lease.mayStartSend() } : {}),
     },
     {
       pollMs: config.OUTBOX_POLL_MS,
@@ -125,8 +141,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     spool,
     delivery,
     readiness,
+    lease,
     startWorkers() {
       delivery.start();
+      lease?.start();
       outbox.start();
     },
     close() {
@@ -134,6 +152,8 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
         await app.close();
         await committer?.close();
         await Promise.all([delivery.stop(), outbox.stop()]);
+        // After the outbox stopped sending: the next instance may take over at once.
+        await lease?.stop();
         await senders.close();
         walBackstop?.stop();
         sendJournal.close();

@@ -16,7 +16,9 @@
  * An outcome Odoo refuses to store for that one record (not: Odoo unreachable) is parked in the journal
  * and tried again with a backoff of up to an hour, so it never holds back the other sends.
  *
- * One gateway process per Odoo database sends (the journal is local): run a single instance.
+ * One gateway process per Odoo database sends (the journal is local): with several instances, only the
+ * holder of the outbox lease (./lease.ts, `mayStartSend`) reads the queue and starts sends; outcomes
+ * it already has are still written to Odoo without it.
  */
 import type { Logger } from 'pino';
 import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
@@ -54,6 +56,8 @@ export interface OutboxDeps {
   countSend?: (provider: string, outcome: SendMetricOutcome) => void;
   /** After `sent` + provider id are in Odoo: a status webhook that arrived first can now be applied (spool.wake). */
   onSent?: (provider: Provider, providerMessageId: string) => void;
+  /** Whether this instance may start a send now (it holds the outbox lease long enough); always when absent. */
+  mayStartSend?: () => boolean;
 }
 
 export interface OutboxOptions {
@@ -118,6 +122,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   const waitingContacts = new Map<number, string>();
 
   const count = (provider: string, outcome: SendMetricOutcome) => deps.countSend?.(provider, outcome);
+  const mayStartSend = () => deps.mayStartSend?.() ?? true;
 
   function outcomeValues(entry: SendEntry): Record<string, unknown> {
     return entry.outcome === 'sent'
@@ -296,7 +301,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       while (next < queues.length && !stopRequested) {
         const queue = queues[next++] as QueuedRow[];
         for (const row of queue) {
-          if (stopRequested) return;
+          if (stopRequested || !mayStartSend()) return;
           await work(row);
           // Waiting for a retry: the contact's next messages must not overtake this one.
           if (journal.get(row.id)?.state === 'retry') break;
@@ -324,6 +329,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
 
     const flushed = await flushUnrecorded();
     if (flushed.odooDown) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
+    // Another instance holds the outbox lease (or this one cannot renew it): it sends, this one does not.
+    if (!mayStartSend()) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: false };
 
     const at = now();
     const retries = journal.retries();
