@@ -68,7 +68,13 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // The committer never checkpoints; should the delivery thread not either, this keeps the log bounded.
   const walBackstop = committer ? startWalBackstop(spool, logger.child({ component: 'spool' })) : undefined;
   // deliveryStatus is read at scrape time, once `delivery` (which reports Odoo calls here) exists.
-  const metrics = createMetrics({ spoolStats: () => spool.stats(), deliveryStatus: () => delivery.status(), collectDefault: true });
+  const metrics = createMetrics({
+    spoolStats: () => spool.stats(),
+    deliveryStatus: () => delivery.status(),
+    // Read at scrape time, once the outbox and its lease exist.
+    outboxStatus: () => ({ oldestQueuedAt: outbox.queueStatus().oldestQueuedAt, leaseHeld: lease ? lease.status().held : true }),
+    collectDefault: true,
+  });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, metrics);
   const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
@@ -121,6 +127,9 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       ...(committer ? [{ name: 'spool committer', probe: () => committer.probe() }] : []),
     ],
     delivery: () => delivery.status(),
+    ...(lease ? { lease: () => lease.status() } : {}),
+    outboxQueue: () => outbox.queueStatus(),
+    stallAfterMs: config.DELIVERY_STALL_SECONDS * 1000,
   });
   const app = await buildApp({
     config,

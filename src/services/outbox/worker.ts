@@ -25,6 +25,7 @@ import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
 import { backoffDelay } from '../../lib/backoff.js';
 import { describePhoneRejection, normalizePhone, type CountryCode } from '../../lib/phone.js';
 import { AppError } from '../../errors.js';
+import { parseOdooDatetime } from '../../odoo/datetime.js';
 import { isOdooError } from '../../odoo/errors.js';
 import type { OdooClient } from '../../odoo/types.js';
 import type { SendMetricOutcome } from '../../plugins/metrics.js';
@@ -40,6 +41,14 @@ const DAY_MS = 86_400_000;
 /** Recorded journal rows are kept this long, to tell what went out when (a re-queued record starts a new row). */
 const RECORDED_RETENTION_MS = 30 * DAY_MS;
 const PURGE_EVERY_MS = 60 * 60_000;
+/** What waits in Odoo's send queue, as the last pass saw it (for /readyz and /metrics). */
+export interface OutboxQueueStatus {
+  /** When the oldest queued outgoing message was queued (its last change), ISO; null when none waits. */
+  oldestQueuedAt: string | null;
+  /** When this was last read from Odoo (ISO); null until a pass of the lease holder read it. */
+  checkedAt: string | null;
+}
+
 /** Never spin: even a retry due "now" waits this long after a pass. */
 const MIN_DELAY_MS = 20;
 /** An outcome Odoo refuses to store for that record alone is tried again after 1 min, doubling up to 1 h. */
@@ -118,6 +127,34 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   let again = false;
   let downStreak = 0;
   let stopRequested = false;
+  let queueStatus: OutboxQueueStatus = { oldestQueuedAt: null, checkedAt: null };
+  let queueCheckedAt = 0;
+
+  /**
+   * The oldest message waiting in Odoo's queue (any of them: retries, parked outcomes and blocked
+   * contacts included), at most once per poll interval: one small indexed query (partial index on
+   * state) so that a stuck outbox shows in /readyz and /metrics.
+   */
+  async function readQueueAge(): Promise<void> {
+    if (now() - queueCheckedAt < options.pollMs) return;
+    queueCheckedAt = now();
+    try {
+      const [oldest] = await odoo.searchRead<{ id: number; write_date: unknown }>(
+        HISTORY_MODEL,
+        [
+          ['direction', '=', 'out'],
+          ['state', '=', 'queued'],
+          ['provider_message_id', '=', false],
+        ],
+        { fields: ['write_date'], order: 'write_date asc, id asc', limit: 1 },
+      );
+      const at = typeof oldest?.write_date === 'string' ? parseOdooDatetime(oldest.write_date) : undefined;
+      queueStatus = { oldestQueuedAt: at ? at.toISOString() : null, checkedAt: new Date(now()).toISOString() };
+    } catch (error) {
+      logger.debug({ err: error }, 'could not read the age of the send queue');
+    }
+  }
+
   /** The contact of each record waiting for a retry: that contact's later messages wait too, so they never overtake it. */
   const waitingContacts = new Map<number, string>();
 
@@ -330,7 +367,11 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const flushed = await flushUnrecorded();
     if (flushed.odooDown) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
     // Another instance holds the outbox lease (or this one cannot renew it): it sends, this one does not.
-    if (!mayStartSend()) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: false };
+    if (!mayStartSend()) {
+      queueStatus = { oldestQueuedAt: null, checkedAt: null };
+      return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: false };
+    }
+    await readQueueAge();
 
     const at = now();
     const retries = journal.retries();
@@ -446,6 +487,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       await pass;
     },
     runOnce,
+    /** The send queue's oldest message, as this instance last saw it (only the lease holder looks). */
+    queueStatus: (): OutboxQueueStatus => queueStatus,
   };
 }
 
