@@ -145,6 +145,24 @@ describe('two gateways against one Odoo', () => {
     expect(first.lease.status()).toMatchObject({ held: false, holder: 'gateway-b' });
   });
 
+  test('the lease holder reports how long the oldest queued send has waited; the other instance reports nothing', async () => {
+    const a = double.addGatewayUser('gateway-a', 'gateway-a-password');
+    const b = double.addGatewayUser('gateway-b', 'gateway-b-password');
+    const first = gatewayInstance('gateway-a', a.login, a.password);
+    const second = gatewayInstance('gateway-b', b.login, b.password);
+    await first.lease.renew();
+    await second.lease.renew();
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    double.seed('whatsapp.history', [
+      { phone: '+6281234567800', direction: 'out', provider: 'fonnte', state: 'queued', message: 'stuck', write_date: hourAgo.toISOString().slice(0, 19).replace('T', ' ') },
+      { phone: '+6281234567801', direction: 'out', provider: 'fonnte', state: 'queued', message: 'fresh' },
+    ]);
+    fonnte.decide = () => ({ status: 429, text: 'slow down' }); // both stay queued
+    await Promise.all([first.worker.runOnce(), second.worker.runOnce()]);
+    expect(Date.parse(first.worker.queueStatus().oldestQueuedAt ?? '')).toBe(Math.floor(hourAgo.getTime() / 1000) * 1000);
+    expect(second.worker.queueStatus()).toEqual({ oldestQueuedAt: null, checkedAt: null });
+  });
+
   test('an Odoo without the lease model (addon not upgraded): nothing is sent, and the status says what to do', async () => {
     const a = double.addGatewayUser('gateway-a', 'gateway-a-password');
     const instance = gatewayInstance('gateway-a', a.login, a.password);
