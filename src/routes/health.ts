@@ -122,8 +122,8 @@ export function createReadinessProbe(
   }
 
   return async function readiness(): Promise<ReadinessReport> {
-    const now = Date.now();
-    let odoo = last && now - last.at < cacheMs ? last.odoo : undefined;
+    const startedAt = Date.now();
+    let odoo = last && startedAt - last.at < cacheMs ? last.odoo : undefined;
     if (!odoo) {
       inFlight ??= checkOdoo().finally(() => (inFlight = undefined));
       odoo = await inFlight;

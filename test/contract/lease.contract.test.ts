@@ -63,6 +63,12 @@ describe('whatsapp.gateway.lease', () => {
     }
   });
 
+  test('an administrator may take one too (a gateway run as admin in development still sends)', async () => {
+    const name = leaseName('admin');
+    expect(await env.admin.call<Acquired>(LEASE, 'acquire', [name, 'admin-run', 60])).toMatchObject({ acquired: true, holder: 'admin-run' });
+    expect(await env.admin.call(LEASE, 'release', [name, 'admin-run'])).toBe(true);
+  });
+
   test('a user outside the Gateway group may not take or release a lease', async () => {
     const error = await odooError(() => env.noRights.call(LEASE, 'acquire', [leaseName('other'), 'intruder', 60]));
     expect(error.kind).toBe('access');

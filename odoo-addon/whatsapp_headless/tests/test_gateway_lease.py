@@ -84,3 +84,8 @@ class TestGatewayLease(WhatsappCase):
             lease.with_user(self.gateway).write({"holder": "gateway-b"})
         # Managers see who holds it.
         self.assertEqual(lease.with_user(self.wa_manager).holder, "gateway-a")
+
+    def test_an_administrator_may_take_it_too(self):
+        admin = self.env.ref("base.user_admin")
+        taken = self.env["whatsapp.gateway.lease"].with_user(admin).acquire("outbox", "admin-run", 60)
+        self.assertTrue(taken["acquired"])
