@@ -183,12 +183,11 @@ export function throttled(answer: HttpAnswer, reason: string): SendResult {
  * message, so the outcome is unknown; any other 4xx is a refusal.
  */
 export function classifyHttpFailure(answer: HttpAnswer, provider: string, reason: string): SendResult {
-  if (answer.status === 429) return throttled(answer, `${provider} answered HTTP 429: ${reason}`);
+  // Name the status once, whether or not the provider's reason already does.
+  const said = reason.includes(`HTTP ${answer.status}`) ? reason : `${provider} answered HTTP ${answer.status}: ${reason}`;
+  if (answer.status === 429) return throttled(answer, said);
   if (answer.status === 408 || answer.status >= 500) {
-    return {
-      kind: 'unknown',
-      reason: `${provider} answered HTTP ${answer.status} (${reason}); it may or may not have sent the message — not resent automatically`,
-    };
+    return { kind: 'unknown', reason: `${said}; it may or may not have sent the message — not resent automatically` };
   }
   return { kind: 'rejected', reason };
 }
