@@ -213,7 +213,7 @@ export const SETTINGS = {
   SEND_MAX_ATTEMPTS: {
     type: 'integer',
     default: 5,
-    description: 'Attempts per message while the provider is unreachable or answers 5xx/429; then the message is marked failed',
+    description: 'Attempts per message while the provider is unreachable (the request never left) or throttles (429); then the message is marked failed',
     rules: { minimum: 1, maximum: 100 },
   },
   SEND_RETRY_BASE_MS: {
@@ -240,6 +240,13 @@ export const SETTINGS = {
     description: 'Messages sent to the provider at the same time',
     rules: { minimum: 1, maximum: 64 },
   },
+  OUTBOX_LEASE_TTL_SECONDS: {
+    type: 'integer',
+    default: 60,
+    description:
+      'Only one gateway per Odoo database sends: the holder of a lease kept in Odoo, renewed every third of this; another instance takes over this long after the holder stops renewing',
+    rules: { minimum: 15, maximum: 3600 },
+  },
   IDEMPOTENCY_TTL_HOURS: {
     type: 'integer',
     default: 24,
@@ -250,6 +257,19 @@ export const SETTINGS = {
     type: 'boolean',
     default: true,
     description: 'GET /metrics needs a read-scope Bearer token (false: open, e.g. when only a private network reaches the port)',
+  },
+  READYZ_RATE_LIMIT_MAX: {
+    type: 'integer',
+    default: 60,
+    description: 'GET /readyz requests per RATE_LIMIT_WINDOW_MS per IP (probes need a few a minute)',
+    rules: { minimum: 1, maximum: 1000000 },
+  },
+  DELIVERY_STALL_SECONDS: {
+    type: 'integer',
+    default: 300,
+    description:
+      'GET /readyz fails (delivery stalled) when messages wait in the spool, Odoo answers, and none has reached Odoo for this long; 0 = never',
+    rules: { minimum: 0, maximum: 86400 },
   },
 } as const satisfies Record<string, SettingSpec>;
 

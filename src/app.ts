@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { InboundEvent } from './domain/message.js';
 import { AccessLog } from './logger.js';
 import type { OdooClient } from './odoo/types.js';
+import { createAuth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { mountRestApi, type RestApiDeps } from './routes/api/mount.js';
 import { createReadinessProbe, healthRoutes, type ReadinessReport } from './routes/health.js';
@@ -72,7 +73,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorHandler);
   // Rate limits, OpenAPI and HTTP metrics must be in place before any other route is added.
   await mountRestApi(app, deps);
-  await app.register(healthRoutes, { readiness: deps.readiness ?? createReadinessProbe({ odoo: deps.odoo, spool: deps.spool }) });
+  await app.register(healthRoutes, {
+    readiness: deps.readiness ?? createReadinessProbe({ odoo: deps.odoo, spool: deps.spool, stallAfterMs: config.DELIVERY_STALL_SECONDS * 1000 }),
+    auth: createAuth(config.apiTokens),
+  });
   await app.register(webhookRoutes, {
     config,
     spool: deps.spool,

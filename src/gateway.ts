@@ -10,6 +10,7 @@ import { createReadinessProbe, type ReadinessReport } from './routes/health.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { createMetrics, instrumentOdooClient } from './plugins/metrics.js';
 import { openSendJournal } from './services/outbox/journal.js';
+import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
 import { createSenders } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
@@ -24,9 +25,13 @@ import type { CountryCode } from './lib/phone.js';
 import type { InboundEvent } from './domain/message.js';
 
 export interface GatewayOverrides {
-  odoo?: OdooClient;
+  /** An injected client (tests); with `call` (like the XML-RPC client) it also holds the outbox lease. */
+  odoo?: OdooClient & Partial<LeaseOdoo>;
   spool?: Spool;
 }
+
+/** Time a send may take: the provider call, then writing its outcome to Odoo. */
+const sendBudgetMs = (config: Config) => config.SEND_TIMEOUT_MS + config.ODOO_TIMEOUT_MS;
 
 export interface Gateway {
   app: FastifyInstance;
@@ -35,6 +40,8 @@ export interface Gateway {
   /** Writer + media worker: a worker thread, or inline when odoo/spool are overridden. */
   delivery: Delivery;
   readiness: () => Promise<ReadinessReport>;
+  /** The outbox lease (only its holder sends); undefined when the Odoo client cannot call addon methods. */
+  lease: Lease | undefined;
   /** Starts the background workers (delivery thread, outbox). */
   startWorkers(): void;
   /** Stops accepting, finishes in-flight requests and the current writer pass, closes the spool. */
@@ -71,7 +78,13 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // The committer never checkpoints; should the delivery thread not either, this keeps the log bounded.
   const walBackstop = committer ? startWalBackstop(spool, logger.child({ component: 'spool' })) : undefined;
   // deliveryStatus is read at scrape time, once `delivery` (which reports Odoo calls here) exists.
-  const metrics = createMetrics({ spoolStats: () => spool.stats(), deliveryStatus: () => delivery.status(), collectDefault: true });
+  const metrics = createMetrics({
+    spoolStats: () => spool.stats(),
+    deliveryStatus: () => delivery.status(),
+    // Read at scrape time, once the outbox and its lease exist.
+    outboxStatus: () => ({ oldestQueuedAt: outbox.queueStatus().oldestQueuedAt, leaseHeld: lease ? lease.status().held : true }),
+    collectDefault: true,
+  });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, metrics);
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
@@ -82,6 +95,14 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     deliveryThreaded ? startDeliveryThread(config, logger, metrics) : createDeliveryPipeline(config, logger, odoo, spool);
 
   const senders = createSenders(config);
+  // One sender per Odoo database: the outbox runs only while this instance holds the lease in Odoo.
+  const leaseOdoo: LeaseOdoo | undefined = typeof rawOdoo.call === 'function' ? (rawOdoo as LeaseOdoo) : undefined;
+  const lease = leaseOdoo
+    ? createLease(
+        { odoo: leaseOdoo, logger: logger.child({ component: 'outbox-lease' }), onAcquired: () => outbox.kick() },
+        { ttlMs: config.OUTBOX_LEASE_TTL_SECONDS * 1000, sendBudgetMs: sendBudgetMs(config) },
+      )
+    : undefined;
   const outbox = createOutboxWorker(
     {
       odoo,
@@ -100,6 +121,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
         }
         delivery.kick(false);
       },
+      ...(lease ? { mayStartSend: () => lease.mayStartSend() } : {}),
     },
     {
       pollMs: config.OUTBOX_POLL_MS,
@@ -119,6 +141,9 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       ...(committer ? [{ name: 'spool committer', probe: () => committer.probe() }] : []),
     ],
     delivery: () => delivery.status(),
+    ...(lease ? { lease: () => lease.status() } : {}),
+    outboxQueue: () => outbox.queueStatus(),
+    stallAfterMs: config.DELIVERY_STALL_SECONDS * 1000,
   });
   const app = await buildApp({
     config,
@@ -139,8 +164,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     spool,
     delivery,
     readiness,
+    lease,
     startWorkers() {
       delivery.start();
+      lease?.start();
       outbox.start();
     },
     close() {
@@ -148,6 +175,8 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
         await app.close();
         await committer?.close();
         await Promise.all([delivery.stop(), outbox.stop()]);
+        // After the outbox stopped sending: the next instance may take over at once.
+        await lease?.stop();
         await senders.close();
         walBackstop?.stop();
         sendJournal.close();

@@ -68,9 +68,15 @@ async function eventually<T>(read: () => T | undefined, what: string, timeoutMs 
 const auth = { authorization: `Bearer ${READ_SEND}` };
 
 test('ready once Odoo answers; a webhook reaches Odoo; a send goes out, is recorded, and its receipt applied', async () => {
-  const ready = await gateway.app.inject({ method: 'GET', url: '/readyz' });
+  const ready = await gateway.app.inject({ method: 'GET', url: '/readyz', headers: auth });
   expect(ready.statusCode).toBe(200);
-  expect(ready.json()).toMatchObject({ data: { delivery: { running: true, restarts: 0 } } });
+  expect(ready.json()).toMatchObject({ data: { delivery: { running: true, restarts: 0, stalled: false } } });
+  // The outbox lease is taken at start: this instance sends.
+  await eventually(() => gateway.lease?.status().held || undefined, 'the outbox lease');
+  const withLease = (await gateway.app.inject({ method: 'GET', url: '/readyz', headers: auth })).json() as { data: { outbox: { lease: { held: boolean; holder: string; instanceId: string } } } };
+  expect(withLease.data.outbox.lease).toMatchObject({ held: true });
+  expect(withLease.data.outbox.lease.holder).toBe(withLease.data.outbox.lease.instanceId);
+  expect(double.records('whatsapp.gateway.lease')).toEqual([expect.objectContaining({ name: 'outbox', holder: withLease.data.outbox.lease.instanceId })]);
 
   const hook = await gateway.app.inject({
     method: 'POST',
@@ -100,4 +106,10 @@ test('ready once Odoo answers; a webhook reaches Odoo; a send goes out, is recor
   expect(metrics.body).toMatch(/wa_odoo_call_duration_seconds_count\{[^}]*method="create_many"[^}]*\} [1-9]/);
   expect(metrics.body).toMatch(/^wa_delivery_running 1$/m);
   expect(metrics.body).toMatch(/^wa_delivery_thread_restarts_total 0$/m);
+  expect(metrics.body).toMatch(/^wa_outbox_lease_held 1$/m);
+  // As the outbox last looked: the message just sent may still be its oldest queued one for a poll or so.
+  const queuedAge = Number(/^wa_outbox_oldest_queued_age_seconds (\S+)$/m.exec(metrics.body)?.[1]);
+  expect(queuedAge).toBeGreaterThanOrEqual(0);
+  expect(queuedAge).toBeLessThan(5);
+  expect(metrics.body).toMatch(/^wa_spool_oldest_pending_age_seconds 0$/m);
 });

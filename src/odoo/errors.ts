@@ -11,6 +11,7 @@ export type OdooErrorKind =
   | 'user' // UserError
   | 'unavailable' // connection refused/reset, DNS, HTTP 5xx from a proxy, Odoo restarting
   | 'timeout' // no answer within ODOO_TIMEOUT_MS
+  | 'too_large' // HTTP 413: a proxy in front of Odoo refuses a request body this big (e.g. nginx's 1 MiB default)
   | 'internal'; // any other server-side exception
 
 export class OdooError extends Error {

@@ -17,6 +17,7 @@ describe('classifyTransportError', () => {
     ['proxy 502', withStatus(502, 'Not a method response'), 'unavailable'],
     ['proxy 503', withStatus(503, 'Invalid XML-RPC message'), 'unavailable'],
     ['proxy 504', withStatus(504, 'Unknown XML-RPC tag \'HTML\''), 'unavailable'],
+    ["a proxy's body-size limit (413)", withStatus(413, 'Unknown XML-RPC tag \'html\''), 'too_large'],
     ['TLS certificate problem', withCode('CERT_HAS_EXPIRED', 'certificate has expired'), 'unavailable'],
     ['wrong path (404)', new Error('Not Found'), 'internal'],
     ['a server error page (500)', withStatus(500, 'Not a method response'), 'internal'],

@@ -27,7 +27,7 @@ const UNREACHABLE_CODES = new Set([
 const UNAVAILABLE_STATUS = new Set([502, 503, 504]);
 
 export interface TransportFailure {
-  kind: Extract<OdooErrorKind, 'unavailable' | 'internal'>;
+  kind: Extract<OdooErrorKind, 'unavailable' | 'internal' | 'too_large'>;
   message: string;
 }
 
@@ -50,6 +50,11 @@ export function classifyTransportError(error: unknown): TransportFailure {
   }
   if (/socket hang up|premature close|other side closed/i.test(message)) {
     return { kind: 'unavailable', message: 'Odoo closed the connection before answering' };
+  }
+  // A proxy's body-size limit (nginx: client_max_body_size, 1 MiB by default). Not an outage: the same
+  // request will be refused for ever, a smaller one goes through.
+  if (status === 413) {
+    return { kind: 'too_large', message: 'A proxy in front of Odoo refused the request as too large (HTTP 413)' };
   }
   if (status !== undefined && UNAVAILABLE_STATUS.has(status)) {
     return { kind: 'unavailable', message: `Odoo is unavailable (HTTP ${status})` };

@@ -8,6 +8,7 @@
  *   wa_odoo_call_duration_seconds {method, outcome}   wa_odoo_call_errors_total {method, kind}
  *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_quarantined, wa_spool_media_pending,
  *   wa_spool_oldest_pending_age_seconds, wa_spool_wal_bytes (read from the spool at scrape time)
+ *   wa_outbox_oldest_queued_age_seconds, wa_outbox_lease_held (the send queue, as the outbox last saw it)
  *   wa_sends_total {provider, outcome}   outcome: sent | failed | unknown | retried
  */
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +37,8 @@ export interface MetricsOptions {
   deliveryStatus?: () => DeliveryStatus;
   /** Process metrics (CPU, memory, event-loop lag, GC); off in tests. */
   collectDefault?: boolean;
+  /** Read at each scrape: the oldest queued send (ISO or null) and whether this instance holds the outbox lease. */
+  outboxStatus?: () => { oldestQueuedAt: string | null; leaseHeld: boolean };
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
@@ -99,6 +102,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     });
   }
 
+  const outboxStatus = options.outboxStatus;
+  if (outboxStatus) {
+    new Gauge({
+      name: 'wa_outbox_oldest_queued_age_seconds',
+      help: 'Age of the oldest outgoing message queued in Odoo and not sent yet (0 when none; read by the lease holder only)',
+      registers: [registry],
+      collect() {
+        const at = outboxStatus().oldestQueuedAt;
+        this.set(at ? Math.max(0, (Date.now() - Date.parse(at)) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: 'wa_outbox_lease_held',
+      help: 'This instance holds the outbox lease and sends queued messages: 1, otherwise 0 (exactly one instance per Odoo database should)',
+      registers: [registry],
+      collect() {
+        this.set(outboxStatus().leaseHeld ? 1 : 0);
+      },
+    });
+  }
+
   const spoolStats = options.spoolStats;
   if (spoolStats) {
     // One spool read per scrape, however many gauges ask: the registry collects gauges in the order
@@ -135,7 +159,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     gauge('wa_spool_media_pending', 'Media files still to download or attach', (s) => s.mediaPending, reuse);
     gauge(
       'wa_spool_oldest_pending_age_seconds',
-      'Age of the oldest event not yet in Odoo (0 when none)',
+      'Age of the oldest message not yet in Odoo (0 when none; receipts waiting for their message are counted in wa_spool_parked)',
       (s) => (s.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(s.oldestPendingAt)) / 1000) : 0),
       reuse,
     );

@@ -3,7 +3,9 @@
  * - REST routes: RATE_LIMIT_MAX per token (per client IP when the request has no known token — an
  *   unknown token counts against the IP, so inventing tokens does not buy more requests);
  * - webhooks (/api/wa/webhook…): WEBHOOK_RATE_LIMIT_MAX per IP, counted apart from the REST budget;
- * - /healthz and /readyz: not limited (probes must never be refused).
+ * - /readyz: READYZ_RATE_LIMIT_MAX per IP, counted apart (a probe needs a few a minute; each call
+ *   reads the spool and may call Odoo, so it must not be free to flood);
+ * - /healthz: not limited (it does nothing).
  * Over the limit: 429, `Retry-After` in seconds, and the usual error envelope with code rate_limited.
  *
  * The limit runs in the onRequest phase, before authentication (which runs at preValidation), so a
@@ -24,7 +26,10 @@ export class RateLimitedError extends AppError {
   }
 }
 
-const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz']);
+const UNLIMITED_ROUTES = new Set(['/healthz']);
+const READINESS_ROUTE = '/readyz';
+
+const isReadinessRoute = (request: FastifyRequest) => request.routeOptions.url === READINESS_ROUTE;
 
 export const WEBHOOK_PREFIX = '/api/wa/webhook';
 
@@ -33,7 +38,7 @@ export function isWebhookRoute(request: FastifyRequest): boolean {
   return url.startsWith(WEBHOOK_PREFIX);
 }
 
-type RateLimitSettings = Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'WEBHOOK_RATE_LIMIT_MAX'>;
+type RateLimitSettings = Pick<Config, 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'WEBHOOK_RATE_LIMIT_MAX' | 'READYZ_RATE_LIMIT_MAX'>;
 
 /**
  * Route config for webhook routes: `{ config: webhookRateLimit(config) }` (or merged into it). Routes
@@ -55,9 +60,11 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { config: RateLimitSe
     global: true,
     hook: 'onRequest',
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
-    max: (request) => (isWebhookRoute(request) ? config.WEBHOOK_RATE_LIMIT_MAX : config.RATE_LIMIT_MAX),
+    max: (request) =>
+      isWebhookRoute(request) ? config.WEBHOOK_RATE_LIMIT_MAX : isReadinessRoute(request) ? config.READYZ_RATE_LIMIT_MAX : config.RATE_LIMIT_MAX,
     keyGenerator: (request) => {
       if (isWebhookRoute(request)) return `webhook:${request.ip}`;
+      if (isReadinessRoute(request)) return `readyz:${request.ip}`;
       const identity = auth.identify(request);
       return identity ? `token:${identity.fingerprint}` : `ip:${request.ip}`;
     },

@@ -1,27 +1,47 @@
 /**
  * GET /healthz — the process answers (liveness).
  * GET /readyz  — Odoo reachable and the integration user logged in with access to whatsapp.history,
- *                and the spool writable: 200; otherwise 503 with the reasons.
+ *                the spool writable, and delivery not stalled: 200; otherwise 503. Details (reasons,
+ *                counts, ages, the outbox lease) for read-scope tokens only.
  */
 import type { FastifyInstance } from 'fastify';
 import { HISTORY_MODEL } from '../domain/message.js';
 import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
 import type { DeliveryStatus } from '../delivery/pipeline.js';
-import type { Spool } from '../spool/types.js';
+import type { Auth } from '../plugins/auth.js';
+import type { LeaseStatus } from '../services/outbox/lease.js';
+import type { OutboxQueueStatus } from '../services/outbox/worker.js';
+import type { Spool, SpoolStats } from '../spool/types.js';
+
+export interface CheckResult {
+  ok: boolean;
+  error?: string;
+}
 
 export interface ReadinessReport {
   ready: boolean;
   checks: {
-    odoo: { ok: boolean; error?: string; latencyMs?: number };
-    spool: { ok: boolean; error?: string };
+    odoo: CheckResult & { latencyMs?: number };
+    spool: CheckResult;
+    /** Fails when messages wait, Odoo answers, and none has reached Odoo for DELIVERY_STALL_SECONDS. */
+    delivery: CheckResult;
   };
-  spool?: ReturnType<Spool['stats']>;
+  spool?: SpoolStats & {
+    /** Seconds the oldest pending message has waited (null when none waits). */
+    oldestPendingAgeSeconds: number | null;
+  };
   /**
-   * Delivery to Odoo. Informative: it does not make the gateway unready, because webhooks are still
-   * accepted and kept while its thread restarts; alert on `spool.oldestPendingAt` instead.
+   * Delivery to Odoo. Its thread restarting does not make the gateway unready by itself (webhooks are
+   * still accepted and kept); no progress for DELIVERY_STALL_SECONDS while Odoo answers does.
    */
-  delivery?: DeliveryStatus;
+  delivery?: Partial<DeliveryStatus> & { stalled: boolean; lastMessageDeliveredAt: string | null };
+  /** Sending: who holds the outbox lease, and how long the oldest queued send has waited. */
+  outbox?: {
+    lease?: LeaseStatus;
+    oldestQueuedAt: string | null;
+    oldestQueuedAgeSeconds: number | null;
+  };
 }
 
 /** Probes Odoo at most once per `cacheMs` so a flood of /readyz cannot load Odoo. */
@@ -32,9 +52,38 @@ export function createReadinessProbe(
     /** Other local stores that must be writable (e.g. the send journal). */
     stores?: { name: string; probe(): void }[];
     delivery?: () => DeliveryStatus;
+    /** The outbox lease, for information (another instance may rightly hold it). */
+    lease?: () => LeaseStatus;
+    outboxQueue?: () => OutboxQueueStatus;
+    /** No message reaching Odoo for this long, while some wait and Odoo answers, fails readiness; 0 = never. */
+    stallAfterMs?: number;
+    now?: () => number;
   },
   cacheMs = 2000,
 ) {
+  const now = deps.now ?? Date.now;
+  const ageSeconds = (iso: string | null | undefined): number | null => {
+    const at = iso ? Date.parse(iso) : Number.NaN;
+    return Number.isNaN(at) ? null : Math.max(0, Math.round((now() - at) / 1000));
+  };
+
+  /**
+   * Stalled: messages wait, Odoo answers, and none has left the queue for stallAfterMs — counted from
+   * the later of the last delivery and the oldest waiting message's arrival (a queue that filled after
+   * a quiet night is not stalled yet).
+   */
+  function deliveryCheck(stats: SpoolStats | undefined, odooOk: boolean): CheckResult {
+    const limit = deps.stallAfterMs ?? 0;
+    if (limit <= 0 || !stats || stats.messagesPending === 0 || !odooOk) return { ok: true };
+    const since = Math.max(Date.parse(stats.lastMessageDeliveredAt ?? '') || 0, Date.parse(stats.oldestPendingAt ?? '') || 0);
+    const idleMs = now() - since;
+    if (since === 0 || idleMs <= limit) return { ok: true };
+    return {
+      ok: false,
+      error: `stalled: ${stats.messagesPending} message(s) wait, Odoo answers, but none has reached Odoo for ${Math.round(idleMs / 1000)} s (DELIVERY_STALL_SECONDS=${Math.round(limit / 1000)})`,
+    };
+  }
+
   let last: { at: number; odoo: ReadinessReport['checks']['odoo'] } | undefined;
   let inFlight: Promise<ReadinessReport['checks']['odoo']> | undefined;
 
@@ -73,54 +122,71 @@ export function createReadinessProbe(
   }
 
   return async function readiness(): Promise<ReadinessReport> {
-    const now = Date.now();
-    let odoo = last && now - last.at < cacheMs ? last.odoo : undefined;
+    const startedAt = Date.now();
+    let odoo = last && startedAt - last.at < cacheMs ? last.odoo : undefined;
     if (!odoo) {
       inFlight ??= checkOdoo().finally(() => (inFlight = undefined));
       odoo = await inFlight;
       last = { at: Date.now(), odoo };
     }
-    // /readyz is unauthenticated: the disk write is cached, the counts (reads) are always fresh.
+    // The disk write is cached; the counts are counters (no scan), read fresh.
     const writeError = probeStores();
-    let spoolCheck: ReadinessReport['checks']['spool'] = writeError === undefined ? { ok: true } : { ok: false, error: writeError };
-    let stats: ReadinessReport['spool'];
+    let spoolCheck: CheckResult = writeError === undefined ? { ok: true } : { ok: false, error: writeError };
+    let stats: SpoolStats | undefined;
     try {
       stats = deps.spool.stats();
     } catch (e) {
       spoolCheck = { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
+    const delivery = deliveryCheck(stats, odoo.ok);
+    const queue = deps.outboxQueue?.();
     return {
-      ready: odoo.ok && spoolCheck.ok,
-      checks: { odoo, spool: spoolCheck },
-      ...(stats ? { spool: stats } : {}),
-      ...(deps.delivery ? { delivery: deps.delivery() } : {}),
+      ready: odoo.ok && spoolCheck.ok && delivery.ok,
+      checks: { odoo, spool: spoolCheck, delivery },
+      ...(stats ? { spool: { ...stats, oldestPendingAgeSeconds: ageSeconds(stats.oldestPendingAt) } } : {}),
+      delivery: { ...(deps.delivery ? deps.delivery() : {}), stalled: !delivery.ok, lastMessageDeliveredAt: stats?.lastMessageDeliveredAt ?? null },
+      ...(deps.lease || queue
+        ? {
+            outbox: {
+              ...(deps.lease ? { lease: deps.lease() } : {}),
+              oldestQueuedAt: queue?.oldestQueuedAt ?? null,
+              oldestQueuedAgeSeconds: ageSeconds(queue?.oldestQueuedAt),
+            },
+          }
+        : {}),
     };
   };
 }
 
+const CHECK_LABELS: Record<keyof ReadinessReport['checks'], string> = { odoo: 'Odoo', spool: 'Spool', delivery: 'Delivery' };
+
+/**
+ * /readyz answers everyone with the status (probes, load balancers: no token needed), but only a
+ * caller with a read-scope token gets the details: Odoo's error text names its URL, database and
+ * login, and the counts describe the traffic. It is rate limited per IP (src/plugins/rate-limit.ts).
+ */
 export async function healthRoutes(
   app: FastifyInstance,
-  opts: { readiness: () => Promise<ReadinessReport> },
+  opts: { readiness: () => Promise<ReadinessReport>; auth: Pick<Auth, 'identify'> },
 ): Promise<void> {
   app.get('/healthz', async () => ({ ok: true, data: { status: 'alive' } }));
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     const report = await opts.readiness();
+    const detailed = opts.auth.identify(request)?.scopes.has('read') ?? false;
     if (!report.ready) {
+      const failing = (Object.keys(report.checks) as (keyof ReadinessReport['checks'])[]).filter((name) => !report.checks[name].ok);
       return reply.status(503).send({
         ok: false,
         error: {
           code: 'not_ready',
-          message: [
-            !report.checks.odoo.ok ? `Odoo: ${report.checks.odoo.error}` : undefined,
-            !report.checks.spool.ok ? `Spool: ${report.checks.spool.error}` : undefined,
-          ]
-            .filter(Boolean)
-            .join('; '),
-          details: [report],
+          message: detailed
+            ? failing.map((name) => `${CHECK_LABELS[name]}: ${report.checks[name].error ?? 'failing'}`).join('; ')
+            : `Not ready: ${failing.join(', ')} (details with a read-scope token)`,
+          details: detailed ? [report] : [{ failing }],
         },
       });
     }
-    return { ok: true, data: report };
+    return detailed ? { ok: true, data: report } : { ok: true, data: { ready: true } };
   });
 }

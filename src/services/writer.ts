@@ -12,6 +12,10 @@
  * as a whole, with exponential backoff and jitter, and the events keep their place; an outage never
  * counts against an event. An event Odoo itself rejects (validation) goes to the dead-letter table;
  * one it fails on with an unexplained server error is retried a few times first.
+ * A proxy in front of Odoo refusing a batch as too large (HTTP 413, nginx's 1 MiB default) is no
+ * outage: the same batch would be refused for ever. The batch is split in halves down to single
+ * messages, the writer keeps the smaller size (trying twice as many again every 10 minutes), and a
+ * single message still refused goes to the dead letters with the reason.
  */
 import type { Logger } from 'pino';
 import {
@@ -47,6 +51,8 @@ export interface WriterOptions {
   lingerMs?: number;
   /** While paused, check this often whether Odoo is back (one cheap call), to end the pause early. */
   probeEveryMs?: number;
+  /** After a 413 made batches smaller, try twice the size again after this long (default 10 min). */
+  batchRegrowMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -97,7 +103,31 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   const idleMs = options.idleMs ?? 250;
   const lingerMs = options.lingerMs ?? 50;
   const probeEveryMs = options.probeEveryMs ?? 2000;
+  const batchRegrowMs = options.batchRegrowMs ?? 10 * 60_000;
   let consecutiveFailures = 0;
+  /** Messages per create: batchSize, or fewer since a proxy refused a bigger batch as too large (413). */
+  let batchLimit = options.batchSize;
+  let batchLimitChangedAt = 0;
+
+  function messageBatchSize(): number {
+    if (batchLimit < options.batchSize && now() - batchLimitChangedAt >= batchRegrowMs) {
+      // The proxy's limit may have been raised, or the big messages are gone: probe a bigger batch.
+      batchLimit = Math.min(options.batchSize, batchLimit * 2);
+      batchLimitChangedAt = now();
+    }
+    return batchLimit;
+  }
+
+  function shrinkBatchLimit(refusedSize: number): void {
+    const smaller = Math.max(1, Math.ceil(refusedSize / 2));
+    if (smaller >= batchLimit) return;
+    batchLimit = smaller;
+    batchLimitChangedAt = now();
+    logger.warn(
+      { refusedBatch: refusedSize, batchSize: batchLimit, configuredBatchSize: options.batchSize },
+      'a proxy in front of Odoo refused a batch as too large (HTTP 413); sending smaller batches (raise its body limit, e.g. nginx client_max_body_size)',
+    );
+  }
 
   async function findExisting(events: { provider: Provider; providerMessageId: string }[]) {
     const found = new Map<string, ExistingRecord>();
@@ -132,6 +162,17 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       const ids = await odoo.createMany(HISTORY_MODEL, values);
       items.forEach((item, i) => outcome.created.push({ item, recordId: ids[i] as number }));
     } catch (error) {
+      if (isOdooError(error) && error.kind === 'too_large') {
+        if (items.length === 1) {
+          outcome.rejected.push({ item: items[0] as SpooledEvent, error });
+          return;
+        }
+        shrinkBatchLimit(items.length);
+        const half = Math.ceil(items.length / 2);
+        await createSplitting(items.slice(0, half), values.slice(0, half), outcome);
+        await createSplitting(items.slice(half), values.slice(half), outcome);
+        return;
+      }
       if (!isDataError(error)) throw error;
       if (items.length === 1) {
         const item = items[0] as SpooledEvent;
@@ -155,7 +196,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   }
 
   async function deliverMessages(result: PassResult): Promise<number> {
-    const batch = spool.takeDue('message', options.batchSize, now());
+    const batch = spool.takeDue('message', messageBatchSize(), now());
     if (batch.length === 0) return 0;
     const events = batch.map((b) => b.event as MessageEvent);
 
@@ -209,7 +250,11 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
           spool.reschedule([item.id], now() + backoffDelay(item.attempts, baseBackoffMs, options.maxBackoffMs, options.random), error.message);
           continue;
         }
-        spool.deadLetter(item.id, `${error.kind}: ${error.message}`);
+        const why =
+          error.kind === 'too_large'
+            ? `${error.message}: this one message is bigger than the proxy accepts; raise its body limit (nginx client_max_body_size), then replay it`
+            : error.message;
+        spool.deadLetter(item.id, `${error.kind}: ${why}`);
         result.deadLettered++;
         logger.error(
           { provider: (item.event as MessageEvent).provider, providerMessageId: (item.event as MessageEvent).providerMessageId, odooErrorKind: error.kind, reason: error.message.slice(0, 500) },
@@ -318,7 +363,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       const statuses = await applyStatuses(result);
       worked = messages + statuses > 0;
       // A full batch means more is probably waiting: go on at once instead of lingering.
-      saturated = messages >= options.batchSize || statuses >= options.batchSize;
+      saturated = messages >= batchLimit || statuses >= options.batchSize;
       // Only a pass that reached Odoo proves it is back; an empty pass proves nothing.
       if (worked) consecutiveFailures = 0;
     } catch (error) {
@@ -377,6 +422,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     consecutiveFailures: () => consecutiveFailures,
     /** Until when (ms epoch) the writer waits for Odoo; 0 or in the past when it is not waiting. */
     pausedUntil: () => pausedUntil,
+    /** Messages per create call now (smaller than batchSize after a 413). */
+    batchLimit: () => batchLimit,
 
     /** Starts the loop: work while there is work, otherwise sleep until kicked or idle time passes. */
     start() {

@@ -69,14 +69,18 @@ export interface MediaJob {
 export interface SpoolStats {
   /** Events accepted but not yet in Odoo. */
   pending: number;
+  /** Of those, messages (the rest are statuses). */
+  messagesPending: number;
   /** Statuses waiting for their message to appear. */
   parked: number;
   deadLetters: number;
   /** Webhook bodies kept because the gateway could not understand them (all or part). */
   quarantined: number;
   mediaPending: number;
-  /** ISO time of the oldest pending event, or null. */
+  /** ISO time the oldest pending message was accepted, or null (statuses left out: they may rightly wait for their message). */
   oldestPendingAt: string | null;
+  /** ISO time a message last left the queue (delivered, or dead-lettered), or null. */
+  lastMessageDeliveredAt: string | null;
   /** Size of the write-ahead log file. */
   walBytes: number;
 }

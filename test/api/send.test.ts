@@ -318,9 +318,9 @@ describe('provider outcomes', () => {
     expect(sent).toEqual([]);
   });
 
-  test('5xx twice, then accepted: retried with backoff and sent once', async () => {
+  test('429 twice, then accepted: retried with backoff and sent once', async () => {
     const { api, worker } = await setup();
-    fonnte.replies.push({ status: 503, text: 'busy' }, { status: 502, text: 'bad gateway' }, FONNTE_OK('80367180'));
+    fonnte.replies.push({ status: 429, text: 'slow down' }, { status: 429, text: 'slow down' }, FONNTE_OK('80367180'));
     const { id } = (await post(api, { phone: '081234567890', message: 'x' })).json().data;
     await worker.runOnce();
     expect(record(id)).toMatchObject({ state: 'queued' });
@@ -331,9 +331,23 @@ describe('provider outcomes', () => {
     expect(metrics).toContain('wa_sends_total{provider="fonnte",outcome="retried"} 2');
   });
 
+  // Regression: a 5xx used to be retried, and a provider (or its proxy) that had taken the message
+  // before failing delivered it twice.
+  test.each([500, 502, 503, 504])('HTTP %i after the request went out: sent once, failed as "outcome unknown", never resent', async (status) => {
+    const { api, worker } = await setup();
+    fonnte.replies.push({ status, text: 'upstream trouble' });
+    const { id } = (await post(api, { phone: '081234567890', message: 'x' })).json().data;
+    await drain(worker, api);
+    await worker.runOnce();
+    expect(fonnte.requests).toHaveLength(1);
+    expect(record(id)?.state).toBe('failed');
+    expect(record(id)?.error_message).toBe(`Fonnte answered HTTP ${status}: upstream trouble; it may or may not have sent the message — not resent automatically`);
+    expect((await api.get('/metrics', bearer(READ_TOKEN))).body).toContain('wa_sends_total{provider="fonnte",outcome="unknown"} 1');
+  });
+
   test('a message waiting for a retry that an admin takes out of the queue is not sent', async () => {
     const { api, worker } = await setup();
-    fonnte.replies.push({ status: 503, text: 'busy' });
+    fonnte.replies.push({ status: 429, text: 'busy' });
     const { id } = (await post(api, { phone: '081234567890', message: 'x' })).json().data;
     await worker.runOnce();
     const admin = createOdooClient({ url: odoo.double.url, db: odoo.double.db, username: 'admin', password: 'admin' });
@@ -345,12 +359,12 @@ describe('provider outcomes', () => {
 
   test('still failing after SEND_MAX_ATTEMPTS: failed, saying why', async () => {
     const { api, worker } = await setup({ maxAttempts: 2 });
-    fonnte.fallback = { status: 500, text: 'down' };
+    fonnte.fallback = { status: 429, text: 'slow down' };
     const { id } = (await post(api, { phone: '081234567890', message: 'x' })).json().data;
     await drain(worker, api);
     expect(fonnte.requests).toHaveLength(2);
     expect(record(id)?.state).toBe('failed');
-    expect(record(id)?.error_message).toMatch(/HTTP 500.*gave up after 2 attempts/);
+    expect(record(id)?.error_message).toMatch(/HTTP 429.*gave up after 2 attempts/);
   });
 
   test('provider unreachable (connection refused): retried, then failed', async () => {
@@ -479,7 +493,7 @@ describe('order per contact', () => {
     fonnte.decide = (request) => {
       if (request.body.message !== 'budi-1' || refused) return undefined;
       refused = true;
-      return { status: 503, text: 'busy' };
+      return { status: 429, text: 'busy' };
     };
     const first = (await post(api, { phone: '081234567890', message: 'budi-1' })).json().data.id;
     const second = (await post(api, { phone: '081234567890', message: 'budi-2' })).json().data.id;

@@ -2,6 +2,7 @@
  * The provider senders against a fake provider on 127.0.0.1: the request each provider gets, and how
  * each kind of answer is classified (sent / rejected / retry / unknown).
  */
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createSendAgent } from '../../src/services/senders/http.js';
 import { createSenders, type SenderRegistry } from '../../src/services/senders/index.js';
@@ -80,7 +81,10 @@ describe('Fonnte', () => {
     [{ status: 200, json: { reason: 'insufficient quota', status: false } }, { kind: 'rejected', reason: 'Fonnte: insufficient quota' }],
     [{ status: 200, text: '<html>oops</html>' }, { kind: 'unknown' }],
     [{ status: 200, json: { status: true } }, { kind: 'unknown' }],
-    [{ status: 502, text: 'Bad Gateway' }, { kind: 'retry' }],
+    // A 5xx may come after Fonnte (or a proxy in front of it) took the message: never resent.
+    [{ status: 502, text: 'Bad Gateway' }, { kind: 'unknown' }],
+    [{ status: 500, text: 'oops' }, { kind: 'unknown' }],
+    [{ status: 408, text: 'Request Timeout' }, { kind: 'unknown' }],
     [{ status: 429, text: 'slow down', headers: { 'retry-after': '7' } }, { kind: 'retry', retryAfterMs: 7000 }],
     [{ status: 401, json: { reason: 'token invalid', status: false } }, { kind: 'rejected' }],
   ])('answer %j → %j', async (reply, expected) => {
@@ -103,6 +107,22 @@ describe('Fonnte', () => {
   test('connection dropped after the request was read: unknown', async () => {
     fake.replies.push({ drop: true });
     expect((await fonnte().send(message)).kind).toBe('unknown');
+  });
+
+  test('connection reset before the request was written: retry (nothing reached Fonnte)', async () => {
+    // A server that resets every connection as soon as it is accepted, before reading anything.
+    const server = createNetServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      // A large body cannot be written whole before the reset arrives.
+      const result = await senders({ FONNTE_BASE_URL: `http://127.0.0.1:${port}` })
+        .get('fonnte')!
+        .send({ ...message, text: 'x'.repeat(8 * 1024 * 1024) });
+      expect(result).toMatchObject({ kind: 'retry', reason: expect.stringMatching(/never left/) });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
@@ -139,8 +159,15 @@ describe('Meta', () => {
       { kind: 'rejected', reason: 'Meta 131047: Message failed to send because more than 24 hours have passed' },
     ],
     [{ status: 400, json: { error: { message: 'Rate limit hit', code: 130429 } } }, { kind: 'retry' }],
+    [{ status: 400, json: { error: { message: '(#131056) pair rate limit hit', code: 131056 } } }, { kind: 'retry' }],
+    [{ status: 400, json: { error: { message: 'Rate limit issues', code: 80007 } } }, { kind: 'retry' }],
+    [{ status: 400, json: { error: { message: 'Application request limit reached', code: 4 } }, headers: { 'retry-after': '3' } }, { kind: 'retry', retryAfterMs: 3000 }],
+    [{ status: 429, text: 'Too Many Requests' }, { kind: 'retry' }],
     [{ status: 401, json: { error: { message: 'Invalid OAuth access token', code: 190 } } }, { kind: 'rejected', reason: 'Meta 190: Invalid OAuth access token' }],
-    [{ status: 503, text: 'unavailable' }, { kind: 'retry' }],
+    // Server-side trouble does not prove the message was not taken.
+    [{ status: 503, text: 'unavailable' }, { kind: 'unknown' }],
+    [{ status: 500, json: { error: { message: 'Something went wrong', code: 131000 } } }, { kind: 'unknown' }],
+    [{ status: 500, json: { error: { message: 'Service unavailable', code: 131016 } } }, { kind: 'unknown' }],
   ])('answer %j → %j', async (reply, expected) => {
     fake.replies.push(reply);
     expect(await meta().send(message)).toMatchObject(expected);
@@ -173,7 +200,9 @@ describe('Twilio', () => {
   test.each([
     [{ status: 400, json: { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 } }, { kind: 'rejected', reason: "Twilio 21211: The 'To' number is not a valid phone number." }],
     [{ status: 429, json: { code: 20429, message: 'Too Many Requests' } }, { kind: 'retry' }],
-    [{ status: 500, text: 'oops' }, { kind: 'retry' }],
+    [{ status: 503, json: { code: 20429, message: 'Too Many Requests' } }, { kind: 'retry' }],
+    [{ status: 500, text: 'oops' }, { kind: 'unknown' }],
+    [{ status: 502, text: 'Bad Gateway' }, { kind: 'unknown' }],
   ])('answer %j → %j', async (reply, expected) => {
     fake.replies.push(reply);
     expect(await twilio().send(message)).toMatchObject(expected);

@@ -5,6 +5,7 @@ import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { OdooClient } from '../../src/odoo/types.js';
 import { PermanentMediaError } from '../../src/services/media.js';
 import { buildTestApp } from '../helpers/build.js';
+import { startBodyLimitProxy, type BodyLimitProxy } from './body-limit-proxy.js';
 import { fixture, inbound, mediaWorkerFor, startRig, status, type Rig } from './support.js';
 
 let rig: Rig | undefined;
@@ -218,6 +219,68 @@ describe('Odoo down, slow, or refusing', () => {
     const pass = await rig.writer.runOnce();
     expect(pass.retryAfterError).toBeDefined();
     expect(rig.spool.stats()).toMatchObject({ pending: 2, deadLetters: 0 });
+  });
+
+  describe('a proxy in front of Odoo with a body limit (HTTP 413)', () => {
+    let proxy: BodyLimitProxy | undefined;
+    afterEach(async () => {
+      await proxy?.close();
+      proxy = undefined;
+    });
+
+    /** The rig's writer, talking to Odoo through a proxy that refuses bodies over `limitBytes`. */
+    async function rigBehindProxy(limitBytes: number, options: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
+      const started = await startBodyLimitProxy(limitBytes);
+      proxy = started;
+      return startRig({
+        batchSize: 50,
+        ...options,
+        odoo: () => createOdooClient({ url: started.url, db: 'odoo13', username: 'whatsapp-gateway', password: 'gateway-password-123', timeoutMs: 2000 }),
+      }).then((r) => {
+        started.target = r.double.url;
+        return r;
+      });
+    }
+
+    // Regression: the writer took the 413 for an outage and retried the same batch for ever (0 delivered).
+    test('a batch refused as too large is split until it goes through; everything is delivered and smaller batches are kept', async () => {
+      rig = await rigBehindProxy(64 * 1024);
+      // ~4 KB each: a batch of 50 is ~200 KB (refused), 12 fit.
+      rig.spool.enqueue(Array.from({ length: 120 }, (_, i) => inbound(`big${i}`, { text: `${i} ${'x'.repeat(4000)}` })));
+      for (let i = 0; i < 30 && rig.spool.stats().pending > 0; i++) await rig.writer.runOnce();
+      expect(rig.history()).toHaveLength(120);
+      expect(rig.spool.stats()).toMatchObject({ pending: 0, deadLetters: 0 });
+      expect(rig.writer.batchLimit()).toBeLessThan(50);
+      // Later passes start at the learned size: no more refusals for the same traffic.
+      const refusedSoFar = proxy!.refused;
+      rig.spool.enqueue(Array.from({ length: 30 }, (_, i) => inbound(`more${i}`, { text: 'y'.repeat(4000) })));
+      while ((await rig.writer.runOnce()).worked);
+      expect(proxy!.refused).toBe(refusedSoFar);
+      expect(rig.history()).toHaveLength(150);
+    });
+
+    test('the learned size grows back after a while (the proxy limit may have been raised)', async () => {
+      rig = await rigBehindProxy(64 * 1024, { batchRegrowMs: 60_000 });
+      rig.spool.enqueue(Array.from({ length: 50 }, (_, i) => inbound(`g${i}`, { text: 'x'.repeat(4000) })));
+      await rig.writer.runOnce();
+      const learned = rig.writer.batchLimit();
+      expect(learned).toBeLessThan(50);
+      proxy!.limitBytes = 10 * 1024 * 1024;
+      rig.clock.now += 60_000;
+      rig.spool.enqueue(Array.from({ length: 50 }, (_, i) => inbound(`h${i}`)));
+      while ((await rig.writer.runOnce()).worked);
+      expect(rig.writer.batchLimit()).toBe(Math.min(50, learned * 2));
+    });
+
+    test('a single message still refused goes to the dead letters with the reason; the others are delivered', async () => {
+      rig = await rigBehindProxy(64 * 1024);
+      rig.spool.enqueue([inbound('small1'), inbound('huge', { text: 'z'.repeat(100 * 1024) }), inbound('small2')]);
+      for (let i = 0; i < 5 && rig.spool.stats().pending > 0; i++) await rig.writer.runOnce();
+      expect(rig.history().map((r) => r.provider_message_id).sort()).toEqual(['small1', 'small2']);
+      const [dead] = rig.spool.deadLetters();
+      expect(dead?.event).toMatchObject({ providerMessageId: 'huge' });
+      expect(dead?.error).toMatch(/too_large: .*HTTP 413.*client_max_body_size/);
+    });
   });
 
   test('a partner deleted after it was cached: the message is stored unlinked, not dead-lettered', async () => {

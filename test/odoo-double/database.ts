@@ -5,7 +5,7 @@
  * UNIQUE and FOREIGN KEY constraints fail the way Odoo reports them (see python.ts).
  */
 import { compileDomain, domainMentions, normalizeDomain, type DomainHost } from './domain.js';
-import { GATEWAY_GROUP, GROUPS, MODELS, table, type ComputeEnv, type FieldDef, type ModelDef, type Row } from './models.js';
+import { GATEWAY_GROUP, GROUPS, MODELS, table, type ComputeEnv, type FieldDef, type MethodEnv, type ModelDef, type Row } from './models.js';
 import { orderComparator } from './order.js';
 import {
   AccessDenied,
@@ -343,6 +343,11 @@ export class OdooDatabase implements DomainHost {
         bind('flush', [['fnames', null], ['records', null]], args, kw);
         return undefined; // returns None: rpc.py then fails to marshal it
       }
+      default: {
+        // Methods of the addon's own models (e.g. the outbox lease), declared with the model.
+        const addonMethod = model.methods?.[method];
+        if (addonMethod) return addonMethod(this.methodEnv(env, model), args, kw);
+      }
     }
     throw new PythonException('AttributeError', `type object ${pyRepr(model.name)} has no attribute ${pyRepr(method)}`, {
       frames: [
@@ -415,6 +420,30 @@ export class OdooDatabase implements DomainHost {
         this.updateRow(partners, partner.id, { whatsapp_user_id: row.whatsapp_user_id });
       }
     }
+  }
+
+  /** The database's clock (ms epoch), PostgreSQL's now(): tests move it forward (e.g. to expire a lease). */
+  clockOffsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private methodEnv(env: CallEnv, model: ModelDef): MethodEnv {
+    return {
+      uid: env.uid,
+      su: env.su,
+      groups: env.groups,
+      now: () => this.now(),
+      rows: () => this.tableOf(model.name),
+      insert: (values) => {
+        const id = this.nextId(model);
+        const at = nowUtc();
+        this.insertRow(model, { ...values, id, create_uid: env.uid, write_uid: env.uid, create_date: at, write_date: at });
+        return id;
+      },
+      update: (id, changes) => this.updateRow(model, id, { ...changes, write_uid: env.uid, write_date: nowUtc() }),
+    };
   }
 
   // ---------------------------------------------------------------- access

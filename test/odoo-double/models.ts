@@ -3,6 +3,9 @@
  * (odoo-addon/whatsapp_headless/models/whatsapp_history.py, security/*). Keep them in step.
  */
 
+import { AccessError, validationError } from './python.js';
+import { PyFloat, type ResultValue } from './xmlrpc.js';
+
 export type FieldType = 'integer' | 'float' | 'char' | 'text' | 'selection' | 'many2one' | 'datetime' | 'date' | 'boolean' | 'binary';
 
 /** A row as stored: the column values PostgreSQL would hold (null = NULL). */
@@ -80,6 +83,23 @@ export interface ModelDef {
   displayName?: (row: Row, env: ComputeEnv) => string;
   /** Rewrites create values, like a create() override. */
   prepareCreate?: (values: Record<string, unknown>, env: ComputeEnv) => void;
+  /** Public model methods of the addon beyond the ORM's (e.g. whatsapp.gateway.lease.acquire). */
+  methods?: Record<string, (env: MethodEnv, args: unknown[], kwargs: Record<string, unknown>) => ResultValue>;
+}
+
+/** What an addon method gets: the caller, and raw access to its model's rows (like the method's own SQL). */
+export interface MethodEnv {
+  uid: number;
+  su: boolean;
+  groups: ReadonlySet<string>;
+  /** The database's clock (ms epoch): PostgreSQL's now(). */
+  now(): number;
+  /** This model's rows by id, without access checks. */
+  rows(): ReadonlyMap<number, Row>;
+  /** INSERT (magic columns filled in); returns the id. Rolled back with the call on error. */
+  insert(values: Record<string, unknown>): number;
+  /** UPDATE one row. Rolled back with the call on error. */
+  update(id: number, changes: Record<string, unknown>): void;
 }
 
 export const table = (model: string) => model.replace(/\./g, '_');
@@ -405,4 +425,84 @@ const irAttachment: ModelDef = {
   },
 };
 
-export const MODELS: readonly ModelDef[] = [whatsappHistory, resPartner, irAttachment];
+// ---------------------------------------------------------------- whatsapp.gateway.lease
+
+const LEASE_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
+const LEASE_HOLDER_MAX = 128;
+const LEASE_TTL = { min: 5, max: 3600 } as const;
+/** Exact expiry (ms) beside the stored datetime, like PostgreSQL's microsecond timestamps. */
+const EXPIRES_MS = '__expires_ms';
+
+const odooDatetime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Positional or keyword argument `index`/`name` of an addon method call. */
+const argument = (args: unknown[], kwargs: Record<string, unknown>, index: number, name: string): unknown => (index < args.length ? args[index] : kwargs[name]);
+
+function checkLeaseCaller(env: MethodEnv): void {
+  // Administrators may edit lease rows anyway, so they may call the methods too.
+  if (!env.su && !env.groups.has(GATEWAY_GROUP) && !env.groups.has('base.group_system')) {
+    throw new AccessError("Only the WhatsApp gateway's integration user may take or release a gateway lease.");
+  }
+}
+
+function checkLeaseArguments(name: unknown, holder: unknown): asserts name is string {
+  if (typeof name !== 'string' || !LEASE_NAME.test(name)) throw validationError("A lease name is 1-64 lower-case letters, digits, '_', '.' or '-'.");
+  if (typeof holder !== 'string' || holder.trim() === '' || holder.length > LEASE_HOLDER_MAX) {
+    throw validationError(`A lease holder is a non-empty instance id of at most ${LEASE_HOLDER_MAX} characters.`);
+  }
+}
+
+function leaseState(env: MethodEnv, name: string): { row: Row | undefined; holder: string | false; expiresIn: number } {
+  const row = [...env.rows().values()].find((r) => r.name === name);
+  const remaining = row ? (Number(row[EXPIRES_MS] ?? 0) - env.now()) / 1000 : 0;
+  return { row, holder: typeof row?.holder === 'string' ? row.holder : false, expiresIn: Math.max(0, remaining) };
+}
+
+/** models/whatsapp_gateway_lease.py: one holder per name; the Gateway group only calls acquire/release. */
+const whatsappGatewayLease: ModelDef = {
+  name: 'whatsapp.gateway.lease',
+  description: 'WhatsApp Gateway Lease',
+  order: 'name',
+  recName: 'name',
+  fields: withMagic({
+    name: { type: 'char', string: 'Name', required: true },
+    holder: { type: 'char', string: 'Holder' },
+    expires_at: { type: 'datetime', string: 'Expires At' },
+  }),
+  constraints: [{ key: 'name_uniq', message: 'There is one lease per name.', unique: ['name'] }],
+  access: [acl('whatsapp_headless.group_whatsapp_manager', 'r'), acl('base.group_system', 'rwcu')],
+  rules: [],
+  methods: {
+    acquire(env, args, kwargs) {
+      checkLeaseCaller(env);
+      const name = argument(args, kwargs, 0, 'name');
+      const holder = argument(args, kwargs, 1, 'holder');
+      const ttl = argument(args, kwargs, 2, 'ttl_seconds');
+      checkLeaseArguments(name, holder);
+      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < LEASE_TTL.min || ttl > LEASE_TTL.max) {
+        throw validationError(`A lease lasts ${LEASE_TTL.min} to ${LEASE_TTL.max} seconds.`);
+      }
+      const expiresMs = env.now() + ttl * 1000;
+      const values = { holder, expires_at: odooDatetime(expiresMs), [EXPIRES_MS]: expiresMs };
+      const { row } = leaseState(env, name);
+      let acquired = true;
+      if (!row) env.insert({ name, ...values });
+      else if (row.holder === holder || Number(row[EXPIRES_MS] ?? 0) <= env.now()) env.update(row.id, values);
+      else acquired = false;
+      const state = leaseState(env, name);
+      return { acquired, holder: state.holder, expires_in: new PyFloat(state.expiresIn) };
+    },
+    release(env, args, kwargs) {
+      checkLeaseCaller(env);
+      const name = argument(args, kwargs, 0, 'name');
+      const holder = argument(args, kwargs, 1, 'holder');
+      checkLeaseArguments(name, holder);
+      const { row } = leaseState(env, name);
+      if (!row || row.holder !== holder || Number(row[EXPIRES_MS] ?? 0) <= env.now()) return false;
+      env.update(row.id, { expires_at: odooDatetime(env.now()), [EXPIRES_MS]: env.now() });
+      return true;
+    },
+  },
+};
+
+export const MODELS: readonly ModelDef[] = [whatsappHistory, resPartner, irAttachment, whatsappGatewayLease];

@@ -5,15 +5,28 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { loadFixture } from '../fixtures/providers/index.js';
 import { buildTestApp, createUnreachableOdoo, TEST_SECRETS, type TestApp } from '../helpers/build.js';
+import type { OdooClient } from '../../src/odoo/types.js';
+import { createReadinessProbe } from '../../src/routes/health.js';
 import { SpoolCommitError } from '../../src/spool/committer.js';
+import type { SpoolStats } from '../../src/spool/types.js';
 import { captureLogs, drainSpool, expectError, formEncode, metaSignature, toFormParams, TWILIO_PATH, TWILIO_URL, twilioSignature } from './support.js';
+
+const READ_TOKEN = 'readiness-read-token-6d1e8f2a';
+const SEND_ONLY = 'readiness-send-token-0c9b7a3e';
+const READ_TOKEN_ENTRY = `${READ_TOKEN}:read,${SEND_ONLY}:send`;
+const READ = { authorization: `Bearer ${READ_TOKEN}` };
+
+/** An Odoo that answers the readiness probe (search_count) and nothing else. */
+function answeringOdoo(): OdooClient {
+  return { ...createUnreachableOdoo(), searchCount: async () => 0 };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FONNTE_URL = `/api/wa/webhook?secret=${TEST_SECRETS.WEBHOOK_SECRET}`;
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await buildTestApp();
+  t = await buildTestApp({ config: { API_TOKENS: READ_TOKEN_ENTRY } });
 });
 afterAll(() => t.close());
 beforeEach(() => drainSpool(t.spool));
@@ -70,14 +83,14 @@ describe('health', () => {
   });
 
   test('/readyz answers 503 not_ready naming Odoo as the reason when Odoo is unreachable', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/readyz' });
+    const response = await t.app.inject({ method: 'GET', url: '/readyz', headers: READ });
     const error = expectError(response, 503, 'not_ready');
     expect(error.message).toMatch(/^Odoo: unavailable: /);
     expect(error.message).not.toContain('Spool');
     expect(error.details).toEqual([
       expect.objectContaining({
         ready: false,
-        checks: { odoo: { ok: false, error: expect.stringContaining('ECONNREFUSED') }, spool: { ok: true } },
+        checks: { odoo: { ok: false, error: expect.stringContaining('ECONNREFUSED') }, spool: { ok: true }, delivery: { ok: true } },
         spool: expect.objectContaining({ pending: 0, deadLetters: 0 }),
       }),
     ]);
@@ -85,20 +98,21 @@ describe('health', () => {
 
   test('/readyz counts what is waiting for Odoo', async () => {
     await t.app.inject({ method: 'POST', url: FONNTE_URL, payload: JSON.stringify(loadFixture('fonnte', 'message-text')) });
-    const error = expectError(await t.app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
-    expect(error.details).toEqual([expect.objectContaining({ spool: expect.objectContaining({ pending: 1 }) })]);
+    const error = expectError(await t.app.inject({ method: 'GET', url: '/readyz', headers: READ }), 503, 'not_ready');
+    expect(error.details).toEqual([expect.objectContaining({ spool: expect.objectContaining({ pending: 1, messagesPending: 1, oldestPendingAgeSeconds: expect.any(Number) }) })]);
   });
 
   test('/readyz counts the webhook bodies kept in quarantine (informative: they do not make it unready)', async () => {
     const response = await t.app.inject({ method: 'POST', url: FONNTE_URL, payload: JSON.stringify({ device: '6285700000001', message: 'Halo' }) });
     expect(response.json()).toMatchObject({ ok: true, data: { quarantined: 1 } });
-    const error = expectError(await t.app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
+    const error = expectError(await t.app.inject({ method: 'GET', url: '/readyz', headers: READ }), 503, 'not_ready');
     expect(error.message).not.toContain('Spool');
     expect(error.details).toEqual([expect.objectContaining({ checks: expect.objectContaining({ spool: { ok: true } }), spool: expect.objectContaining({ quarantined: 1 }) })]);
   });
 
   test('/readyz names the spool too when it cannot be written', async () => {
     const app = await buildTestApp({
+      config: { API_TOKENS: READ_TOKEN_ENTRY },
       odoo: createUnreachableOdoo(),
       wrapSpool: (spool) => ({
         ...spool,
@@ -108,12 +122,95 @@ describe('health', () => {
       }),
     });
     try {
-      const error = expectError(await app.app.inject({ method: 'GET', url: '/readyz' }), 503, 'not_ready');
+      const error = expectError(await app.app.inject({ method: 'GET', url: '/readyz', headers: READ }), 503, 'not_ready');
       expect(error.message).toContain('Odoo: unavailable');
       expect(error.message).toContain('Spool: SQLITE_READONLY');
     } finally {
       await app.close();
     }
+  });
+
+  // Regression: anyone could read Odoo's URL, database and login (in its error text) and the counts.
+  test.each([
+    ['no token', {}],
+    ['an unknown token', { authorization: 'Bearer not-a-configured-token-at-all' }],
+    ['a send-only token', { authorization: `Bearer ${SEND_ONLY}` }],
+  ])('/readyz with %s tells the status only, nothing about Odoo or the spool', async (_name, headers) => {
+    const response = await t.app.inject({ method: 'GET', url: '/readyz', headers });
+    const error = expectError(response, 503, 'not_ready');
+    expect(error.message).toBe('Not ready: odoo (details with a read-scope token)');
+    expect(error.details).toEqual([{ failing: ['odoo'] }]);
+    for (const secret of ['odoo.invalid', t.config.ODOO_DB, t.config.ODOO_USERNAME, 'ECONNREFUSED', 'pending']) expect(response.body).not.toContain(secret);
+  });
+
+  test('/readyz answers a ready gateway with the status only, without a read token', async () => {
+    const app = await buildTestApp({ odoo: answeringOdoo() });
+    try {
+      const response = await app.app.inject({ method: 'GET', url: '/readyz' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ ok: true, data: { ready: true } });
+    } finally {
+      await app.close();
+    }
+  });
+
+  // Regression: /readyz had no rate limit, and each call scanned the spool three times.
+  test('/readyz is rate limited per IP (READYZ_RATE_LIMIT_MAX); /healthz is not', async () => {
+    const app = await buildTestApp({ config: { READYZ_RATE_LIMIT_MAX: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await app.app.inject({ method: 'GET', url: '/readyz' })).statusCode);
+      expect(statuses).toEqual([503, 503, 503, 429, 429]);
+      expectError(await app.app.inject({ method: 'GET', url: '/readyz' }), 429, 'rate_limited');
+      for (let i = 0; i < 10; i++) expect((await app.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      // Another client is not affected.
+      expect((await app.app.inject({ method: 'GET', url: '/readyz', remoteAddress: '10.0.0.9' })).statusCode).toBe(503);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('stalled delivery', () => {
+  const hour = 3_600_000;
+  const stats = (over: Partial<SpoolStats>): SpoolStats => ({
+    pending: 0,
+    messagesPending: 0,
+    parked: 0,
+    deadLetters: 0,
+    quarantined: 0,
+    mediaPending: 0,
+    oldestPendingAt: null,
+    lastMessageDeliveredAt: null,
+    walBytes: 0,
+    ...over,
+  });
+  const probe = (spoolStats: SpoolStats, odoo = answeringOdoo()) =>
+    createReadinessProbe({ odoo, spool: { ...t.spool, stats: () => spoolStats, probe: () => undefined }, stallAfterMs: 300_000, now: () => Date.parse('2026-03-01T12:00:00Z') });
+  const at = (msAgo: number) => new Date(Date.parse('2026-03-01T12:00:00Z') - msAgo).toISOString();
+
+  test('messages waiting while Odoo answers and none delivered for longer than DELIVERY_STALL_SECONDS: not ready, saying why', async () => {
+    const report = await probe(stats({ pending: 40, messagesPending: 40, oldestPendingAt: at(hour), lastMessageDeliveredAt: at(hour + 60_000) }))();
+    expect(report.ready).toBe(false);
+    expect(report.checks.delivery).toEqual({ ok: false, error: expect.stringMatching(/^stalled: 40 message\(s\) wait, Odoo answers, but none has reached Odoo for 3600 s/) });
+    expect(report.delivery).toMatchObject({ stalled: true });
+    expect(report.spool?.oldestPendingAgeSeconds).toBe(3600);
+  });
+
+  test.each([
+    ['a big backlog that is moving', stats({ pending: 9000, messagesPending: 9000, oldestPendingAt: at(hour), lastMessageDeliveredAt: at(1000) })],
+    ['messages that arrived after a quiet night', stats({ pending: 3, messagesPending: 3, oldestPendingAt: at(60_000), lastMessageDeliveredAt: at(10 * hour) })],
+    ['only receipts waiting for their message', stats({ pending: 5, parked: 5, lastMessageDeliveredAt: at(10 * hour) })],
+    ['an empty queue', stats({ lastMessageDeliveredAt: at(10 * hour) })],
+  ])('%s is not a stall', async (_name, spoolStats) => {
+    const report = await probe(spoolStats)();
+    expect(report.checks.delivery).toEqual({ ok: true });
+    expect(report.ready).toBe(true);
+  });
+
+  test('while Odoo is down the queue waits for Odoo, not for delivery: only the Odoo check fails', async () => {
+    const report = await probe(stats({ pending: 40, messagesPending: 40, oldestPendingAt: at(hour) }), createUnreachableOdoo())();
+    expect(report.checks).toMatchObject({ odoo: { ok: false }, delivery: { ok: true } });
   });
 });
 

@@ -16,13 +16,16 @@
  * An outcome Odoo refuses to store for that one record (not: Odoo unreachable) is parked in the journal
  * and tried again with a backoff of up to an hour, so it never holds back the other sends.
  *
- * One gateway process per Odoo database sends (the journal is local): run a single instance.
+ * One gateway process per Odoo database sends (the journal is local): with several instances, only the
+ * holder of the outbox lease (./lease.ts, `mayStartSend`) reads the queue and starts sends; outcomes
+ * it already has are still written to Odoo without it.
  */
 import type { Logger } from 'pino';
 import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
 import { backoffDelay } from '../../lib/backoff.js';
 import { canSendToUserId, describePhoneRejection, isWhatsappUserId, normalizePhone, userIdTargetRefusal, type CountryCode } from '../../lib/phone.js';
 import { AppError } from '../../errors.js';
+import { parseOdooDatetime } from '../../odoo/datetime.js';
 import { isOdooError } from '../../odoo/errors.js';
 import type { OdooClient } from '../../odoo/types.js';
 import type { SendMetricOutcome } from '../../plugins/metrics.js';
@@ -38,6 +41,14 @@ const DAY_MS = 86_400_000;
 /** Recorded journal rows are kept this long, to tell what went out when (a re-queued record starts a new row). */
 const RECORDED_RETENTION_MS = 30 * DAY_MS;
 const PURGE_EVERY_MS = 60 * 60_000;
+/** What waits in Odoo's send queue, as the last pass saw it (for /readyz and /metrics). */
+export interface OutboxQueueStatus {
+  /** When the oldest queued outgoing message was queued (its last change), ISO; null when none waits. */
+  oldestQueuedAt: string | null;
+  /** When this was last read from Odoo (ISO); null until a pass of the lease holder read it. */
+  checkedAt: string | null;
+}
+
 /** Never spin: even a retry due "now" waits this long after a pass. */
 const MIN_DELAY_MS = 20;
 /** An outcome Odoo refuses to store for that record alone is tried again after 1 min, doubling up to 1 h. */
@@ -54,6 +65,8 @@ export interface OutboxDeps {
   countSend?: (provider: string, outcome: SendMetricOutcome) => void;
   /** After `sent` + provider id are in Odoo: a status webhook that arrived first can now be applied (spool.wake). */
   onSent?: (provider: Provider, providerMessageId: string) => void;
+  /** Whether this instance may start a send now (it holds the outbox lease long enough); always when absent. */
+  mayStartSend?: () => boolean;
 }
 
 export interface OutboxOptions {
@@ -119,10 +132,39 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   let again = false;
   let downStreak = 0;
   let stopRequested = false;
+  let queueStatus: OutboxQueueStatus = { oldestQueuedAt: null, checkedAt: null };
+  let queueCheckedAt = 0;
+
+  /**
+   * The oldest message waiting in Odoo's queue (any of them: retries, parked outcomes and blocked
+   * contacts included), at most once per poll interval: one small indexed query (partial index on
+   * state) so that a stuck outbox shows in /readyz and /metrics.
+   */
+  async function readQueueAge(): Promise<void> {
+    if (now() - queueCheckedAt < options.pollMs) return;
+    queueCheckedAt = now();
+    try {
+      const [oldest] = await odoo.searchRead<{ id: number; write_date: unknown }>(
+        HISTORY_MODEL,
+        [
+          ['direction', '=', 'out'],
+          ['state', '=', 'queued'],
+          ['provider_message_id', '=', false],
+        ],
+        { fields: ['write_date'], order: 'write_date asc, id asc', limit: 1 },
+      );
+      const at = typeof oldest?.write_date === 'string' ? parseOdooDatetime(oldest.write_date) : undefined;
+      queueStatus = { oldestQueuedAt: at ? at.toISOString() : null, checkedAt: new Date(now()).toISOString() };
+    } catch (error) {
+      logger.debug({ err: error }, 'could not read the age of the send queue');
+    }
+  }
+
   /** The contact of each record waiting for a retry: that contact's later messages wait too, so they never overtake it. */
   const waitingContacts = new Map<number, string>();
 
   const count = (provider: string, outcome: SendMetricOutcome) => deps.countSend?.(provider, outcome);
+  const mayStartSend = () => deps.mayStartSend?.() ?? true;
 
   function outcomeValues(entry: SendEntry): Record<string, unknown> {
     return entry.outcome === 'sent'
@@ -308,7 +350,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       while (next < queues.length && !stopRequested) {
         const queue = queues[next++] as QueuedRow[];
         for (const row of queue) {
-          if (stopRequested) return;
+          if (stopRequested || !mayStartSend()) return;
           await work(row);
           // Waiting for a retry: the contact's next messages must not overtake this one.
           if (journal.get(row.id)?.state === 'retry') break;
@@ -336,6 +378,12 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
 
     const flushed = await flushUnrecorded();
     if (flushed.odooDown) return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
+    // Another instance holds the outbox lease (or this one cannot renew it): it sends, this one does not.
+    if (!mayStartSend()) {
+      queueStatus = { oldestQueuedAt: null, checkedAt: null };
+      return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: false };
+    }
+    await readQueueAge();
 
     const at = now();
     const retries = journal.retries();
@@ -452,6 +500,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       await pass;
     },
     runOnce,
+    /** The send queue's oldest message, as this instance last saw it (only the lease holder looks). */
+    queueStatus: (): OutboxQueueStatus => queueStatus,
   };
 }
 

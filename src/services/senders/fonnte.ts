@@ -5,7 +5,7 @@
  */
 import { FormData, type Dispatcher } from 'undici';
 import { toProviderTarget } from '../../lib/phone.js';
-import { classifyHttpFailure, classifyNetworkError, excerpt, postTo } from './http.js';
+import { classifyHttpFailure, classifyPostError, excerpt, postTo } from './http.js';
 import type { OutgoingMessage, SendResult, Sender } from './types.js';
 
 export interface FonnteSenderOptions {
@@ -63,7 +63,7 @@ export function createFonnteSender(options: FonnteSenderOptions): Sender {
           timeoutMs: options.timeoutMs,
         });
       } catch (error) {
-        return classifyNetworkError(error, 'Fonnte');
+        return classifyPostError(error, 'Fonnte');
       }
       return (
         interpretFonnteAnswer(answer.status, answer.json, answer.text) ??

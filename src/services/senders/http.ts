@@ -2,8 +2,15 @@
  * The HTTP side shared by every sender: one undici Agent (kept-alive pools per provider origin, connect/
  * headers/body timeouts) and the rule that decides, for a failed request, whether the provider may have
  * received it.
+ *
+ * "Never sent twice" rests on one rule: a send is retried only when the failure proves the provider did
+ * not take the message — the request never fully left the gateway (refused or reset connection, DNS,
+ * TLS), or the provider said so (HTTP 429, or a throttling code the provider documents as "not
+ * processed"). Anything else after the request went out — a 5xx (the provider or a proxy in front of
+ * it may have taken the message before failing), a 408, a timeout, a connection dropped while waiting —
+ * is *outcome unknown*: recorded as failed, never resent automatically.
  */
-import { Agent, request, type Dispatcher, type FormData } from 'undici';
+import { Agent, Dispatcher, request, type FormData } from 'undici';
 import type { SendResult } from './types.js';
 
 export interface HttpOptions {
@@ -24,18 +31,6 @@ export function createSendAgent(options: HttpOptions): Agent {
   });
 }
 
-/** Errors raised before a single byte of the request could have reached the provider. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   // undici wraps system errors; the code may sit on the error or its cause.
@@ -48,19 +43,74 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * A request that failed without an HTTP answer. Connection failures are retried; anything that may
- * have happened after the request was written (timeouts waiting for the answer, a connection closed
- * mid-way) is "unknown": resending could deliver the message twice.
+ * A request that failed without an HTTP answer. `requestWritten` says whether the whole request had
+ * been handed to the socket (see postTo): before that, the provider cannot have acted on it (an
+ * incomplete request is never processed), so it is retried; after, it is "unknown".
  */
-export function classifyNetworkError(error: unknown, provider: string): SendResult {
+export function classifyNetworkError(error: unknown, provider: string, requestWritten: boolean): SendResult {
   const code = errorCode(error);
-  if (code && NOT_SENT_CODES.has(code)) return { kind: 'retry', reason: `${provider} unreachable (${code})` };
-  if (code && /^ERR_TLS|CERT|SSL/.test(code)) return { kind: 'retry', reason: `TLS with ${provider} failed (${code})` };
   const what = code ?? (error instanceof Error ? error.name : 'error');
+  if (!requestWritten) {
+    return { kind: 'retry', reason: `${provider} could not be reached (${what}); the request never left, so it is retried` };
+  }
   return {
     kind: 'unknown',
     reason: `${provider} did not answer (${what}); it may or may not have sent the message — not resent automatically`,
   };
+}
+
+/** A failed POST, and whether the whole request had been written to the socket when it failed. */
+export class SendRequestError extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly requestWritten: boolean,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+    this.name = 'SendRequestError';
+  }
+}
+
+/** The legacy handler hook undici calls once the whole request (headers and body) is on the socket. */
+type HandlerWithRequestSent = Dispatcher.DispatchHandler & { onRequestSent?: () => void };
+
+/**
+ * Passes every request to `inner`, noting when the request was completely written. undici calls
+ * `onRequestSent` on the handler it was given; a Proxy adds that one hook and forwards the rest
+ * unchanged (the handler must stay a legacy one, so undici does not re-wrap it).
+ */
+class WriteObservingDispatcher extends Dispatcher {
+  requestWritten = false;
+
+  constructor(private readonly inner: Dispatcher) {
+    super();
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const onWritten = () => {
+      this.requestWritten = true;
+    };
+    const observed = new Proxy(handler as HandlerWithRequestSent, {
+      get(target, property) {
+        if (property === 'onRequestSent') {
+          return () => {
+            onWritten();
+            return target.onRequestSent?.();
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return this.inner.dispatch(options, observed);
+  }
+
+  override close(): Promise<void> {
+    return Promise.resolve(); // the shared agent is closed by its owner
+  }
+
+  override destroy(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** Retry-After in seconds or as an HTTP date → ms. */
@@ -88,22 +138,29 @@ export async function postTo(
   url: string,
   init: { headers: Record<string, string>; body: string | FormData; timeoutMs: number },
 ): Promise<HttpAnswer> {
-  const response = await request(url, {
-    method: 'POST',
-    dispatcher,
-    headers: init.headers,
-    body: init.body,
-    signal: AbortSignal.timeout(init.timeoutMs),
-  });
+  const observed = new WriteObservingDispatcher(dispatcher);
   let text = '';
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_ANSWER_BYTES) {
-      response.body.destroy();
-      break;
+  let response;
+  try {
+    response = await request(url, {
+      method: 'POST',
+      dispatcher: observed,
+      headers: init.headers,
+      body: init.body,
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_ANSWER_BYTES) {
+        response.body.destroy();
+        break;
+      }
+      text += (chunk as Buffer).toString('utf8');
     }
-    text += (chunk as Buffer).toString('utf8');
+  } catch (error) {
+    // An answer that had started: the provider got the whole request (a server answers after reading it).
+    throw new SendRequestError(error, observed.requestWritten || response !== undefined);
   }
   let json: unknown;
   try {
@@ -114,13 +171,31 @@ export async function postTo(
   return { status: response.statusCode, headers: response.headers, json, text };
 }
 
-/** What to do with an HTTP answer that is not a success, for providers that use HTTP statuses. */
+/** A "slow down" answer: not processed, safe to send again (after Retry-After when given). */
+export function throttled(answer: HttpAnswer, reason: string): SendResult {
+  const after = retryAfterMs(answer.headers['retry-after']);
+  return { kind: 'retry', reason, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+}
+
+/**
+ * What to do with an HTTP answer that is not a success, for providers that use HTTP statuses:
+ * 429 is retried; a 5xx or 408 may come after the provider (or a proxy in front of it) took the
+ * message, so the outcome is unknown; any other 4xx is a refusal.
+ */
 export function classifyHttpFailure(answer: HttpAnswer, provider: string, reason: string): SendResult {
-  if (answer.status === 429 || answer.status === 408 || answer.status >= 500) {
-    const after = retryAfterMs(answer.headers['retry-after']);
-    return { kind: 'retry', reason: `${provider} answered HTTP ${answer.status}: ${reason}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+  // Name the status once, whether or not the provider's reason already does.
+  const said = reason.includes(`HTTP ${answer.status}`) ? reason : `${provider} answered HTTP ${answer.status}: ${reason}`;
+  if (answer.status === 429) return throttled(answer, said);
+  if (answer.status === 408 || answer.status >= 500) {
+    return { kind: 'unknown', reason: `${said}; it may or may not have sent the message — not resent automatically` };
   }
   return { kind: 'rejected', reason };
+}
+
+/** The network-failure result of a postTo call (a SendRequestError, or anything else as "written"). */
+export function classifyPostError(error: unknown, provider: string): SendResult {
+  if (error instanceof SendRequestError) return classifyNetworkError(error.failure, provider, error.requestWritten);
+  return classifyNetworkError(error, provider, true);
 }
 
 /** A short, log- and Odoo-safe excerpt of an unexpected answer. */

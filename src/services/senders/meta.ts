@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { isWhatsappUserId, toProviderTarget } from '../../lib/phone.js';
-import { classifyHttpFailure, classifyNetworkError, excerpt, postTo, retryAfterMs, type HttpAnswer } from './http.js';
+import { classifyHttpFailure, classifyPostError, excerpt, postTo, throttled, type HttpAnswer } from './http.js';
 import type { OutgoingMessage, SendResult, Sender } from './types.js';
 
 export interface MetaSenderOptions {
@@ -17,8 +17,15 @@ export interface MetaSenderOptions {
   dispatcher: Dispatcher;
 }
 
-/** Throughput and temporary errors: the message was not sent, trying later can work. */
-const RETRYABLE_META_CODES = new Set([1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131056, 133004]);
+/**
+ * Meta's throttling codes: the request was refused for its rate, so the message was not sent and
+ * trying later works — 4 (application request limit), 17 (user request limit), 613 (calls within one
+ * hour exceeded), 80007 (WhatsApp Business Account rate limit), 130429 (Cloud API throughput reached),
+ * 131056 (pair rate limit: too many messages to one contact). Server-side codes (1, 2, 131000, 131016,
+ * 133004 — "something went wrong", "service unavailable") do not prove the message was not taken:
+ * outcome unknown.
+ */
+export const META_THROTTLING_CODES: ReadonlySet<number> = new Set([4, 17, 613, 80007, 130429, 131056]);
 
 type MediaKind = 'image' | 'video' | 'audio' | 'document';
 
@@ -64,10 +71,7 @@ export function interpretMetaAnswer(answer: HttpAnswer): SendResult {
   const details = typeof error?.error_data?.details === 'string' ? error.error_data.details : undefined;
   const message = typeof error?.message === 'string' ? error.message : excerpt(answer.text);
   const reason = `Meta${code !== undefined ? ` ${code}` : ''}: ${details ?? message}`;
-  if (code !== undefined && RETRYABLE_META_CODES.has(code)) {
-    const after = retryAfterMs(answer.headers['retry-after']);
-    return { kind: 'retry', reason, ...(after !== undefined ? { retryAfterMs: after } : {}) };
-  }
+  if (code !== undefined && META_THROTTLING_CODES.has(code)) return throttled(answer, reason);
   return classifyHttpFailure(answer, 'Meta', reason);
 }
 
@@ -85,7 +89,7 @@ export function createMetaSender(options: MetaSenderOptions): Sender {
         });
         return interpretMetaAnswer(answer);
       } catch (error) {
-        return classifyNetworkError(error, 'Meta');
+        return classifyPostError(error, 'Meta');
       }
     },
   };

@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { toProviderTarget } from '../../lib/phone.js';
-import { classifyHttpFailure, classifyNetworkError, excerpt, postTo, type HttpAnswer } from './http.js';
+import { classifyHttpFailure, classifyPostError, excerpt, postTo, throttled, type HttpAnswer } from './http.js';
 import type { OutgoingMessage, SendResult, Sender } from './types.js';
 
 export interface TwilioSenderOptions {
@@ -19,6 +19,9 @@ export interface TwilioSenderOptions {
   timeoutMs: number;
   dispatcher: Dispatcher;
 }
+
+/** Twilio's "Too Many Requests" error code. */
+const TWILIO_TOO_MANY_REQUESTS = 20429;
 
 export function twilioForm(message: OutgoingMessage, options: Pick<TwilioSenderOptions, 'from' | 'statusCallbackUrl'>): URLSearchParams {
   const form = new URLSearchParams();
@@ -37,6 +40,9 @@ export function interpretTwilioAnswer(answer: HttpAnswer): SendResult {
     return { kind: 'unknown', reason: `Twilio accepted the request but returned no sid (${excerpt(answer.text)}); not resent automatically` };
   }
   const reason = `Twilio${typeof body.code === 'number' ? ` ${body.code}` : ''}: ${typeof body.message === 'string' ? body.message : excerpt(answer.text)}`;
+  // 20429 (too many concurrent requests) is documented as "never processed, always safe to retry",
+  // whatever status carries it; other 429s are retried by classifyHttpFailure.
+  if (body.code === TWILIO_TOO_MANY_REQUESTS) return throttled(answer, reason);
   return classifyHttpFailure(answer, 'Twilio', reason);
 }
 
@@ -54,7 +60,7 @@ export function createTwilioSender(options: TwilioSenderOptions): Sender {
         });
         return interpretTwilioAnswer(answer);
       } catch (error) {
-        return classifyNetworkError(error, 'Twilio');
+        return classifyPostError(error, 'Twilio');
       }
     },
   };

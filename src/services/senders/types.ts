@@ -18,7 +18,7 @@ export type SendResult =
   | { kind: 'sent'; providerMessageId: string }
   /** The provider refused it for a reason that will not change by retrying (bad number, token, quota…). */
   | { kind: 'rejected'; reason: string }
-  /** Certainly not taken (no connection, 5xx, 429): safe to send again later. */
+  /** Certainly not taken (the request never left, HTTP 429, a documented throttling code): safe to send again later. */
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
   /** The request may have reached the provider but no usable answer came back: never resent automatically. */
   | { kind: 'unknown'; reason: string };
