@@ -40,6 +40,7 @@ export function countingOdoo(inner: OdooClient): CountingOdoo {
     searchCount: (model, domain, context) => timed(`search_count ${model}`, () => inner.searchCount(model, domain, context)),
     readGroup: (model, domain, fields, groupby, options) => timed(`read_group ${model}`, () => inner.readGroup(model, domain, fields, groupby, options)),
     write: (model, ids, values, context) => timed(`write ${model}`, () => inner.write(model, ids, values, context)),
+    call: (model, method, args, kwargs) => timed(`${method} ${model}`, () => inner.call(model, method, args, kwargs)),
   };
 }
 

@@ -79,4 +79,9 @@ export interface OdooClient {
     options?: ReadGroupOptions,
   ): Promise<ReadGroupRow[]>;
   write(model: string, ids: number[], values: OdooValues, context?: OdooContext): Promise<boolean>;
+  /**
+   * execute_kw(model, method, args, kwargs): any public method, e.g. one of the addon's own
+   * (whatsapp.history.attach_media). Resolves to `null` when the method returned None.
+   */
+  call<T = unknown>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>): Promise<T | null>;
 }

@@ -46,13 +46,8 @@ export interface OdooClientOptions {
   logger?: OdooClientLogger;
 }
 
-/** The gateway's client, plus a generic call for methods the interface does not name. */
+/** The gateway's client, plus what only tests and tooling need. */
 export interface XmlRpcOdooClient extends OdooClient {
-  /**
-   * execute_kw(model, method, args, kwargs). Resolves to `null` when the method returned None.
-   * For methods the gateway does not use every day (tests, admin tooling).
-   */
-  call<T = unknown>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>): Promise<T | null>;
   /** The uid of the last successful login, if any. */
   readonly uid: number | undefined;
   /** Forget the cached uid: the next call logs in first. */

@@ -373,6 +373,9 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
       );
     },
 
+    // length() of a BLOB reads its size from the record header, not the bytes themselves.
+    storedMediaBytes: () => (db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM media_jobs').get() as { n: number }).n,
+
     stats(): SpoolStats {
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       const oldest = db.prepare('SELECT MIN(received_at) AS t FROM events').get() as { t: string | null };
@@ -381,6 +384,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
         parked: count("SELECT COUNT(*) AS n FROM events WHERE kind = 'status' AND attempts > 0"),
         deadLetters: count('SELECT COUNT(*) AS n FROM dead_letters'),
         mediaPending: count('SELECT COUNT(*) AS n FROM media_jobs'),
+        mediaBytes: count('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM media_jobs'),
         oldestPendingAt: oldest.t,
         walBytes: walBytes(),
       };

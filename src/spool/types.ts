@@ -41,6 +41,8 @@ export interface SpoolStats {
   parked: number;
   deadLetters: number;
   mediaPending: number;
+  /** Downloaded media waiting for its message to reach Odoo (capped by MEDIA_SPOOL_MAX_BYTES). */
+  mediaBytes: number;
   /** ISO time of the oldest pending event, or null. */
   oldestPendingAt: string | null;
   /** Size of the write-ahead log file. */
@@ -87,6 +89,8 @@ export interface Spool {
   takeMediaToAttach(limit: number, now?: number): MediaJob[];
   completeMediaJob(id: number): void;
   rescheduleMediaJob(id: number, nextAttemptAt: number, error: string): void;
+  /** Bytes of downloaded media the spool holds now. */
+  storedMediaBytes(): number;
   stats(): SpoolStats;
   /**
    * Copies the write-ahead log into the database file so the log can be reused (PASSIVE: never

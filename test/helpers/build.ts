@@ -67,6 +67,7 @@ export function createUnreachableOdoo(): UnreachableOdoo {
     searchCount: refuse('searchCount'),
     readGroup: refuse('readGroup'),
     write: refuse('write'),
+    call: refuse('call'),
   };
 }
 
