@@ -67,3 +67,28 @@ test('spool depth and dead letters are read from the spool at each scrape', asyn
   expect(value(text, 'wa_spool_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
   expect(value(text, 'wa_spool_wal_bytes')).toBeGreaterThan(0); // WAL mode: the commits above are in the log
 });
+
+test('downloaded media waiting for Odoo is counted in bytes, in /metrics and /readyz (capped by MEDIA_SPOOL_MAX_BYTES)', async () => {
+  api = await buildApiApp();
+  api.spool.enqueue([
+    {
+      kind: 'message',
+      provider: 'fonnte',
+      providerMessageId: 'img-1',
+      direction: 'in',
+      phone: '+6281234567890',
+      contactName: 'Budi',
+      device: null,
+      messageType: 'image',
+      text: null,
+      media: { url: 'https://api.fonnte.com/files/a.jpg' },
+      timestamp: '2024-05-01T08:00:00.000Z',
+      raw: {},
+    },
+  ]);
+  expect(value(await scrape(api), 'wa_spool_media_bytes')).toBe(0);
+  const [job] = api.spool.takeMediaToFetch(1);
+  api.spool.saveMedia(job!.id, { data: Buffer.alloc(600), mimetype: 'image/jpeg', filename: 'a.jpg' });
+  expect(value(await scrape(api), 'wa_spool_media_bytes')).toBe(600);
+  expect((await api.get('/readyz', bearer(READ_TOKEN))).body).toContain('"mediaBytes":600');
+});
