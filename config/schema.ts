@@ -14,6 +14,11 @@ export interface SettingSpec {
   required?: boolean;
 }
 
+/** host.example or *.example.com (two labels at least after the wildcard), comma-separated. */
+const HOST_NAME = '[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*';
+const HOST_PATTERN = `(\\*\\.[A-Za-z0-9-]+\\.${HOST_NAME}|${HOST_NAME})`;
+const MEDIA_HOST_LIST_PATTERN = `^\\s*${HOST_PATTERN}(\\s*,\\s*${HOST_PATTERN})*\\s*$`;
+
 export const SETTINGS = {
   // --- server
   HOST: { type: 'string', default: '0.0.0.0', description: 'Interface to listen on' },
@@ -117,7 +122,36 @@ export const SETTINGS = {
     description: 'Largest media file downloaded into Odoo (bytes); larger ones keep only media_url',
     rules: { minimum: 0 },
   },
-  MEDIA_TIMEOUT_MS: { type: 'integer', default: 20000, description: 'Timeout of one media download (ms)', rules: { minimum: 100 } },
+  MEDIA_TIMEOUT_MS: {
+    type: 'integer',
+    default: 20000,
+    description: 'Total time one media download may take, redirects and all bytes included (ms); then it is retried later',
+    rules: { minimum: 100 },
+  },
+  MEDIA_SPOOL_MAX_BYTES: {
+    type: 'integer',
+    default: 1073741824,
+    description: 'Downloaded media the spool may hold while waiting for Odoo (bytes); past it, messages keep only media_url and the reason',
+    rules: { minimum: 0 },
+  },
+  MEDIA_HOSTS_FONNTE: {
+    type: 'string',
+    default: '*.fonnte.com',
+    description: 'Hosts Fonnte media is downloaded from: comma-separated names, *.example.com for any host under it; others are refused',
+    rules: { pattern: MEDIA_HOST_LIST_PATTERN },
+  },
+  MEDIA_HOSTS_META: {
+    type: 'string',
+    default: 'lookaside.fbsbx.com,*.fbcdn.net',
+    description: "Hosts Meta media is downloaded from (besides META_GRAPH_URL's host, which resolves media ids); same format",
+    rules: { pattern: MEDIA_HOST_LIST_PATTERN },
+  },
+  MEDIA_HOSTS_TWILIO: {
+    type: 'string',
+    default: 'api.twilio.com,*.twiliocdn.com,s3-external-1.amazonaws.com',
+    description: 'Hosts Twilio media is downloaded from, redirects included; same format. The account credentials go to the first URL only',
+    rules: { pattern: MEDIA_HOST_LIST_PATTERN },
+  },
 
   // --- REST API
   API_TOKENS: {

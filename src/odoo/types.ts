@@ -80,8 +80,8 @@ export interface OdooClient {
   ): Promise<ReadGroupRow[]>;
   write(model: string, ids: number[], values: OdooValues, context?: OdooContext): Promise<boolean>;
   /**
-   * execute_kw(model, method, args, kwargs) for a model's own public method (e.g. the addon's
-   * res.partner lookup). Resolves to `null` when the method returned None.
+   * execute_kw(model, method, args, kwargs): any public method, e.g. one of the addon's own
+   * (res.partner's lookup, whatsapp.history.attach_media). Resolves to `null` when the method returned None.
    */
   call<T = unknown>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>): Promise<T | null>;
 }

@@ -46,7 +46,7 @@ export interface OdooClientOptions {
   logger?: OdooClientLogger;
 }
 
-/** The gateway's client, plus a generic call for methods the interface does not name. */
+/** The gateway's client, plus what only tests and tooling need. */
 export interface XmlRpcOdooClient extends OdooClient {
   /** The uid of the last successful login, if any. */
   readonly uid: number | undefined;

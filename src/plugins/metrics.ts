@@ -6,7 +6,7 @@
  *       route is the route pattern (/api/wa/conversation/:phone), or "unmatched" for 404s, so a scan
  *       of random URLs cannot blow up the number of series.
  *   wa_odoo_call_duration_seconds {method, outcome}   wa_odoo_call_errors_total {method, kind}
- *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_quarantined, wa_spool_media_pending,
+ *   wa_spool_pending, wa_spool_parked, wa_spool_dead_letters, wa_spool_quarantined, wa_spool_media_pending, wa_spool_media_bytes,
  *   wa_spool_oldest_pending_age_seconds, wa_spool_wal_bytes (read from the spool at scrape time)
  *   wa_outbox_oldest_queued_age_seconds, wa_outbox_lease_held (the send queue, as the outbox last saw it)
  *   wa_sends_total {provider, outcome}   outcome: sent | failed | unknown | retried
@@ -157,6 +157,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       reuse,
     );
     gauge('wa_spool_media_pending', 'Media files still to download or attach', (s) => s.mediaPending, reuse);
+    gauge('wa_spool_media_bytes', 'Downloaded media waiting for Odoo (capped by MEDIA_SPOOL_MAX_BYTES)', (s) => s.mediaBytes, reuse);
     gauge(
       'wa_spool_oldest_pending_age_seconds',
       'Age of the oldest message not yet in Odoo (0 when none; receipts waiting for their message are counted in wa_spool_parked)',
@@ -194,8 +195,9 @@ export function instrumentOdooClient(client: OdooClient, metrics: Pick<Metrics, 
     searchCount: timed('search_count', (model, domain, context) => client.searchCount(model, domain, context)),
     readGroup: timed('read_group', (model, domain, fields, groupby, options) => client.readGroup(model, domain, fields, groupby, options)),
     write: timed('write', (model, ids, values, context) => client.write(model, ids, values, context)),
-    call: <T,>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>) =>
-      timed(method, () => client.call<T>(model, method, args, kwargs))(),
+    call<T = unknown>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>) {
+      return timed(method, () => client.call<T>(model, method, args, kwargs))();
+    },
   };
 }
 

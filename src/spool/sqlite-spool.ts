@@ -340,6 +340,9 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     });
   });
 
+  // length() of a BLOB reads its size from the record header, not the bytes themselves.
+  const sumMediaBytes = db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM media_jobs');
+  const storedMediaBytes = (): number => (sumMediaBytes.get() as { n: number }).n;
   const selectQuarantined = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const deleteQuarantined = db.prepare('DELETE FROM quarantine WHERE id = ?');
   const settleQuarantined = db.transaction(
@@ -524,6 +527,8 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
       );
     },
 
+    storedMediaBytes,
+
     stats(): SpoolStats {
       // Counters and two index lookups: no scan, whatever the spool holds (see migration 3).
       const counters = new Map((selectCounters.all() as { name: string; value: number }[]).map((r) => [r.name, r.value]));
@@ -536,6 +541,8 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
         deadLetters: counters.get('dead_letters') ?? 0,
         quarantined: counters.get('quarantined') ?? 0,
         mediaPending: counters.get('media_jobs') ?? 0,
+        // Summed, not counted by a trigger: media rows are few (only while Odoo is away) and capped.
+        mediaBytes: storedMediaBytes(),
         oldestPendingAt: oldest?.received_at ?? null,
         lastMessageDeliveredAt: deliveredAt > 0 ? new Date(deliveredAt).toISOString() : null,
         walBytes: walBytes(),

@@ -77,6 +77,8 @@ export interface SpoolStats {
   /** Webhook bodies kept because the gateway could not understand them (all or part). */
   quarantined: number;
   mediaPending: number;
+  /** Downloaded media waiting for its message to reach Odoo (capped by MEDIA_SPOOL_MAX_BYTES). */
+  mediaBytes: number;
   /** ISO time the oldest pending message was accepted, or null (statuses left out: they may rightly wait for their message). */
   oldestPendingAt: string | null;
   /** ISO time a message last left the queue (delivered, or dead-lettered), or null. */
@@ -141,6 +143,8 @@ export interface Spool {
   takeMediaToAttach(limit: number, now?: number): MediaJob[];
   completeMediaJob(id: number): void;
   rescheduleMediaJob(id: number, nextAttemptAt: number, error: string): void;
+  /** Bytes of downloaded media the spool holds now. */
+  storedMediaBytes(): number;
   stats(): SpoolStats;
   /**
    * Copies the write-ahead log into the database file so the log can be reused (PASSIVE: never

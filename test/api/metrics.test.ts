@@ -75,3 +75,28 @@ test('quarantined webhook bodies are counted at each scrape', async () => {
   api.spool.enqueue([], { provider: 'meta', body: '{"object":"page"}', input: null, reason: '/object …', receivedAt: '2024-05-01T08:00:00.000Z' });
   expect(value(await scrape(api), 'wa_spool_quarantined')).toBe(1);
 });
+
+test('downloaded media waiting for Odoo is counted in bytes, in /metrics and /readyz (capped by MEDIA_SPOOL_MAX_BYTES)', async () => {
+  api = await buildApiApp();
+  api.spool.enqueue([
+    {
+      kind: 'message',
+      provider: 'fonnte',
+      providerMessageId: 'img-1',
+      direction: 'in',
+      phone: '+6281234567890',
+      contactName: 'Budi',
+      device: null,
+      messageType: 'image',
+      text: null,
+      media: { url: 'https://api.fonnte.com/files/a.jpg' },
+      timestamp: '2024-05-01T08:00:00.000Z',
+      raw: {},
+    },
+  ]);
+  expect(value(await scrape(api), 'wa_spool_media_bytes')).toBe(0);
+  const [job] = api.spool.takeMediaToFetch(1);
+  api.spool.saveMedia(job!.id, { data: Buffer.alloc(600), mimetype: 'image/jpeg', filename: 'a.jpg' });
+  expect(value(await scrape(api), 'wa_spool_media_bytes')).toBe(600);
+  expect((await api.get('/readyz', bearer(READ_TOKEN))).body).toContain('"mediaBytes":600');
+});

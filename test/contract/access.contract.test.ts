@@ -119,6 +119,40 @@ describe('the Gateway user', () => {
     });
   });
 
+  test('attach_media creates and links the attachment in one call, once: a repeated call returns the same one', async () => {
+    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const content = Buffer.from('JPEG once').toString('base64');
+    const first = await env.gateway.call<number>(HISTORY, 'attach_media', [[id], `${env.tag}-once.jpg`, content, 'image/jpeg', 'once.jpg']);
+    expect(first).toEqual(expect.any(Number));
+    env.track(ATTACHMENT, first as number);
+    // The retry after a lost answer: same attachment, nothing new (the gateway cannot read attachments to check).
+    const again = await env.gateway.call<number>(HISTORY, 'attach_media', [[id], `${env.tag}-once.jpg`, content, 'image/jpeg', 'once.jpg']);
+    expect(again).toBe(first);
+    const [message] = await env.gateway.searchRead(HISTORY, [['id', '=', id]], { fields: ['attachment_id', 'media_mimetype', 'media_filename'] });
+    expect(message).toEqual({ id, attachment_id: [first, `${env.tag}-once.jpg`], media_mimetype: 'image/jpeg', media_filename: 'once.jpg' });
+    const stored = await env.admin.searchRead(ATTACHMENT, [['res_model', '=', HISTORY], ['res_id', '=', id]], { fields: ['name', 'datas', 'mimetype'] });
+    expect(stored).toEqual([{ id: first, name: `${env.tag}-once.jpg`, datas: content, mimetype: 'image/jpeg' }]);
+  });
+
+  test('attach_media without a mimetype leaves it to Odoo, and leaves the message’s media fields alone', async () => {
+    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const attachmentId = await env.gateway.call<number>(HISTORY, 'attach_media', [[id], `${env.tag}-plain.txt`, Buffer.from('hello').toString('base64'), false, false]);
+    env.track(ATTACHMENT, attachmentId as number);
+    const [message] = await env.gateway.searchRead(HISTORY, [['id', '=', id]], { fields: ['attachment_id', 'media_mimetype', 'media_filename'] });
+    expect(message).toEqual({ id, attachment_id: [attachmentId, `${env.tag}-plain.txt`], media_mimetype: false, media_filename: false });
+    const [stored] = await env.admin.searchRead(ATTACHMENT, [['id', '=', attachmentId]], { fields: ['mimetype'] });
+    expect(stored?.mimetype).toBe('text/plain');
+  });
+
+  test('attach_media on a message deleted meanwhile is refused as missing, and stores nothing', async () => {
+    const goneId = await env.admin.create(HISTORY, historyValues(env));
+    await env.admin.call(HISTORY, 'unlink', [[goneId]]);
+    const error = await odooError(() => env.gateway.call(HISTORY, 'attach_media', [[goneId], `${env.tag}-gone.jpg`, 'aGk=', 'image/jpeg', false]));
+    expect(error.kind).toBe('missing');
+    expect(error.message).toMatch(/^Record does not exist or has been deleted\.\n\(Record: whatsapp\.history\(\d+,\), User: \d+\)$/);
+    expect(await env.admin.searchCount(ATTACHMENT, [['name', '=', `${env.tag}-gone.jpg`]])).toBe(0);
+  });
+
   test('an HTML attachment is stored as text/plain (Odoo protects non-admins from stored XSS)', async () => {
     const attachmentId = await env.gateway.create(ATTACHMENT, {
       name: `${env.tag}-page.html`,

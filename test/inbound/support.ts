@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { OdooClient } from '../../src/odoo/types.js';
-import { createMediaWorker, type DownloadedFile } from '../../src/services/media.js';
+import { createMediaWorker, type DownloadedFile, type MediaWorkerOptions } from '../../src/services/media.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
 import { createWriter, type WriterOptions } from '../../src/services/writer.js';
 import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
@@ -68,11 +68,14 @@ export async function startRig(options: Partial<WriterOptions> & { odoo?: (real:
   };
 }
 
-export function mediaWorkerFor(rig: Rig, download: (url: string) => Promise<DownloadedFile>) {
-  return createMediaWorker({
-    spool: rig.spool,
-    odoo: rig.odoo,
-    logger: silent,
-    download: (media) => download(media.url ?? `meta:${media.mediaId}`),
-  });
+export function mediaWorkerFor(rig: Rig, download: (url: string) => Promise<DownloadedFile>, options: MediaWorkerOptions = {}) {
+  return createMediaWorker(
+    {
+      spool: rig.spool,
+      odoo: rig.odoo,
+      logger: silent,
+      download: (media) => download(media.url ?? `meta:${media.mediaId}`),
+    },
+    { now: () => rig.clock.now, ...options },
+  );
 }

@@ -3,10 +3,10 @@ import type { MessageEvent } from '../../src/domain/message.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { OdooClient } from '../../src/odoo/types.js';
-import { PermanentMediaError } from '../../src/services/media.js';
+import { createMediaWorker, PermanentMediaError } from '../../src/services/media.js';
 import { buildTestApp } from '../helpers/build.js';
 import { startBodyLimitProxy, type BodyLimitProxy } from './body-limit-proxy.js';
-import { fixture, inbound, mediaWorkerFor, startRig, status, type Rig } from './support.js';
+import { fixture, inbound, mediaWorkerFor, silent, startRig, status, type Rig } from './support.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -473,6 +473,86 @@ describe('media', () => {
     expect(rig.double.records('ir.attachment')).toHaveLength(1);
     expect(rig.history()[0]).toMatchObject({ error_message: null });
     expect(rig.spool.stats().mediaPending).toBe(0);
+  });
+});
+
+describe('media: idempotent attachment, and a cap on what the spool holds', () => {
+  test('an answer lost after Odoo stored the attachment (a timeout) makes no second attachment on the retry', async () => {
+    let answersLost = 0;
+    rig = await startRig({
+      // Odoo does the work, then the answer is lost: the first call that adds an attachment "times out".
+      odoo: (real) =>
+        new Proxy(real, {
+          get(target, property, receiver) {
+            const value: unknown = Reflect.get(target, property, receiver);
+            if (typeof value !== 'function') return value;
+            return async (...args: unknown[]) => {
+              const before = rig?.double.records('ir.attachment').length ?? 0;
+              const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              if (answersLost === 0 && (rig?.double.records('ir.attachment').length ?? 0) > before) {
+                answersLost++;
+                throw new OdooError('timeout', 'Odoo did not answer within 2000 ms');
+              }
+              return result;
+            };
+          },
+        }),
+    });
+    const media = mediaWorkerFor(rig, async () => ({ data: Buffer.from('JPEGDATA'), mimetype: 'image/jpeg', filename: 'bukti.jpg' }));
+    rig.spool.enqueue([inbound('img', { messageType: 'image', media: { url: 'https://files.example/bukti.jpg' } })]);
+    await media.runOnce();
+    await rig.writer.runOnce();
+    await media.runOnce(); // stored in Odoo, answer lost: rescheduled
+    expect(answersLost).toBe(1);
+    expect(rig.spool.stats().mediaPending).toBe(1);
+    rig.clock.now += 120_000;
+    await media.runOnce(); // the retry
+    const attachments = rig.double.records('ir.attachment');
+    expect(attachments).toHaveLength(1);
+    expect(rig.history()[0]).toMatchObject({ attachment_id: attachments[0]!.id, media_mimetype: 'image/jpeg', media_filename: 'bukti.jpg' });
+    expect(rig.spool.stats().mediaPending).toBe(0);
+  });
+
+  test('past MEDIA_SPOOL_MAX_BYTES (Odoo down) media is not downloaded; the message keeps media_url and says why', async () => {
+    rig = await startRig();
+    const downloaded: string[] = [];
+    const media = mediaWorkerFor(
+      rig,
+      async (url) => {
+        downloaded.push(url);
+        return { data: Buffer.alloc(600), mimetype: 'image/jpeg', filename: 'a.jpg' };
+      },
+      { spoolMaxBytes: 1000 },
+    );
+    rig.spool.enqueue([inbound('first', { messageType: 'image', media: { url: 'https://files.example/first.jpg' } })]);
+    await media.runOnce();
+    expect(rig.spool.stats()).toMatchObject({ mediaPending: 1, mediaBytes: 600 });
+    // 600 + 600 would pass the cap: downloaded, then dropped
+    rig.spool.enqueue([inbound('second', { messageType: 'image', media: { url: 'https://files.example/second.jpg' } })]);
+    await media.runOnce();
+    expect(rig.spool.stats()).toMatchObject({ mediaPending: 2, mediaBytes: 600 });
+    const full = createMediaWorker(
+      { spool: rig.spool, odoo: rig.odoo, logger: silent, download: async () => ({ data: Buffer.alloc(1), mimetype: null, filename: null }) },
+      { spoolMaxBytes: 600 },
+    );
+    rig.spool.enqueue([inbound('third', { messageType: 'image', media: { url: 'https://files.example/third.jpg' } })]);
+    await full.runOnce(); // the spool is full: not even downloaded
+    expect(downloaded).toEqual(['https://files.example/first.jpg', 'https://files.example/second.jpg']);
+
+    await rig.writer.runOnce();
+    await media.runOnce();
+    const byId = Object.fromEntries(rig.history().map((r) => [r.provider_message_id, r]));
+    expect(byId.first).toMatchObject({ attachment_id: expect.any(Number), error_message: null });
+    expect(byId.second).toMatchObject({
+      attachment_id: null,
+      media_url: 'https://files.example/second.jpg',
+      error_message: 'Media could not be downloaded: not downloaded: the spool already holds 600 bytes of media waiting for Odoo (MEDIA_SPOOL_MAX_BYTES 1000)',
+    });
+    expect(byId.third).toMatchObject({
+      attachment_id: null,
+      error_message: 'Media could not be downloaded: not downloaded: the spool already holds 600 bytes of media waiting for Odoo (MEDIA_SPOOL_MAX_BYTES 600)',
+    });
+    expect(rig.spool.stats()).toMatchObject({ mediaPending: 0, mediaBytes: 0 });
   });
 });
 

@@ -343,6 +343,12 @@ export class OdooDatabase implements DomainHost {
         bind('flush', [['fnames', null], ['records', null]], args, kw);
         return undefined; // returns None: rpc.py then fails to marshal it
       }
+      case 'attach_media': {
+        if (model.name !== 'whatsapp.history') break;
+        const ids = recordIds();
+        const a = bind('attach_media', [['name', REQUIRED], ['datas', REQUIRED], ['mimetype', false], ['filename', false]], args, kw);
+        return this.attachMedia(env, model, ids, a);
+      }
       default: {
         // Methods of the addon's own models (e.g. the outbox lease), declared with the model.
         const addonMethod = model.methods?.[method];
@@ -444,6 +450,25 @@ export class OdooDatabase implements DomainHost {
       },
       update: (id, changes) => this.updateRow(model, id, { ...changes, write_uid: env.uid, write_date: nowUtc() }),
     };
+  }
+
+  /** whatsapp.history.attach_media (the addon's): create and link the attachment in one transaction, once. */
+  private attachMedia(env: CallEnv, model: ModelDef, ids: number[], a: Record<string, unknown>): number {
+    // ensure_one()
+    if (ids.length !== 1) throw new PythonException('ValueError', `Expected singleton: ${model.name}(${ids.join(', ')}${ids.length === 1 ? ',' : ''})`);
+    const id = ids[0] as number;
+    // self.attachment_id reads the record: read rights, and MissingError once it is gone
+    const [row] = this.read(env, model, ids, ['attachment_id']) as { attachment_id?: unknown }[];
+    if (!row) throw new MissingError(`Record does not exist or has been deleted.\n(Record: ${model.name}(${id},), User: ${env.uid})`);
+    if (Array.isArray(row.attachment_id)) return row.attachment_id[0] as number;
+    const values: Record<string, unknown> = { name: a.name, datas: a.datas, res_model: model.name, res_id: id };
+    if (a.mimetype) values.mimetype = a.mimetype;
+    const [attachmentId] = this.create(env, this.model('ir.attachment'), [values]);
+    const links: Record<string, unknown> = { attachment_id: attachmentId };
+    if (a.mimetype) links.media_mimetype = a.mimetype;
+    if (a.filename) links.media_filename = a.filename;
+    this.write(env, model, ids, links);
+    return attachmentId as number;
   }
 
   // ---------------------------------------------------------------- access

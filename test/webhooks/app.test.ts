@@ -180,6 +180,7 @@ describe('stalled delivery', () => {
     deadLetters: 0,
     quarantined: 0,
     mediaPending: 0,
+    mediaBytes: 0,
     oldestPendingAt: null,
     lastMessageDeliveredAt: null,
     walBytes: 0,

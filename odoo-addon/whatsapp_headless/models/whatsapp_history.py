@@ -327,3 +327,34 @@ class WhatsappHistory(models.Model):
             "url": "/web/content/%d?download=true" % self.attachment_id.id,
             "target": "new",
         }
+
+    def attach_media(self, name, datas, mimetype=False, filename=False):
+        """Store the media the gateway downloaded as this message's attachment,
+        once; return the attachment's id.
+
+        Creating the attachment and linking it happen in this one call, so in
+        one transaction: a timeout between two calls can no longer leave an
+        attachment behind that a retry would then create again.  A repeated
+        call (the answer to the first one was lost) finds the attachment
+        already linked and returns it.  It runs with the caller's rights: the
+        gateway may create attachments on messages, and reads none.
+        """
+        self.ensure_one()
+        if self.attachment_id:
+            return self.attachment_id.id
+        values = {
+            "name": name,
+            "datas": datas,
+            "res_model": self._name,
+            "res_id": self.id,
+        }
+        if mimetype:
+            values["mimetype"] = mimetype
+        attachment = self.env["ir.attachment"].create(values)
+        links = {"attachment_id": attachment.id}
+        if mimetype:
+            links["media_mimetype"] = mimetype
+        if filename:
+            links["media_filename"] = filename
+        self.write(links)
+        return attachment.id

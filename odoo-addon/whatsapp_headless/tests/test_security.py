@@ -235,6 +235,22 @@ class TestWhatsappGatewayAccess(WhatsappCase):
         self.assertEqual(base64.b64decode(content["datas"]), b"\xff\xd8\xff jpeg bytes")
         self.assertEqual((content["res_model"], content["res_id"]), ("whatsapp.history", record.id))
 
+    def test_gateway_attaches_media_once(self):
+        # What the gateway calls: create and link in one transaction; a repeated call (its
+        # answer to the first was lost) returns the linked attachment and creates none.
+        record = self.make_message(message_type="audio", message=False)
+        gateway_record = record.with_user(self.gateway)
+        datas = base64.b64encode(b"OggS voice note")
+        first = gateway_record.attach_media("voice.ogg", datas, "audio/ogg", "voice.ogg")
+        again = gateway_record.attach_media("voice.ogg", datas, "audio/ogg", "voice.ogg")
+        self.assertEqual(first, again)
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "whatsapp.history"), ("res_id", "=", record.id)]
+        )
+        self.assertEqual(attachments.ids, [first])
+        self.assertEqual(record.attachment_id.id, first)
+        self.assertEqual((record.media_mimetype, record.media_filename), ("audio/ogg", "voice.ogg"))
+
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_gateway_cannot_read_a_partners_attachment(self):
         # The gateway finds contacts (through the lookup) but must not open their files: it has
