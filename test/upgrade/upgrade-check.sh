@@ -13,7 +13,7 @@
 set -euo pipefail
 DB=${1:-wt_b_upgrade}
 OLD_REF=${2:-a4eafa7}
-ODOO13=${ODOO13:-/work/shared/tools/odoo13}
+ODOO13=${ODOO13:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/tools/odoo13}
 ODOO_URL=${ODOO_URL:-http://127.0.0.1:8069}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(git -C "$HERE" rev-parse --show-toplevel)
