@@ -67,15 +67,33 @@ export function createReadinessProbe(
     return Number.isNaN(at) ? null : Math.max(0, Math.round((now() - at) / 1000));
   };
 
+  // Floors of the stall clock: a gateway that just started, or an Odoo that just came back, has had no
+  // chance to deliver yet (delivery may still be waiting out its backoff). Without them a restart after a
+  // long stop, or the end of a long Odoo outage, would read as a stall and a readiness probe would take the
+  // instance out of service — stopping the very webhooks it exists to accept.
+  const createdAt = now();
+  let odooSeenDown = false;
+  let odooAnsweringSince = 0;
+
   /**
    * Stalled: messages wait, Odoo answers, and none has left the queue for stallAfterMs — counted from
-   * the later of the last delivery and the oldest waiting message's arrival (a queue that filled after
-   * a quiet night is not stalled yet).
+   * the latest of the last delivery, the oldest waiting message's arrival (a queue that filled after a
+   * quiet night is not stalled yet), this probe's start and the moment Odoo was seen answering again.
    */
   function deliveryCheck(stats: SpoolStats | undefined, odooOk: boolean): CheckResult {
     const limit = deps.stallAfterMs ?? 0;
+    if (!odooOk) odooSeenDown = true;
+    else if (odooSeenDown) {
+      odooSeenDown = false;
+      odooAnsweringSince = now();
+    }
     if (limit <= 0 || !stats || stats.messagesPending === 0 || !odooOk) return { ok: true };
-    const since = Math.max(Date.parse(stats.lastMessageDeliveredAt ?? '') || 0, Date.parse(stats.oldestPendingAt ?? '') || 0);
+    const since = Math.max(
+      Date.parse(stats.lastMessageDeliveredAt ?? '') || 0,
+      Date.parse(stats.oldestPendingAt ?? '') || 0,
+      createdAt,
+      odooAnsweringSince,
+    );
     const idleMs = now() - since;
     if (since === 0 || idleMs <= limit) return { ok: true };
     return {

@@ -293,6 +293,19 @@ describe('stats kept by counters (read by every /readyz and /metrics scrape)', (
     expect(spool.stats()).toMatchObject({ ...scanned(path), pending: 1, messagesPending: 0, parked: 1, deadLetters: 0, mediaPending: 0 });
   });
 
+  test('a message moved to the dead letters did not reach Odoo: it does not count as a delivery', () => {
+    spool.enqueue([message('a'), message('b')]);
+    const [a, b] = spool.takeDue('message', 10);
+    spool.deadLetter(a!.id, 'validation: refused');
+    expect(spool.stats().lastMessageDeliveredAt).toBeNull();
+    spool.complete([b!.id], [{ provider: 'fonnte', providerMessageId: 'b', recordId: 2 }]);
+    const delivered = spool.stats().lastMessageDeliveredAt;
+    expect(delivered).not.toBeNull();
+    spool.enqueue([message('c')]);
+    spool.deadLetter(spool.takeDue('message', 10)[0]!.id, 'validation: refused');
+    expect(spool.stats().lastMessageDeliveredAt).toBe(delivered);
+  });
+
   test('the oldest pending message and when a message last left the queue', () => {
     expect(spool.stats()).toMatchObject({ oldestPendingAt: null, lastMessageDeliveredAt: null });
     spool.enqueue([status('x', 'read')]);

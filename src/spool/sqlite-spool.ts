@@ -380,11 +380,17 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
 
   const deleteMedia = db.prepare('DELETE FROM media_jobs WHERE provider = ? AND provider_message_id = ? AND record_id IS NULL');
 
+  // The delete trigger stamps messages_delivered_at; a dead letter reached no Odoo record, so the stamp
+  // it had is put back (otherwise an Odoo refusing every write would never read as a stalled delivery).
+  const selectDeliveredAt = db.prepare("SELECT value FROM spool_counters WHERE name = 'messages_delivered_at'");
+  const restoreDeliveredAt = db.prepare("UPDATE spool_counters SET value = ? WHERE name = 'messages_delivered_at'");
   const deadLetter = db.transaction((id: number, error: string) => {
     const row = selectEvent.get(id) as { dedupe_key: string; payload: string; attempts: number } | undefined;
     if (!row) return;
+    const deliveredAt = (selectDeliveredAt.get() as { value: number } | undefined)?.value ?? 0;
     insertDead.run(row.dedupe_key, row.payload, error.slice(0, 4000), row.attempts + 1, new Date().toISOString());
     deleteEvent.run(id);
+    restoreDeliveredAt.run(deliveredAt);
     // Its downloaded media (up to MEDIA_MAX_BYTES) has no record to go to; a replay fetches it again.
     const event = JSON.parse(row.payload) as InboundEvent;
     if (event.kind === 'message') deleteMedia.run(event.provider, event.providerMessageId);

@@ -186,8 +186,17 @@ describe('stalled delivery', () => {
     walBytes: 0,
     ...over,
   });
-  const probe = (spoolStats: SpoolStats, odoo = answeringOdoo()) =>
-    createReadinessProbe({ odoo, spool: { ...t.spool, stats: () => spoolStats, probe: () => undefined }, stallAfterMs: 300_000, now: () => Date.parse('2026-03-01T12:00:00Z') });
+  const NOON = Date.parse('2026-03-01T12:00:00Z');
+  /** A probe made (the gateway started) `startedMsAgo` before noon, read at noon. */
+  const probe = (spoolStats: SpoolStats | (() => SpoolStats), odoo = answeringOdoo(), startedMsAgo = 2 * hour) => {
+    let clock = NOON - startedMsAgo;
+    const readiness = createReadinessProbe(
+      { odoo, spool: { ...t.spool, stats: typeof spoolStats === 'function' ? spoolStats : () => spoolStats, probe: () => undefined }, stallAfterMs: 300_000, now: () => clock },
+      0,
+    );
+    clock = NOON;
+    return readiness;
+  };
   const at = (msAgo: number) => new Date(Date.parse('2026-03-01T12:00:00Z') - msAgo).toISOString();
 
   test('messages waiting while Odoo answers and none delivered for longer than DELIVERY_STALL_SECONDS: not ready, saying why', async () => {
@@ -206,6 +215,26 @@ describe('stalled delivery', () => {
   ])('%s is not a stall', async (_name, spoolStats) => {
     const report = await probe(spoolStats)();
     expect(report.checks.delivery).toEqual({ ok: true });
+    expect(report.ready).toBe(true);
+  });
+
+  test('a gateway that just started (after a stop longer than DELIVERY_STALL_SECONDS) is not stalled yet: it has not tried', async () => {
+    const waiting = stats({ pending: 40, messagesPending: 40, oldestPendingAt: at(hour), lastMessageDeliveredAt: at(hour + 60_000) });
+    const report = await probe(waiting, answeringOdoo(), 10_000)();
+    expect(report.checks.delivery).toEqual({ ok: true });
+    expect(report.ready).toBe(true);
+  });
+
+  test('an Odoo that just came back after a long outage: the stall clock starts when it answers again', async () => {
+    const waiting = stats({ pending: 40, messagesPending: 40, oldestPendingAt: at(hour), lastMessageDeliveredAt: at(hour + 60_000) });
+    let up = false;
+    const odoo = answeringOdoo();
+    const flaky = { ...odoo, searchCount: (...args: Parameters<typeof odoo.searchCount>) => (up ? odoo.searchCount(...args) : Promise.reject(new Error('connect ECONNREFUSED'))) };
+    const readiness = probe(waiting, flaky);
+    expect((await readiness()).checks).toMatchObject({ odoo: { ok: false }, delivery: { ok: true } });
+    up = true;
+    const report = await readiness();
+    expect(report.checks).toMatchObject({ odoo: { ok: true }, delivery: { ok: true } });
     expect(report.ready).toBe(true);
   });
 
