@@ -8,7 +8,8 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createReadinessProbe, type ReadinessReport } from './routes/health.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
-import { createMetrics, instrumentOdooClient } from './plugins/metrics.js';
+import { instrumentOdooClient } from './metrics/odoo-calls.js';
+import { createMetrics, odooCallObserver } from './metrics/registry.js';
 import { openSendJournal } from './services/outbox/journal.js';
 import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
@@ -86,13 +87,13 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     collectDefault: true,
   });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
-  const odoo = instrumentOdooClient(rawOdoo, metrics);
+  const odoo = instrumentOdooClient(rawOdoo, odooCallObserver(metrics));
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
 
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
   // acknowledgement; with an injected client or spool (tests) it runs inline on this loop.
   const delivery =
-    deliveryThreaded ? startDeliveryThread(config, logger, metrics) : createDeliveryPipeline(config, logger, odoo, spool);
+    deliveryThreaded ? startDeliveryThread(config, logger, odooCallObserver(metrics)) : createDeliveryPipeline(config, logger, odoo, spool);
 
   const senders = createSenders(config);
   // One sender per Odoo database: the outbox runs only while this instance holds the lease in Odoo.

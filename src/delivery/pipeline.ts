@@ -11,6 +11,7 @@ import { parseHostList } from '../services/media-fetch.js';
 import { createPartnerResolver } from '../services/partner-resolver.js';
 import { createWriter } from '../services/writer.js';
 import type { Spool } from '../spool/types.js';
+import type { DeliveryStatus } from '../metrics/registry.js';
 
 export interface Delivery {
   start(): void;
@@ -22,10 +23,7 @@ export interface Delivery {
   status(): DeliveryStatus;
 }
 
-export interface DeliveryStatus {
-  running: boolean;
-  restarts: number;
-}
+export type { DeliveryStatus };
 
 export function createDeliveryPipeline(config: Config, logger: Logger, odoo: OdooClient, spool: Spool): Delivery {
   const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { lowerThisThreadPriority } from '../lib/worker-thread.js';
 import { loggerOptions } from '../logger.js';
 import { createOdooClient } from '../odoo/xmlrpc-client.js';
-import { instrumentOdooClient } from '../plugins/metrics.js';
+import { instrumentOdooClient } from '../metrics/odoo-calls.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
 import type { Spool } from '../spool/types.js';
 import { createKickLatch } from './kick-latch.js';
@@ -37,21 +37,9 @@ const rawOdoo = createOdooClient({
 });
 // Odoo call timings go to the main thread's /metrics.
 const odoo = instrumentOdooClient(rawOdoo, {
-  odooDuration: {
-    startTimer(labels: Record<string, string>) {
-      const started = performance.now();
-      return (more: Record<string, string> = {}) => {
-        post({ type: 'odoo-call', labels: { ...labels, ...more }, seconds: (performance.now() - started) / 1000 });
-        return 0;
-      };
-    },
-  },
-  odooErrors: {
-    inc(labels: Record<string, string>) {
-      post({ type: 'odoo-error', labels });
-    },
-  },
-} as unknown as Parameters<typeof instrumentOdooClient>[1]);
+  callEnded: (method, outcome, seconds) => post({ type: 'odoo-call', method, outcome, seconds }),
+  callFailed: (method, kind) => post({ type: 'odoo-error', method, kind }),
+});
 // Its writes need not wait for fsync: see SpoolOptions.durability.
 const spoolConnection = openSqliteSpool(config.SPOOL_PATH, { durability: 'normal' });
 // The kick latch is lowered right before each read of due events (see kick-latch.ts).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { loadConfig } from '../config.js';
-import { createMetrics } from '../plugins/metrics.js';
+import { createMetrics, odooCallObserver } from '../metrics/registry.js';
 import type { Delivery } from './pipeline.js';
 import { startDeliveryThread } from './thread.js';
 
@@ -27,7 +27,7 @@ test('a delivery thread that dies is reported (not running, restarts counted) an
   const errors: string[] = [];
   const logger = pino({ level: 'error' }, { write: (line: string) => errors.push(line) });
   const metrics = createMetrics({ deliveryStatus: () => delivery!.status() });
-  delivery = startDeliveryThread(config, logger, metrics, { restartDelayMs: 100 });
+  delivery = startDeliveryThread(config, logger, odooCallObserver(metrics), { restartDelayMs: 100 });
   delivery.start();
 
   await expect.poll(() => delivery!.status().restarts, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);

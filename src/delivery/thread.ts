@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { spawnWorker } from '../lib/worker-thread.js';
-import type { Metrics } from '../plugins/metrics.js';
+import type { OdooCallObserver } from '../metrics/odoo-calls.js';
 import { createKickLatch, type KickLatch } from './kick-latch.js';
 import type { Delivery } from './pipeline.js';
 
@@ -14,8 +14,8 @@ export type ToDelivery = { type: 'kick'; hasMedia: boolean } | { type: 'stop' };
 export type FromDelivery =
   | { type: 'ready' }
   | { type: 'stopped' }
-  | { type: 'odoo-call'; labels: Record<string, string>; seconds: number }
-  | { type: 'odoo-error'; labels: Record<string, string> };
+  | { type: 'odoo-call'; method: string; outcome: 'ok' | 'error'; seconds: number }
+  | { type: 'odoo-error'; method: string; kind: string };
 
 const RESTART_DELAY_MS = 1000;
 
@@ -26,7 +26,7 @@ function spawn(config: Config, kicks: KickLatch): Worker {
 export function startDeliveryThread(
   config: Config,
   logger: Logger,
-  metrics: Pick<Metrics, 'odooDuration' | 'odooErrors'>,
+  odooCalls: OdooCallObserver,
   options: { restartDelayMs?: number } = {},
 ): Delivery {
   const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
@@ -52,8 +52,8 @@ export function startDeliveryThread(
     }
     worker = current;
     current.on('message', (message: FromDelivery) => {
-      if (message.type === 'odoo-call') metrics.odooDuration.observe(message.labels, message.seconds);
-      else if (message.type === 'odoo-error') metrics.odooErrors.inc(message.labels);
+      if (message.type === 'odoo-call') odooCalls.callEnded(message.method, message.outcome, message.seconds);
+      else if (message.type === 'odoo-error') odooCalls.callFailed(message.method, message.kind);
       // Its spool is closed and nothing is half-written: idle keep-alive sockets need not hold it open.
       else if (message.type === 'stopped') void current.terminate();
     });

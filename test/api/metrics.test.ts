@@ -4,7 +4,8 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import type { MessageEvent } from '../../src/domain/message.js';
-import { createMetrics, instrumentOdooClient } from '../../src/plugins/metrics.js';
+import { instrumentOdooClient } from '../../src/metrics/odoo-calls.js';
+import { createMetrics, odooCallObserver } from '../../src/metrics/registry.js';
 import { bearer, buildApiApp, READ_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
 
 let odoo: OdooUnderTest | undefined;
@@ -27,7 +28,7 @@ function value(text: string, series: string): number | undefined {
 test('Odoo calls are timed by method and counted when they fail, by kind', async () => {
   odoo = await startOdoo();
   const metrics = createMetrics();
-  api = await buildApiApp({ odoo: instrumentOdooClient(odoo.odoo, metrics) });
+  api = await buildApiApp({ odoo: instrumentOdooClient(odoo.odoo, odooCallObserver(metrics)) });
   // buildApiApp made its own registry for the app; scrape the one the client reports to.
   expect((await api.get('/api/wa/get_history')).statusCode).toBe(200);
   let text = await metrics.registry.metrics();

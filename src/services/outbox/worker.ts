@@ -28,7 +28,7 @@ import { AppError } from '../../errors.js';
 import { parseOdooDatetime } from '../../odoo/datetime.js';
 import { isOdooError } from '../../odoo/errors.js';
 import type { OdooClient } from '../../odoo/types.js';
-import type { SendMetricOutcome } from '../../plugins/metrics.js';
+import type { SendMetricOutcome } from '../../metrics/registry.js';
 import type { SenderRegistry } from '../senders/index.js';
 import type { SendResult } from '../senders/types.js';
 import type { SendEntry, SendJournal } from './journal.js';
