@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { MediaRef, Provider } from '../domain/message.js';
 import { HISTORY_MODEL } from '../domain/message.js';
+import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.js';
 import { backoffDelay } from '../lib/backoff.js';
 import type { OdooClient } from '../odoo/types.js';
 import type { MediaJob, Spool } from '../spool/types.js';
@@ -262,53 +263,35 @@ export function createMediaWorker(deps: MediaWorkerDeps, options: MediaWorkerOpt
     return { fetched: started.length, attached };
   }
 
-  let stopRequested = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  /** Set when woken while busy, so the wake-up is not lost before the loop next sleeps. */
-  let woken = false;
+  // Downloads run on in the background: attaching, and the next message's download, never wait for a
+  // slow one. A download that ends wakes the loop (a slot is free, its file may be attached).
+  let idleMs = 500;
+  const loop = createBackgroundLoop({
+    async pass(): Promise<PassOutcome> {
+      const fetched = startFetches().length;
+      const attached = await attachDue();
+      return fetched + attached > 0 ? { next: 'now' } : { next: 'after', ms: idleMs };
+    },
+    onError: (error) => logger.error({ err: error }, 'media worker pass failed'),
+    failureDelayMs: () => idleMs,
+  });
   function wakeLoop() {
-    woken = true;
-    wake?.();
+    loop.kick();
   }
 
   return {
     runOnce,
-    start(idleMs = 500) {
-      stopRequested = false;
+    start(everyMs = 500) {
+      idleMs = everyMs;
       if (stopping.signal.aborted) stopping = new AbortController();
-      loop ??= (async () => {
-        while (!stopRequested) {
-          woken = false;
-          // Downloads run on in the background: attaching, and the next message's download, never wait for a slow one.
-          const pass = await Promise.resolve()
-            .then(async () => ({ fetched: startFetches().length, attached: await attachDue() }))
-            .catch((error: unknown) => {
-              logger.error({ err: error }, 'media worker pass failed');
-              return { fetched: 0, attached: 0 };
-            });
-          if (pass.fetched + pass.attached === 0 && !stopRequested && !woken) {
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, idleMs);
-              wake = () => {
-                clearTimeout(t);
-                resolve();
-              };
-            });
-            wake = undefined;
-          }
-        }
-        loop = undefined;
-      })();
+      loop.start();
     },
     kick() {
       wakeLoop();
     },
     async stop() {
-      stopRequested = true;
       stopping.abort();
-      wakeLoop();
-      await loop;
+      await loop.stop();
       await Promise.allSettled([...inFlight.values()]);
     },
   };

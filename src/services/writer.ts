@@ -25,6 +25,7 @@ import {
   type Provider,
   type StatusEvent,
 } from '../domain/message.js';
+import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { isWhatsappUserId } from '../lib/phone.js';
 import { isOdooError, type OdooError } from '../odoo/errors.js';
@@ -395,26 +396,22 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     spool.pruneAliases(now() - 30 * 24 * 3600_000);
   }
 
-  let running = false;
-  let stopRequested = false;
-  let wakeUp: (() => void) | undefined;
-  let lingerTimer: NodeJS.Timeout | undefined;
-  /** A kick's linger ended while a pass was running: its events may have come too late for that pass. */
-  let kickedDuringPass = false;
-  let loop: Promise<void> | undefined;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wakeUp = undefined;
-        resolve();
-      }, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      };
-    });
+  // The loop itself (kick, linger, stop after the pass in progress) is the shared one.
+  const loop = createBackgroundLoop({
+    lingerMs,
+    async pass(): Promise<PassOutcome> {
+      const { saturated } = await runOnce();
+      pruneHousekeeping();
+      // Paused: sleep until the next probe or the end of the pause, whichever comes first.
+      const paused = pausedUntil - now();
+      if (paused > 0) return { next: 'after', ms: Math.min(paused, probeEveryMs) };
+      // A full batch means more is probably waiting: go on at once instead of idling.
+      return saturated ? { next: 'now' } : { next: 'after', ms: idleMs };
+    },
+    // e.g. the disk failing under the spool: keep the loop alive, try again shortly.
+    onError: (error) => logger.error({ err: error }, 'writer pass failed; retrying'),
+    failureDelayMs: () => idleMs,
+  });
 
   return {
     runOnce,
@@ -426,51 +423,11 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     batchLimit: () => batchLimit,
 
     /** Starts the loop: work while there is work, otherwise sleep until kicked or idle time passes. */
-    start() {
-      if (running) return;
-      running = true;
-      stopRequested = false;
-      loop = (async () => {
-        try {
-          while (!stopRequested) {
-            let saturated = false;
-            kickedDuringPass = false;
-            try {
-              saturated = (await runOnce()).saturated;
-              pruneHousekeeping();
-            } catch (error) {
-              // e.g. the disk failing under the spool: keep the loop alive, try again shortly.
-              logger.error({ err: error }, 'writer pass failed; retrying');
-            }
-            if (stopRequested) break;
-            // Paused: sleep until the next probe or the end of the pause, whichever comes first.
-            const paused = pausedUntil - now();
-            if (paused > 0) await sleep(Math.min(paused, probeEveryMs));
-            else if (!saturated && !kickedDuringPass) await sleep(idleMs);
-          }
-        } finally {
-          running = false;
-        }
-      })();
-    },
-
+    start: () => loop.start(),
     /** New events were spooled: run a pass soon (after lingerMs, so a burst shares one batch). */
-    kick() {
-      lingerTimer ??= setTimeout(() => {
-        lingerTimer = undefined;
-        if (wakeUp) wakeUp();
-        else kickedDuringPass = true; // go on right after the current pass instead of idling
-      }, lingerMs);
-    },
-
+    kick: () => loop.kick(),
     /** Finishes the current pass (so nothing is half-written) and stops. */
-    async stop() {
-      stopRequested = true;
-      if (lingerTimer) clearTimeout(lingerTimer);
-      lingerTimer = undefined;
-      wakeUp?.();
-      await loop;
-    },
+    stop: () => loop.stop(),
   };
 }
 

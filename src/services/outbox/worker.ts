@@ -22,6 +22,7 @@
  */
 import type { Logger } from 'pino';
 import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
+import { createBackgroundLoop, type PassOutcome } from '../../lib/background-loop.js';
 import { backoffDelay } from '../../lib/backoff.js';
 import { canSendToUserId, describePhoneRejection, isWhatsappUserId, normalizePhone, userIdTargetRefusal, type CountryCode } from '../../lib/phone.js';
 import { AppError } from '../../errors.js';
@@ -126,11 +127,6 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
 
   let interruptedResolved = false;
   let lastPurge = 0;
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pass: Promise<unknown> | undefined;
-  let again = false;
-  let downStreak = 0;
   let stopRequested = false;
   let queueStatus: OutboxQueueStatus = { oldestQueuedAt: null, checkedAt: null };
   let queueCheckedAt = 0;
@@ -441,63 +437,36 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     return { attempted, recorded: flushed.recorded, more, odooDown: false };
   }
 
-  function nextDelay(result: PassResult | undefined): number {
-    if (!result || result.odooDown) {
-      downStreak++;
-      return backoffDelay(downStreak - 1, options.pollMs, Math.max(options.pollMs, 60_000), options.random);
-    }
-    downStreak = 0;
-    if (result.more) return 0;
+  /** When the next pass is due: at once when the batch was full, else the next poll or the next retry due before it. */
+  function nextPass(result: PassResult): PassOutcome {
+    if (result.odooDown) return { next: 'backoff' };
+    if (result.more) return { next: 'now' };
     // Wake up for the next retry if it is due before the next poll.
     const nextRetry = journal.retries()[0]?.nextAttemptAt;
-    return nextRetry === undefined ? options.pollMs : Math.min(options.pollMs, Math.max(MIN_DELAY_MS, nextRetry - now()));
+    return { next: 'after', ms: nextRetry === undefined ? options.pollMs : Math.min(options.pollMs, Math.max(MIN_DELAY_MS, nextRetry - now())) };
   }
 
-  function schedule(delay: number): void {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(loop, delay);
-    timer.unref?.();
-  }
-
-  function loop(): void {
-    timer = undefined;
-    if (pass) {
-      again = true;
-      return;
-    }
-    again = false;
-    pass = runOnce()
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'outbox pass failed');
-        return undefined;
-      })
-      .then((result) => {
-        pass = undefined;
-        schedule(again ? 0 : nextDelay(result));
-      });
-  }
+  const loop = createBackgroundLoop({
+    pass: async () => nextPass(await runOnce()),
+    onError: (error) => logger.error({ err: error }, 'outbox pass failed'),
+    // Odoo unreachable (or a pass failing): poll less often, up to once a minute.
+    failureDelayMs: (failures) => backoffDelay(failures - 1, options.pollMs, Math.max(options.pollMs, 60_000), options.random),
+    // Its timers alone never keep the process alive.
+    unref: true,
+  });
 
   return {
     start(): void {
-      if (running) return;
-      running = true;
+      if (loop.isRunning()) return;
       stopRequested = false;
-      schedule(0);
+      loop.start();
     },
     /** Send now rather than at the next poll (called after send_message's 202). */
-    kick(): void {
-      if (!running) return;
-      if (pass) again = true;
-      else schedule(0);
-    },
+    kick: () => loop.kick(),
     /** Stops polling and waits for the pass in progress: sends already handed to a provider finish and are recorded; no new one starts. */
     async stop(): Promise<void> {
-      running = false;
       stopRequested = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await pass;
+      await loop.stop();
     },
     runOnce,
     /** The send queue's oldest message, as this instance last saw it (only the lease holder looks). */
