@@ -15,6 +15,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { InboundEvent } from '../domain/message.js';
+import { superviseThread } from '../lib/thread-supervisor.js';
 import { spawnWorker } from '../lib/worker-thread.js';
 import type { QuarantineInput } from './types.js';
 
@@ -84,10 +85,6 @@ export function startSpoolCommitter(
   const handedOver = new Map<number, number>();
   let synchronous: number | undefined;
   let nextId = 1;
-  let worker: Worker | undefined;
-  let restartTimer: NodeJS.Timeout | undefined;
-  let down: string | undefined;
-  let stopping = false;
   const counts = { commits: 0, requests: 0 };
 
   function settle(id: number, outcome: { added: number } | { error: Error }) {
@@ -104,61 +101,45 @@ export function startSpoolCommitter(
     for (const id of [...waiting.keys()]) settle(id, { error: new SpoolCommitError(message) });
   }
 
-  function scheduleRestart(reason: string) {
-    down = `${reason}; restarting`;
-    logger.error(`${reason}; restarting in ${restartDelayMs} ms (webhooks get 503 meanwhile)`);
-    restartTimer = setTimeout(launch, restartDelayMs);
+  function onMessage(message: FromCommitter) {
+    if (message.type === 'ready') {
+      synchronous = message.synchronous;
+      if (synchronous < 2) logger.error(`the spool committer's connection runs with synchronous=${synchronous}, not FULL: acknowledged webhooks could be lost in a power cut`);
+    } else if (message.type === 'committed') {
+      counts.commits++;
+      message.ids.forEach((id, k) => {
+        handedOver.delete(id);
+        settle(id, { added: message.added[k] ?? 0 });
+      });
+    } else if (message.type === 'failed') {
+      logger.error({ requests: message.ids.length, error: message.message }, 'spool commit failed; those webhooks are answered 503 so the providers retry');
+      for (const id of message.ids) {
+        handedOver.delete(id);
+        settle(id, { error: new SpoolCommitError(message.message) });
+      }
+    }
   }
 
-  function launch() {
-    let current: Worker;
-    try {
-      current = spawnWorker(import.meta.url, './committer-thread', { spoolPath });
-    } catch (error) {
-      // e.g. out of memory for a new thread; a throw here (in a timer) would end the process.
-      scheduleRestart(`spool committer thread could not start: ${error instanceof Error ? error.message : String(error)}`);
-      return;
-    }
-    down = undefined;
-    worker = current;
-    options.onThread?.(current);
-    current.on('message', (message: FromCommitter) => {
-      if (message.type === 'ready') {
-        synchronous = message.synchronous;
-        if (synchronous < 2) logger.error(`the spool committer's connection runs with synchronous=${synchronous}, not FULL: acknowledged webhooks could be lost in a power cut`);
-      } else if (message.type === 'committed') {
-        counts.commits++;
-        message.ids.forEach((id, k) => {
-          handedOver.delete(id);
-          settle(id, { added: message.added[k] ?? 0 });
-        });
-      } else if (message.type === 'failed') {
-        logger.error({ requests: message.ids.length, error: message.message }, 'spool commit failed; those webhooks are answered 503 so the providers retry');
-        for (const id of message.ids) {
-          handedOver.delete(id);
-          settle(id, { error: new SpoolCommitError(message.message) });
-        }
-      } else if (message.type === 'stopped') {
-        // Its spool connection is closed and nothing is half-written.
-        void current.terminate();
-      }
-    });
-    current.on('error', (error) => logger.error({ err: error }, 'spool committer thread failed'));
-    current.on('exit', (code) => {
-      if (worker === current) worker = undefined;
+  const thread = superviseThread<FromCommitter, ToCommitter>({
+    name: 'spool committer thread',
+    whileDown: 'webhooks get 503 meanwhile',
+    spawn: () => spawnWorker(import.meta.url, './committer-thread', { spoolPath }),
+    stopMessage: { type: 'stop' },
+    restartDelayMs,
+    logger,
+    onMessage,
+    ...(options.onThread ? { onStarted: options.onThread } : {}),
+    onExit: () => {
       synchronous = undefined;
       failAll('the spool committer thread stopped');
-      if (stopping) return;
-      scheduleRestart(`spool committer thread stopped unexpectedly (exit code ${code})`);
-    });
-  }
-
-  launch();
+    },
+  });
+  thread.start();
 
   return {
     enqueue(events, quarantine = null) {
-      const current = worker;
-      if (!current || stopping) return Promise.reject(new SpoolCommitError(down ?? 'the spool committer is stopped'));
+      const current = thread.current();
+      if (!current || thread.stopping()) return Promise.reject(new SpoolCommitError(thread.down() ?? 'the spool committer is stopped'));
       if (handedOver.size >= maxInFlight) {
         return Promise.reject(new SpoolCommitError(`the disk is not keeping up: ${handedOver.size} commits waiting`));
       }
@@ -179,7 +160,7 @@ export function startSpoolCommitter(
       });
     },
     probe() {
-      if (!worker || stopping) throw new Error(down ?? 'the spool committer is stopped');
+      if (!thread.current() || thread.stopping()) throw new Error(thread.down() ?? 'the spool committer is stopped');
       // Map order is insertion order: the first entry is the oldest commit the thread has not answered
       // (answered 503 on timeout or not: a stuck thread is stuck even once the webhooks stop).
       const oldest = handedOver.values().next().value as number | undefined;
@@ -187,14 +168,7 @@ export function startSpoolCommitter(
       if (waited > timeoutMs / 2) throw new Error(`spool commits are stalled: the oldest has waited ${waited} ms`);
     },
     stats: () => ({ ...counts, inFlight: handedOver.size, synchronous }),
-    async close() {
-      stopping = true;
-      if (restartTimer) clearTimeout(restartTimer);
-      const current = worker;
-      if (!current) return;
-      const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
-      current.postMessage({ type: 'stop' } satisfies ToCommitter);
-      await exited;
-    },
+    /** Commits what it holds, then stops the thread. */
+    close: () => thread.stop(),
   };
 }
