@@ -18,7 +18,7 @@ import type { OdooClient } from './odoo/types.js';
 import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
 import { startDeliveryThread } from './delivery/thread.js';
 import { startSpoolCommitter } from './spool/committer.js';
-import { startWalBackstop } from './spool/wal-backstop.js';
+import { startWalBackstop, WAL_CHECKPOINTS } from './spool/wal-policy.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
 import { EVENT_LOOP_BUSY_TIMEOUT_MS } from './lib/sqlite-store.js';
 import type { QuarantineInput, Spool } from './spool/types.js';
@@ -60,15 +60,17 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
       timeoutMs: config.ODOO_TIMEOUT_MS,
       logger: logger.child({ component: 'odoo' }),
     });
-  // With delivery in its own thread, that thread checkpoints the log; this connection's rare writes
-  // (readiness probe, waking receipts after a send) must not run a checkpoint on the event loop.
+  // With delivery in its own thread, that thread checkpoints the log (src/spool/wal-policy.ts).
   const deliveryThreaded = !overrides.odoo && !overrides.spool;
   // Both files are opened before any thread starts: one that cannot be used ends start-up cleanly.
   const sendJournal = openSendJournal(config.SEND_JOURNAL_PATH);
   // This connection is used on the event loop: it must not wait long for the threads' locks.
   let spool: Spool;
   try {
-    spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH, { checkpoints: !deliveryThreaded, busyTimeoutMs: EVENT_LOOP_BUSY_TIMEOUT_MS });
+    spool = overrides.spool ?? openSqliteSpool(config.SPOOL_PATH, {
+        checkpoints: deliveryThreaded ? WAL_CHECKPOINTS.eventLoop : WAL_CHECKPOINTS.eventLoopAlone,
+        busyTimeoutMs: EVENT_LOOP_BUSY_TIMEOUT_MS,
+      });
   } catch (error) {
     sendJournal.close();
     throw error;
@@ -76,7 +78,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   // Webhooks are committed by a thread of their own, several per fsync (src/spool/committer.ts); an
   // injected spool (tests) is committed to directly.
   const committer = overrides.spool ? undefined : startSpoolCommitter(config.SPOOL_PATH, logger.child({ component: 'spool' }));
-  // The committer never checkpoints; should the delivery thread not either, this keeps the log bounded.
+  // Should the delivery thread not checkpoint (down, crash-looping), this keeps the log bounded.
   const walBackstop = committer ? startWalBackstop(spool, logger.child({ component: 'spool' })) : undefined;
   // deliveryStatus is read at scrape time, once `delivery` (which reports Odoo calls here) exists.
   const metrics = createMetrics({

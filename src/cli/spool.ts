@@ -24,7 +24,7 @@ import { readDotenv } from '../config.js';
 import type { CountryCode } from '../lib/phone.js';
 import { replayQuarantined } from '../services/quarantine.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
-import type { DeadLetter, QuarantinedBody, Spool } from '../spool/types.js';
+import type { DeadLetter, DeadLetterAdmin, QuarantineAdmin, QuarantinedBody, SpoolOperations } from '../spool/types.js';
 import { StoreFileError } from '../lib/sqlite-store.js';
 
 const COMMANDS = ['stats', 'dead-letters', 'show', 'replay', 'discard', 'quarantine'];
@@ -49,7 +49,7 @@ function describeQuarantined(q: QuarantinedBody): string {
   return `#${q.id}  ${q.receivedAt}  ${q.provider}  ${q.body.length} chars${q.replays > 0 ? `  replays=${q.replays}` : ''}`;
 }
 
-function runQuarantine(spool: Spool, args: string[], out: (line: string) => void, options: SpoolCliOptions): number {
+function runQuarantine(spool: QuarantineAdmin & Pick<SpoolOperations, 'stats'>, args: string[], out: (line: string) => void, options: SpoolCliOptions): number {
   const [sub = 'list', ...rest] = args;
   // `quarantine 50` lists 50.
   if (/^\d+$/.test(sub)) return runQuarantine(spool, ['list', sub, ...rest], out, options);
@@ -135,7 +135,7 @@ export function runSpoolCli(argv: string[], out: (line: string) => void, spoolPa
     out(`No spool at ${spoolPath} (set SPOOL_PATH)`);
     return 1;
   }
-  let spool: Spool;
+  let spool: DeadLetterAdmin & SpoolOperations;
   try {
     spool = openSqliteSpool(spoolPath);
   } catch (error) {

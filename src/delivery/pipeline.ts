@@ -10,7 +10,7 @@ import { createMediaDownloader, createMediaWorker } from '../services/media.js';
 import { parseHostList } from '../services/media-fetch.js';
 import { createPartnerResolver } from '../services/partner-resolver.js';
 import { createWriter } from '../services/writer.js';
-import type { Spool } from '../spool/types.js';
+import type { DeliverySpool, MediaSpool } from '../spool/types.js';
 import type { DeliveryStatus } from '../metrics/registry.js';
 
 export interface Delivery {
@@ -25,7 +25,7 @@ export interface Delivery {
 
 export type { DeliveryStatus };
 
-export function createDeliveryPipeline(config: Config, logger: Logger, odoo: OdooClient, spool: Spool): Delivery {
+export function createDeliveryPipeline(config: Config, logger: Logger, odoo: OdooClient, spool: DeliverySpool & MediaSpool): Delivery {
   const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');
   const writer = createWriter(
     {

@@ -11,12 +11,11 @@ import { loggerOptions } from '../logger.js';
 import { createOdooClient } from '../odoo/xmlrpc-client.js';
 import { instrumentOdooClient } from '../metrics/odoo-calls.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
-import type { Spool } from '../spool/types.js';
+import type { DeliverySpool, MediaSpool } from '../spool/types.js';
+import { startWalCheckpointer, WAL_CHECKPOINTS } from '../spool/wal-policy.js';
 import { createKickLatch } from './kick-latch.js';
 import { createDeliveryPipeline } from './pipeline.js';
 import type { FromDelivery, ToDelivery } from './thread.js';
-
-const CHECKPOINT_EVERY_MS = 1000;
 
 const port = parentPort;
 if (!port) throw new Error('thread-entry.ts runs as a worker thread only');
@@ -41,9 +40,9 @@ const odoo = instrumentOdooClient(rawOdoo, {
   callFailed: (method, kind) => post({ type: 'odoo-error', method, kind }),
 });
 // Its writes need not wait for fsync: see SpoolOptions.durability.
-const spoolConnection = openSqliteSpool(config.SPOOL_PATH, { durability: 'normal' });
+const spoolConnection = openSqliteSpool(config.SPOOL_PATH, { durability: 'normal', checkpoints: WAL_CHECKPOINTS.delivery });
 // The kick latch is lowered right before each read of due events (see kick-latch.ts).
-const spool: Spool = {
+const spool: DeliverySpool & MediaSpool = {
   ...spoolConnection,
   takeDue(kind, limit, now) {
     kicks.lower();
@@ -51,15 +50,8 @@ const spool: Spool = {
   },
 };
 const delivery = createDeliveryPipeline(config, logger, odoo, spool);
-// The webhook committer never checkpoints (a checkpoint's fsyncs would delay acknowledgements);
-// this low-priority thread keeps the write-ahead log short instead, Odoo up or down.
-const checkpointTimer = setInterval(() => {
-  try {
-    spool.checkpoint();
-  } catch (error) {
-    logger.warn({ err: error }, 'spool checkpoint failed; retrying in a second');
-  }
-}, CHECKPOINT_EVERY_MS);
+// This low-priority thread keeps the write-ahead log short (src/spool/wal-policy.ts).
+const checkpointer = startWalCheckpointer(spoolConnection, logger);
 delivery.start();
 
 port.on('message', (message: ToDelivery) => {
@@ -69,8 +61,8 @@ port.on('message', (message: ToDelivery) => {
       .stop()
       .catch((error: unknown) => logger.error({ err: error }, 'error while stopping delivery'))
       .finally(() => {
-        clearInterval(checkpointTimer);
-        spool.close();
+        checkpointer.stop();
+        spoolConnection.close();
         post({ type: 'stopped' });
         port.close();
       });

@@ -1,5 +1,5 @@
 /**
- * Opening the gateway's two SQLite files (the spool, the send journal) so that a file SQLite cannot use
+ * Opening the gateway's SQLite files (the spool, the send journal) so that a file SQLite cannot use
  * — corrupt, not a database at all, in a directory that cannot be written — ends start-up with one
  * message naming the file and what to do, not a stack trace; and the busy timeouts of their connections.
  */
@@ -108,4 +108,39 @@ export function openStoreFile(path: string, store: StoreDescription, setUp: (db:
     if (db?.open) db.close();
     throw storeFileError(error, path, store) ?? error;
   }
+}
+
+export interface MigratedStoreOptions {
+  /** How long a call waits for another connection's lock (EVENT_LOOP_/BACKGROUND_BUSY_TIMEOUT_MS). */
+  busyTimeoutMs: number;
+  /** FULL: every commit fsynced before it returns (survives a power cut); NORMAL: survives a crash. */
+  synchronous: 'FULL' | 'NORMAL';
+  /** Further pragmas, e.g. `wal_autocheckpoint = 0`, set before the migrations run. */
+  pragmas?: readonly string[];
+  /**
+   * Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one
+   * that shipped: add another.
+   */
+  migrations: readonly string[];
+}
+
+/**
+ * The one way the gateway opens its SQLite files: WAL mode, the given durability and busy timeout,
+ * then the migrations not yet applied. The version is read inside a write transaction: several
+ * connections (the main one, the committer and delivery threads) may open an older file at once,
+ * and each migration must run exactly once.
+ */
+export function openMigratedStore(path: string, store: StoreDescription, options: MigratedStoreOptions): Database.Database {
+  return openStoreFile(path, store, (db) => {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous}`);
+    for (const pragma of options.pragmas ?? []) db.pragma(pragma);
+    const { migrations } = options;
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      for (let i = version; i < migrations.length; i++) db.exec(migrations[i] as string);
+      if (version < migrations.length) db.pragma(`user_version = ${migrations.length}`);
+    }).immediate();
+  });
 }

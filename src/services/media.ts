@@ -13,7 +13,7 @@ import { HISTORY_MODEL } from '../domain/message.js';
 import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.js';
 import { backoffDelay } from '../lib/backoff.js';
 import type { OdooClient } from '../odoo/types.js';
-import type { MediaJob, Spool } from '../spool/types.js';
+import type { MediaJob, MediaSpool } from '../spool/types.js';
 import {
   createGuardedAgent,
   guardedFetch,
@@ -135,7 +135,7 @@ export function createMediaDownloader(opts: MediaDownloaderOptions): DownloadMed
 }
 
 export interface MediaWorkerDeps {
-  spool: Spool;
+  spool: MediaSpool;
   odoo: Pick<OdooClient, 'write' | 'searchRead' | 'call'>;
   download: DownloadMedia;
   logger: Logger;

@@ -7,7 +7,7 @@
 import type { CountryCode } from '../lib/phone.js';
 import type { FieldError } from '../providers/common.js';
 import { PARSERS, readJsonBody } from '../providers/index.js';
-import type { QuarantinedBody, Spool } from '../spool/types.js';
+import type { QuarantineAdmin, QuarantinedBody } from '../spool/types.js';
 
 /** `/entry/0/changes/0/value/messages/0/from names no sender…; /…` — one line for logs and the CLI. */
 export function describeNotUnderstood(errors: FieldError[]): string {
@@ -33,13 +33,13 @@ export interface ReplayOutcome {
 }
 
 /** Replays the given quarantined bodies (all when `ids` is omitted); unknown ids are skipped. */
-export function replayQuarantined(spool: Spool, defaultCountry: CountryCode, ids?: number[]): ReplayOutcome[] {
+export function replayQuarantined(spool: QuarantineAdmin, defaultCountry: CountryCode, ids?: number[]): ReplayOutcome[] {
   const outcomes: ReplayOutcome[] = [];
   for (const id of ids ?? spool.quarantinedIds()) {
     const stored = spool.showQuarantined(id);
     if (!stored) continue;
     let reason: string | null;
-    let events: Parameters<Spool['settleQuarantined']>[1] = [];
+    let events: Parameters<QuarantineAdmin['settleQuarantined']>[1] = [];
     try {
       const result = PARSERS[stored.provider](parserInput(stored), { defaultCountry, receivedAt: new Date(stored.receivedAt) });
       if (result.ok) {

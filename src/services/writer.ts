@@ -30,7 +30,7 @@ import { backoffDelay } from '../lib/backoff.js';
 import { isWhatsappUserId } from '../lib/phone.js';
 import { isOdooError, type OdooError } from '../odoo/errors.js';
 import type { Domain, OdooClient } from '../odoo/types.js';
-import type { SpooledEvent, Spool } from '../spool/types.js';
+import type { DeliverySpool, SpooledEvent } from '../spool/types.js';
 import { messageValues, nextState, partnerKeys, type MediaUrlResolver } from './history-values.js';
 import type { PartnerResolver } from './partner-resolver.js';
 
@@ -60,7 +60,7 @@ export interface WriterOptions {
 
 export interface WriterDeps {
   odoo: Pick<OdooClient, 'createMany' | 'searchRead' | 'searchCount' | 'write'>;
-  spool: Spool;
+  spool: DeliverySpool;
   logger: Logger;
   /** Finds the res.partner for each E.164 number or WhatsApp user id (null when none). */
   resolvePartners: PartnerResolver;
@@ -378,7 +378,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       try {
         const level = consecutiveFailures === 1 || consecutiveFailures % 10 === 0 ? 'warn' : 'debug';
         logger[level](
-          { err: error, odooErrorKind: isOdooError(error) ? error.kind : undefined, retryInMs: delay, consecutiveFailures, pending: spool.stats().pending },
+          { err: error, odooErrorKind: isOdooError(error) ? error.kind : undefined, retryInMs: delay, consecutiveFailures, pending: spool.pendingCount() },
           'Odoo is not taking messages; the spool keeps them and retries',
         );
       } catch {

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromCommitter, ToCommitter } from './committer.js';
 import { openSqliteSpool } from './sqlite-spool.js';
+import { WAL_CHECKPOINTS } from './wal-policy.js';
 
 const port = parentPort;
 if (!port) throw new Error('committer-thread.ts runs as a worker thread only');
@@ -13,8 +14,8 @@ const { spoolPath } = workerData as { spoolPath: string };
 const post = (message: FromCommitter) => port.postMessage(message);
 
 // Every commit is fsynced before it is answered (promise 1). Checkpoints (which fsync the database
-// file) are the delivery thread's job, off this path.
-const spool = openSqliteSpool(spoolPath, { durability: 'full', checkpoints: false });
+// file) are left to others, off this path (wal-policy.ts).
+const spool = openSqliteSpool(spoolPath, { durability: 'full', checkpoints: WAL_CHECKPOINTS.committer });
 let pending: Extract<ToCommitter, { type: 'enqueue' }>[] = [];
 let scheduled = false;
 

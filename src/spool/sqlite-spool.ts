@@ -4,116 +4,24 @@
  * longer while the delivery thread holds the write lock), so the gateway commits webhooks from a
  * thread of its own, several per transaction (committer.ts), not on the event loop.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { BACKGROUND_BUSY_TIMEOUT_MS, openStoreFile, type StoreDescription } from '../lib/sqlite-store.js';
-import type { InboundEvent, MediaRef, Provider } from '../domain/message.js';
-import type { DeadLetter, MediaJob, QuarantinedBody, QuarantineInput, Spool, SpoolBatch, SpooledEvent, SpoolStats } from './types.js';
+import { BACKGROUND_BUSY_TIMEOUT_MS, openMigratedStore } from '../lib/sqlite-store.js';
+import type { InboundEvent, Provider } from '../domain/message.js';
+import {
+  bodyHash,
+  toDeadLetter,
+  toMediaJob,
+  toQuarantined,
+  type DeadLetterRow,
+  type EventRow,
+  type MediaRow,
+  type QuarantineRow,
+} from './rows.js';
+import { MIGRATIONS, SPOOL_FILE } from './schema.js';
+import type { DeadLetter, QuarantinedBody, Spool, SpoolBatch, SpooledEvent, SpoolStats } from './types.js';
+import { WAL_RESTART_BYTES } from './wal-policy.js';
 
-/** Schema migrations, applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE events (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     kind TEXT NOT NULL,
-     dedupe_key TEXT NOT NULL UNIQUE,
-     payload TEXT NOT NULL,
-     received_at TEXT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_attempt_at INTEGER NOT NULL DEFAULT 0,
-     last_error TEXT
-   );
-   CREATE INDEX events_due ON events (kind, next_attempt_at, id);
-   CREATE TABLE dead_letters (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     dedupe_key TEXT NOT NULL,
-     payload TEXT NOT NULL,
-     error TEXT NOT NULL,
-     attempts INTEGER NOT NULL,
-     failed_at TEXT NOT NULL
-   );
-   CREATE TABLE aliases (
-     provider TEXT NOT NULL,
-     alias_id TEXT NOT NULL,
-     provider_message_id TEXT NOT NULL,
-     created_at TEXT NOT NULL,
-     PRIMARY KEY (provider, alias_id)
-   );
-   CREATE TABLE media_jobs (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     provider TEXT NOT NULL,
-     provider_message_id TEXT NOT NULL,
-     media TEXT NOT NULL,
-     state TEXT NOT NULL DEFAULT 'pending',
-     record_id INTEGER,
-     data BLOB,
-     mimetype TEXT,
-     filename TEXT,
-     error TEXT,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_attempt_at INTEGER NOT NULL DEFAULT 0,
-     UNIQUE (provider, provider_message_id)
-   );
-   CREATE TABLE probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);`,
-  // 2: webhook bodies the gateway acknowledged but could not (wholly) understand (issue #9).
-  `CREATE TABLE quarantine (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     provider TEXT NOT NULL,
-     body_hash TEXT NOT NULL,
-     body TEXT NOT NULL,
-     input TEXT,
-     reason TEXT NOT NULL,
-     received_at TEXT NOT NULL,
-     replays INTEGER NOT NULL DEFAULT 0,
-     last_replay_at TEXT,
-     UNIQUE (provider, body_hash)
-   );`,
-  // 3: counts kept by triggers, so stats() (every /readyz and /metrics scrape) reads a few rows instead
-  // of scanning the spool: three COUNT(*) over 300k events took 250-290 ms on the event loop. The
-  // triggers fire on every connection's writes (committer thread, delivery thread, CLI) alike.
-  // messages_delivered_at: when a message last left the queue (ms epoch), to tell a stalled delivery.
-  `CREATE TABLE spool_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-   INSERT INTO spool_counters (name, value) VALUES
-     ('events', (SELECT COUNT(*) FROM events)),
-     ('messages', (SELECT COUNT(*) FROM events WHERE kind = 'message')),
-     ('parked', (SELECT COUNT(*) FROM events WHERE kind = 'status' AND attempts > 0)),
-     ('dead_letters', (SELECT COUNT(*) FROM dead_letters)),
-     ('media_jobs', (SELECT COUNT(*) FROM media_jobs)),
-     ('quarantined', (SELECT COUNT(*) FROM quarantine)),
-     ('messages_delivered_at', 0);
-   CREATE INDEX events_kind_id ON events (kind, id);
-   CREATE TRIGGER events_count_insert AFTER INSERT ON events BEGIN
-     UPDATE spool_counters SET value = value + 1 WHERE name = 'events' OR (name = 'messages' AND NEW.kind = 'message');
-   END;
-   CREATE TRIGGER events_count_delete AFTER DELETE ON events BEGIN
-     UPDATE spool_counters SET value = value - 1
-      WHERE name = 'events' OR (name = 'messages' AND OLD.kind = 'message')
-         OR (name = 'parked' AND OLD.kind = 'status' AND OLD.attempts > 0);
-     UPDATE spool_counters SET value = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
-      WHERE name = 'messages_delivered_at' AND OLD.kind = 'message';
-   END;
-   CREATE TRIGGER events_count_parked AFTER UPDATE OF attempts ON events
-     WHEN OLD.kind = 'status' AND (OLD.attempts > 0) <> (NEW.attempts > 0) BEGIN
-     UPDATE spool_counters SET value = value + (CASE WHEN NEW.attempts > 0 THEN 1 ELSE -1 END) WHERE name = 'parked';
-   END;
-   CREATE TRIGGER dead_letters_count_insert AFTER INSERT ON dead_letters BEGIN
-     UPDATE spool_counters SET value = value + 1 WHERE name = 'dead_letters';
-   END;
-   CREATE TRIGGER dead_letters_count_delete AFTER DELETE ON dead_letters BEGIN
-     UPDATE spool_counters SET value = value - 1 WHERE name = 'dead_letters';
-   END;
-   CREATE TRIGGER media_jobs_count_insert AFTER INSERT ON media_jobs BEGIN
-     UPDATE spool_counters SET value = value + 1 WHERE name = 'media_jobs';
-   END;
-   CREATE TRIGGER media_jobs_count_delete AFTER DELETE ON media_jobs BEGIN
-     UPDATE spool_counters SET value = value - 1 WHERE name = 'media_jobs';
-   END;
-   CREATE TRIGGER quarantine_count_insert AFTER INSERT ON quarantine BEGIN
-     UPDATE spool_counters SET value = value + 1 WHERE name = 'quarantined';
-   END;
-   CREATE TRIGGER quarantine_count_delete AFTER DELETE ON quarantine BEGIN
-     UPDATE spool_counters SET value = value - 1 WHERE name = 'quarantined';
-   END;`,
-];
+export { SPOOL_FILE } from './schema.js';
 
 export function dedupeKey(event: InboundEvent): string {
   switch (event.kind) {
@@ -125,82 +33,6 @@ export function dedupeKey(event: InboundEvent): string {
       return `d:${event.provider}:${event.device ?? ''}:${event.status}:${event.timestamp}`;
   }
 }
-
-interface EventRow {
-  id: number;
-  payload: string;
-  attempts: number;
-  received_at: string;
-}
-
-interface MediaRow {
-  id: number;
-  provider: Provider;
-  provider_message_id: string;
-  media: string;
-  state: MediaJob['state'];
-  record_id: number | null;
-  attempts: number;
-  data: Buffer | null;
-  mimetype: string | null;
-  filename: string | null;
-  error: string | null;
-}
-
-const toMediaJob = (row: MediaRow): MediaJob => ({
-  id: row.id,
-  provider: row.provider,
-  providerMessageId: row.provider_message_id,
-  media: JSON.parse(row.media) as MediaRef,
-  state: row.state,
-  recordId: row.record_id,
-  attempts: row.attempts,
-  data: row.data,
-  mimetype: row.mimetype,
-  filename: row.filename,
-  error: row.error,
-});
-
-interface DeadLetterRow {
-  id: number;
-  payload: string;
-  error: string;
-  attempts: number;
-  failed_at: string;
-}
-
-interface QuarantineRow {
-  id: number;
-  provider: QuarantinedBody['provider'];
-  body: string;
-  input: string | null;
-  reason: string;
-  received_at: string;
-  replays: number;
-  last_replay_at: string | null;
-}
-
-const toQuarantined = (r: QuarantineRow): QuarantinedBody => ({
-  id: r.id,
-  provider: r.provider,
-  body: r.body,
-  input: r.input,
-  reason: r.reason,
-  receivedAt: r.received_at,
-  replays: r.replays,
-  lastReplayAt: r.last_replay_at,
-});
-
-/** One body is quarantined once, however often the provider sends it. */
-const bodyHash = (q: QuarantineInput) => createHash('sha256').update(q.body, 'utf8').update('\u0000').update(q.input ?? '', 'utf8').digest('hex');
-
-const toDeadLetter = (r: DeadLetterRow): DeadLetter => ({
-  id: r.id,
-  event: JSON.parse(r.payload) as InboundEvent,
-  error: r.error,
-  attempts: r.attempts,
-  failedAt: r.failed_at,
-});
 
 export interface SpoolOptions {
   /**
@@ -216,7 +48,7 @@ export interface SpoolOptions {
    * behind the delivery thread's fsyncs.
    */
   durability?: 'full' | 'normal';
-  /** false: this connection never checkpoints the WAL itself (another connection does). */
+  /** false: this connection never checkpoints the WAL itself (another connection does; see WAL_CHECKPOINTS in wal-policy.ts). */
   checkpoints?: boolean;
   /**
    * How long this connection waits for another's lock (ms). Default: BACKGROUND_BUSY_TIMEOUT_MS, for
@@ -226,42 +58,22 @@ export interface SpoolOptions {
   busyTimeoutMs?: number;
 }
 
-/** For the message that ends start-up when the file cannot be used (src/lib/sqlite-store.ts). */
-export const SPOOL_FILE: StoreDescription = {
-  name: 'spool',
-  setting: 'SPOOL_PATH',
-  holds: 'webhooks already acknowledged to the providers but not yet in Odoo, and the dead letters',
-  ifReplaced: 'The events the old file held are then not delivered to Odoo (providers do not resend what was acknowledged).',
-  check: 'npm run spool -- stats',
-};
-
-/**
- * Above this size the write-ahead log is reset even if that briefly holds up writers (see
- * checkpoint()); it is also the size the log file is truncated back to after a reset.
- */
-export const WAL_RESTART_BYTES = 32 * 1024 * 1024;
 /** A RESTART checkpoint, which blocks the webhook committer meanwhile, waits only this long. */
 const RESTART_BUSY_TIMEOUT_MS = 200;
 
 export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool {
   const busyTimeoutMs = options.busyTimeoutMs ?? BACKGROUND_BUSY_TIMEOUT_MS;
   // A corrupt file ends start-up here, with a message saying what to do (not a stack trace).
-  const db = openStoreFile(path, SPOOL_FILE, (db) => {
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
-    if (options.checkpoints === false) db.pragma('wal_autocheckpoint = 0');
-    // Without it a log that once grew (a burst, a long-lived reader) would keep its size for good.
-    db.pragma(`journal_size_limit = ${WAL_RESTART_BYTES}`);
-    db.pragma('foreign_keys = ON');
-
-    // The version is read inside a write transaction: several connections (the main one, the committer
-    // and delivery threads) may open an older file at once, and each migration must run exactly once.
-    db.transaction(() => {
-      const version = db.pragma('user_version', { simple: true }) as number;
-      for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
-      if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
-    }).immediate();
+  const db = openMigratedStore(path, SPOOL_FILE, {
+    busyTimeoutMs,
+    synchronous: options.durability === 'normal' ? 'NORMAL' : 'FULL',
+    pragmas: [
+      ...(options.checkpoints === false ? ['wal_autocheckpoint = 0'] : []),
+      // Without it a log that once grew (a burst, a long-lived reader) would keep its size for good.
+      `journal_size_limit = ${WAL_RESTART_BYTES}`,
+      'foreign_keys = ON',
+    ],
+    migrations: MIGRATIONS,
   });
 
   const insertEvent = db.prepare(
@@ -312,6 +124,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
 
   const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
   const selectCounters = db.prepare('SELECT name, value FROM spool_counters');
+  const selectEventCount = db.prepare("SELECT value FROM spool_counters WHERE name = 'events'");
   // Statuses are left out: a receipt may rightly wait days for its message (they count as parked).
   const selectOldestMessage = db.prepare("SELECT received_at FROM events WHERE kind = 'message' ORDER BY id LIMIT 1");
 
@@ -534,6 +347,8 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     },
 
     storedMediaBytes,
+
+    pendingCount: () => (selectEventCount.get() as { value: number } | undefined)?.value ?? 0,
 
     stats(): SpoolStats {
       // Counters and two index lookups: no scan, whatever the spool holds (see migration 3).

@@ -6,7 +6,7 @@ import { inboundMessage } from '../../test/helpers/events.js';
 import { startSpoolCommitter, type SpoolCommitter } from './committer.js';
 import { openSqliteSpool } from './sqlite-spool.js';
 import type { Spool } from './types.js';
-import { startWalBackstop, type WalBackstop } from './wal-backstop.js';
+import { startWalBackstop, type WalBackstop } from './wal-policy.js';
 
 const warnings: unknown[][] = [];
 const logger = { warn: (...args: unknown[]) => warnings.push(args), error: () => undefined };
