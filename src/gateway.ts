@@ -110,6 +110,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     {
       odoo,
       journal: sendJournal,
+      idempotencyKeys: sendJournal,
       senders,
       logger: logger.child({ component: 'outbox' }),
       defaultCountry,

@@ -19,7 +19,7 @@ import type { OdooClient } from '../odoo/types.js';
 import type { SendBody } from '../schemas/messages.js';
 import type { PartnerResolver } from './partner-resolver.js';
 import { mediaKind } from './senders/meta.js';
-import { isJournalStorageError, type SendJournal } from './outbox/journal.js';
+import { isJournalStorageError, type IdempotencyKeys } from './outbox/journal.js';
 import { validationError, type FieldProblem } from './query-fns.js';
 
 export class SendingDisabledError extends AppError {
@@ -49,7 +49,7 @@ export interface SendResponse {
 export interface SendServiceDeps {
   odoo: Pick<OdooClient, 'create'>;
   journal: Pick<
-    SendJournal,
+    IdempotencyKeys,
     'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey' | 'markIdempotencyKeyUnknown'
   >;
   provider: Provider;

@@ -12,7 +12,7 @@ import { createOdooClient, type XmlRpcOdooClient } from '../../src/odoo/xmlrpc-c
 import type { Config } from '../../src/config.js';
 import type { OdooClient } from '../../src/odoo/types.js';
 import { createMetrics, type Metrics } from '../../src/plugins/metrics.js';
-import { openSendJournal, type SendJournal } from '../../src/services/outbox/journal.js';
+import { openSendJournal, type SendJournalFile } from '../../src/services/outbox/journal.js';
 import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
 import type { Spool } from '../../src/spool/types.js';
 import { createUnreachableOdoo, testConfig, type ConfigOverrides } from '../helpers/build.js';
@@ -30,7 +30,7 @@ export interface ApiTestApp {
   config: Config;
   odoo: OdooClient;
   spool: Spool;
-  journal: SendJournal;
+  journal: SendJournalFile;
   metrics: Metrics;
   dir: string;
   /** GET with the full token unless headers say otherwise. */
@@ -47,7 +47,7 @@ export interface ApiTestOptions {
   outbox?: { kick(): void };
   logger?: Logger;
   /** Wraps the journal the app uses (e.g. to make a method fail); `journal` stays the real one. */
-  wrapJournal?: (journal: SendJournal) => SendJournal;
+  wrapJournal?: (journal: SendJournalFile) => SendJournalFile;
 }
 
 export async function buildApiApp(options: ApiTestOptions = {}): Promise<ApiTestApp> {

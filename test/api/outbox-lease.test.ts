@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createLease, type Lease } from '../../src/services/outbox/lease.js';
-import { openSendJournal, type SendJournal } from '../../src/services/outbox/journal.js';
+import { openSendJournal, type SendJournalFile } from '../../src/services/outbox/journal.js';
 import { createOutboxWorker, type OutboxWorker } from '../../src/services/outbox/worker.js';
 import { createSendAgent } from '../../src/services/senders/http.js';
 import { createSenders } from '../../src/services/senders/index.js';
@@ -30,7 +30,7 @@ const clock = () => Date.now() + skewMs;
 interface Instance {
   lease: Lease;
   worker: OutboxWorker;
-  journal: SendJournal;
+  journal: SendJournalFile;
 }
 const instances: Instance[] = [];
 

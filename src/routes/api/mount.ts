@@ -14,7 +14,7 @@ import { createMetrics, httpMetrics, type Metrics } from '../../plugins/metrics.
 import { rateLimits } from '../../plugins/rate-limit.js';
 import { openApiDocs } from '../../plugins/swagger.js';
 import { createHistoryService } from '../../services/history-service.js';
-import type { SendJournal } from '../../services/outbox/journal.js';
+import type { IdempotencyKeys } from '../../services/outbox/journal.js';
 import { createPartnerResolver } from '../../services/partner-resolver.js';
 import { createSendService } from '../../services/send-service.js';
 import { whySendingDisabled } from '../../services/senders/index.js';
@@ -26,7 +26,7 @@ export interface RestApiDeps {
   /** Prometheus instruments; made here (with spool gauges) when absent. */
   metrics?: Metrics;
   /** The send journal (SEND_JOURNAL_PATH); without it send_message answers 503 send_disabled. */
-  sendJournal?: SendJournal;
+  sendJournal?: IdempotencyKeys;
   /** The outbox worker, woken after each 202 so the message leaves at once. */
   outbox?: { kick(): void };
 }

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { MIGRATIONS, openSendJournal, type SendJournal } from './journal.js';
+import { MIGRATIONS, openSendJournal, type SendJournalFile } from './journal.js';
 
 let dir: string;
 let path: string;
-let journal: SendJournal;
+let journal: SendJournalFile;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'wa-journal-'));
@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 /** Simulates a restart: the file stays, the process (and its boot id) is new. */
-function reopen(): SendJournal {
+function reopen(): SendJournalFile {
   journal.close();
   journal = openSendJournal(path);
   return journal;

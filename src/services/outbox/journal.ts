@@ -7,13 +7,16 @@
  *   A `sending` row found after a restart means the gateway died while a provider call was in flight:
  *   the message may or may not have gone out, so it is settled as failed ("outcome unknown — not
  *   resent") and never sent again on its own; an admin can re-queue it in Odoo after checking.
- * - `idempotency_keys`: POST /api/wa/send_message's Idempotency-Key per token → the record it created
- *   and the answer given. Keys and tokens are stored only as SHA-256 hashes.
+ * - `idempotency_keys`: POST /api/wa/send_message's Idempotency-Keys (./idempotency-keys.ts). They share
+ *   the file (one open, one readiness probe) but not an interface: the outbox takes `SendJournal`, the
+ *   send service `IdempotencyKeys`.
  */
-import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Provider } from '../../domain/message.js';
-import { EVENT_LOOP_BUSY_TIMEOUT_MS, openStoreFile, type StoreDescription } from '../../lib/sqlite-store.js';
+import { EVENT_LOOP_BUSY_TIMEOUT_MS, openMigratedStore, type StoreDescription } from '../../lib/sqlite-store.js';
+import { createIdempotencyKeys, type IdempotencyKeys } from './idempotency-keys.js';
+
+export type { IdempotencyClaim, IdempotencyKeys } from './idempotency-keys.js';
 
 /** Applied in order; PRAGMA user_version records how many ran. Never edit one that shipped. */
 export const MIGRATIONS: readonly string[] = [
@@ -86,18 +89,6 @@ export interface SendEntry {
   recordError: string | null;
 }
 
-export type IdempotencyClaim =
-  /** First use: go ahead, then complete() or release(). */
-  | { kind: 'new' }
-  /** Done before: answer exactly this again. */
-  | { kind: 'replay'; statusCode: number; body: unknown }
-  /** Same key, different request. */
-  | { kind: 'mismatch' }
-  /** The first request with this key is still running in this process. */
-  | { kind: 'in_progress' }
-  /** The first request was cut off (restart, Odoo timeout): it may or may not have created a message. */
-  | { kind: 'unknown' };
-
 export interface SendJournal {
   get(recordId: number): SendEntry | undefined;
   /** Commits "about to call the provider" (attempt + 1) before the call. Returns the attempt number. */
@@ -120,15 +111,14 @@ export interface SendJournal {
   deferRecording(recordId: number, error: string, retryAt: number): void;
   /** Records whose provider certainly did not take them, with when they may be sent again. */
   retries(): { recordId: number; nextAttemptAt: number }[];
+  /** Drops recorded rows older than `before` (ms epoch). */
+  purgeRecorded(before: number): void;
+}
+
+/** The journal file: the outbox's send states and the REST Idempotency-Keys, in one SQLite file. */
+export interface SendJournalFile extends SendJournal, IdempotencyKeys {
   /** Drops recorded rows and idempotency keys older than the cut-offs (ms epoch). */
   purge(recordedBefore: number, keysBefore: number): void;
-
-  claimIdempotencyKey(scope: string, keyHash: string, fingerprint: string, now: number, ttlMs: number): IdempotencyClaim;
-  completeIdempotencyKey(scope: string, keyHash: string, statusCode: number, body: unknown): void;
-  /** The request failed without creating anything: the key may be used again. */
-  releaseIdempotencyKey(scope: string, keyHash: string): void;
-  /** The request failed in a way that may have created the message. */
-  markIdempotencyKeyUnknown(scope: string, keyHash: string): void;
 
   /** Throws when the file cannot be written (readiness). */
   probe(): void;
@@ -148,15 +138,6 @@ interface SendRow {
   record_attempts: number;
   record_retry_at: number;
   record_error: string | null;
-}
-
-interface KeyRow {
-  fingerprint: string;
-  state: 'pending' | 'done' | 'unknown';
-  boot_id: string;
-  status_code: number | null;
-  response: string | null;
-  created_at: number;
 }
 
 const toEntry = (row: SendRow): SendEntry => ({
@@ -182,22 +163,15 @@ export interface SendJournalOptions {
   busyTimeoutMs?: number;
 }
 
-export function openSendJournal(path: string, options: SendJournalOptions = {}): SendJournal {
+export function openSendJournal(path: string, options: SendJournalOptions = {}): SendJournalFile {
   // A corrupt file ends start-up here, with a message saying what to do (not a stack trace).
-  const db = openStoreFile(path, SEND_JOURNAL_FILE, (db) => {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? EVENT_LOOP_BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
+  const db = openMigratedStore(path, SEND_JOURNAL_FILE, {
+    busyTimeoutMs: options.busyTimeoutMs ?? EVENT_LOOP_BUSY_TIMEOUT_MS,
     // A committed `sending` row must survive a power cut: that row is what prevents a double send.
-    db.pragma('synchronous = FULL');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    db.transaction(() => {
-      for (let i = version; i < MIGRATIONS.length; i++) db.exec(MIGRATIONS[i] as string);
-      db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
+    synchronous: 'FULL',
+    migrations: MIGRATIONS,
   });
-
-  /** Tells this process's pending idempotency keys from those an earlier process left behind. */
-  const bootId = randomUUID();
+  const idempotencyKeys = createIdempotencyKeys(db);
 
   const getRow = db.prepare<[number], SendRow>('SELECT * FROM sends WHERE record_id = ?');
   const beginStmt = db.prepare(
@@ -232,45 +206,14 @@ export function openSendJournal(path: string, options: SendJournalOptions = {}):
     `SELECT record_id, next_attempt_at FROM sends WHERE state = 'retry' ORDER BY next_attempt_at`,
   );
   const purgeSends = db.prepare(`DELETE FROM sends WHERE state = 'recorded' AND updated_at < ?`);
-  // A key still pending in this process is in use, however old; one an earlier process left pending is not.
-  const purgeKeys = db.prepare(`DELETE FROM idempotency_keys WHERE created_at < ? AND (state != 'pending' OR boot_id != ?)`);
 
   const probeStmt = db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)');
-
-  const getKey = db.prepare<[string, string], KeyRow>('SELECT * FROM idempotency_keys WHERE scope = ? AND key_hash = ?');
-  const insertKey = db.prepare(
-    `INSERT INTO idempotency_keys (scope, key_hash, fingerprint, state, boot_id, created_at)
-     VALUES (@scope, @keyHash, @fingerprint, 'pending', @bootId, @now)`,
-  );
-  const deleteKey = db.prepare('DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ?');
-  const completeKey = db.prepare(
-    `UPDATE idempotency_keys SET state = 'done', status_code = @statusCode, response = @response WHERE scope = @scope AND key_hash = @keyHash`,
-  );
-  const unknownKey = db.prepare(`UPDATE idempotency_keys SET state = 'unknown' WHERE scope = ? AND key_hash = ?`);
 
   const resolveInterrupted = db.transaction((reason: string, now: number): number[] => {
     const ids = interruptedStmt.all().map((r) => r.record_id);
     for (const recordId of ids) settleStmt.run({ recordId, provider: '', outcome: 'failed', providerMessageId: null, error: reason, now });
     return ids;
   });
-
-  const claim = db.transaction(
-    (scope: string, keyHash: string, fingerprint: string, now: number, ttlMs: number): IdempotencyClaim => {
-      let row = getKey.get(scope, keyHash);
-      if (row && row.created_at < now - ttlMs && (row.state !== 'pending' || row.boot_id !== bootId)) {
-        deleteKey.run(scope, keyHash);
-        row = undefined;
-      }
-      if (!row) {
-        insertKey.run({ scope, keyHash, fingerprint, bootId, now });
-        return { kind: 'new' };
-      }
-      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      if (row.state === 'done') return { kind: 'replay', statusCode: row.status_code ?? 200, body: JSON.parse(row.response ?? 'null') };
-      if (row.state === 'pending' && row.boot_id === bootId) return { kind: 'in_progress' };
-      return { kind: 'unknown' };
-    },
-  );
 
   return {
     get(recordId) {
@@ -315,22 +258,14 @@ export function openSendJournal(path: string, options: SendJournalOptions = {}):
     retries() {
       return retriesStmt.all().map((r) => ({ recordId: r.record_id, nextAttemptAt: r.next_attempt_at }));
     },
+    purgeRecorded(before) {
+      purgeSends.run(before);
+    },
     purge(recordedBefore, keysBefore) {
       purgeSends.run(recordedBefore);
-      purgeKeys.run(keysBefore, bootId);
+      idempotencyKeys.purgeExpired(keysBefore);
     },
-    claimIdempotencyKey(scope, keyHash, fingerprint, now, ttlMs) {
-      return claim(scope, keyHash, fingerprint, now, ttlMs);
-    },
-    completeIdempotencyKey(scope, keyHash, statusCode, body) {
-      completeKey.run({ scope, keyHash, statusCode, response: JSON.stringify(body) });
-    },
-    releaseIdempotencyKey(scope, keyHash) {
-      deleteKey.run(scope, keyHash);
-    },
-    markIdempotencyKeyUnknown(scope, keyHash) {
-      unknownKey.run(scope, keyHash);
-    },
+    ...idempotencyKeys,
     probe() {
       // A real write: a full disk, a read-only file or another process holding the lock all fail it.
       probeStmt.run(Date.now());

@@ -32,7 +32,7 @@ import type { OdooClient } from '../../odoo/types.js';
 import type { SendMetricOutcome } from '../../metrics/registry.js';
 import type { SenderRegistry } from '../senders/index.js';
 import type { SendResult } from '../senders/types.js';
-import type { SendEntry, SendJournal } from './journal.js';
+import type { IdempotencyKeys, SendEntry, SendJournal } from './journal.js';
 
 export const UNKNOWN_AFTER_RESTART =
   'The gateway stopped while this message was being handed to the provider: it may or may not have been sent. ' +
@@ -59,6 +59,8 @@ const RECORD_RETRY_MAX_MS = 3_600_000;
 export interface OutboxDeps {
   odoo: Pick<OdooClient, 'searchRead' | 'write'>;
   journal: SendJournal;
+  /** The REST Idempotency-Keys, kept in the journal's file: their hourly purge runs with the journal's. */
+  idempotencyKeys?: Pick<IdempotencyKeys, 'purgeExpired'>;
   senders: Pick<SenderRegistry, 'get' | 'whyDisabled'>;
   logger: Logger;
   defaultCountry: CountryCode;
@@ -368,7 +370,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       interruptedResolved = true;
     }
     if (now() - lastPurge > PURGE_EVERY_MS) {
-      journal.purge(now() - RECORDED_RETENTION_MS, now() - options.idempotencyTtlMs);
+      journal.purgeRecorded(now() - RECORDED_RETENTION_MS);
+      deps.idempotencyKeys?.purgeExpired(now() - options.idempotencyTtlMs);
       lastPurge = now();
     }
 
