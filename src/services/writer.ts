@@ -25,6 +25,7 @@ import {
   type Provider,
   type StatusEvent,
 } from '../domain/message.js';
+import { createBatchLimit } from './writer-batch-limit.js';
 import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { isWhatsappUserId } from '../lib/phone.js';
@@ -107,28 +108,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   const batchRegrowMs = options.batchRegrowMs ?? 10 * 60_000;
   let consecutiveFailures = 0;
   /** Messages per create: batchSize, or fewer since a proxy refused a bigger batch as too large (413). */
-  let batchLimit = options.batchSize;
-  let batchLimitChangedAt = 0;
-
-  function messageBatchSize(): number {
-    if (batchLimit < options.batchSize && now() - batchLimitChangedAt >= batchRegrowMs) {
-      // The proxy's limit may have been raised, or the big messages are gone: probe a bigger batch.
-      batchLimit = Math.min(options.batchSize, batchLimit * 2);
-      batchLimitChangedAt = now();
-    }
-    return batchLimit;
-  }
-
-  function shrinkBatchLimit(refusedSize: number): void {
-    const smaller = Math.max(1, Math.ceil(refusedSize / 2));
-    if (smaller >= batchLimit) return;
-    batchLimit = smaller;
-    batchLimitChangedAt = now();
-    logger.warn(
-      { refusedBatch: refusedSize, batchSize: batchLimit, configuredBatchSize: options.batchSize },
-      'a proxy in front of Odoo refused a batch as too large (HTTP 413); sending smaller batches (raise its body limit, e.g. nginx client_max_body_size)',
-    );
-  }
+  const batchLimit = createBatchLimit({ batchSize: options.batchSize, regrowMs: batchRegrowMs, now, logger });
 
   async function findExisting(events: { provider: Provider; providerMessageId: string }[]) {
     const found = new Map<string, ExistingRecord>();
@@ -168,7 +148,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
           outcome.rejected.push({ item: items[0] as SpooledEvent, error });
           return;
         }
-        shrinkBatchLimit(items.length);
+        batchLimit.shrink(items.length);
         const half = Math.ceil(items.length / 2);
         await createSplitting(items.slice(0, half), values.slice(0, half), outcome);
         await createSplitting(items.slice(half), values.slice(half), outcome);
@@ -197,7 +177,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   }
 
   async function deliverMessages(result: PassResult): Promise<number> {
-    const batch = spool.takeDue('message', messageBatchSize(), now());
+    const batch = spool.takeDue('message', batchLimit.next(), now());
     if (batch.length === 0) return 0;
     const events = batch.map((b) => b.event as MessageEvent);
 
@@ -364,7 +344,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       const statuses = await applyStatuses(result);
       worked = messages + statuses > 0;
       // A full batch means more is probably waiting: go on at once instead of lingering.
-      saturated = messages >= batchLimit || statuses >= options.batchSize;
+      saturated = messages >= batchLimit.current() || statuses >= options.batchSize;
       // Only a pass that reached Odoo proves it is back; an empty pass proves nothing.
       if (worked) consecutiveFailures = 0;
     } catch (error) {
@@ -420,7 +400,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     /** Until when (ms epoch) the writer waits for Odoo; 0 or in the past when it is not waiting. */
     pausedUntil: () => pausedUntil,
     /** Messages per create call now (smaller than batchSize after a 413). */
-    batchLimit: () => batchLimit,
+    batchLimit: () => batchLimit.current(),
 
     /** Starts the loop: work while there is work, otherwise sleep until kicked or idle time passes. */
     start: () => loop.start(),
