@@ -32,7 +32,10 @@ import type { OdooClient } from '../../odoo/types.js';
 import type { SendMetricOutcome } from '../../metrics/registry.js';
 import type { SenderRegistry } from '../senders/index.js';
 import type { SendResult } from '../senders/types.js';
+import { contactKey, runByContact } from './contact-lanes.js';
 import type { IdempotencyKeys, SendEntry, SendJournal } from './journal.js';
+
+export { contactKey } from './contact-lanes.js';
 
 export const UNKNOWN_AFTER_RESTART =
   'The gateway stopped while this message was being handed to the provider: it may or may not have been sent. ' +
@@ -109,17 +112,6 @@ export interface PassResult {
 }
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-/**
- * Messages to one contact go out one after the other, in record order; this names the contact: its
- * number, or its WhatsApp user id when the record has no number.
- */
-export function contactKey(phone: unknown, defaultCountry: CountryCode, userId?: unknown): string {
-  if (str(phone) === '' && isWhatsappUserId(userId)) return str(userId);
-  const normalized = normalizePhone(str(phone), defaultCountry);
-  if (!normalized.ok) return `raw:${str(phone)}`;
-  return normalized.kind === 'phone' ? normalized.e164 : normalized.jid;
-}
 
 export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   const { odoo, journal, senders, logger } = deps;
@@ -330,34 +322,6 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     return true;
   }
 
-  /**
-   * Runs the rows with at most `concurrency` contacts at a time; each contact's rows one after the
-   * other, in record order, so a contact receives messages in the order they were queued.
-   */
-  async function runByContact(rows: QueuedRow[], work: (row: QueuedRow) => Promise<unknown>): Promise<void> {
-    const byContact = new Map<string, QueuedRow[]>();
-    for (const row of rows) {
-      const key = contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id);
-      const list = byContact.get(key);
-      if (list) list.push(row);
-      else byContact.set(key, [row]);
-    }
-    const queues = [...byContact.values()];
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(options.concurrency, queues.length) }, async () => {
-      while (next < queues.length && !stopRequested) {
-        const queue = queues[next++] as QueuedRow[];
-        for (const row of queue) {
-          if (stopRequested || !mayStartSend()) return;
-          await work(row);
-          // Waiting for a retry: the contact's next messages must not overtake this one.
-          if (journal.get(row.id)?.state === 'retry') break;
-        }
-      }
-    });
-    await Promise.all(lanes);
-  }
-
   /** One pass: store known outcomes, then send what Odoo has queued. */
   async function runOnce(): Promise<PassResult> {
     if (!interruptedResolved) {
@@ -426,7 +390,13 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     }
 
     let attempted = 0;
-    await runByContact(ready, async (row) => {
+    const lanes = {
+      concurrency: options.concurrency,
+      contactOf: (row: QueuedRow) => contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id),
+      mayGoOn: () => !stopRequested && mayStartSend(),
+      holdsContact: (row: QueuedRow) => journal.get(row.id)?.state === 'retry',
+    };
+    await runByContact(ready, lanes, async (row) => {
       inFlight.add(row.id);
       try {
         if (await sendOne(row)) attempted++;
