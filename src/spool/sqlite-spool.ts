@@ -7,18 +7,11 @@
 import { statSync } from 'node:fs';
 import { BACKGROUND_BUSY_TIMEOUT_MS, openMigratedStore } from '../lib/sqlite-store.js';
 import type { InboundEvent, Provider } from '../domain/message.js';
-import {
-  bodyHash,
-  toDeadLetter,
-  toMediaJob,
-  toQuarantined,
-  type DeadLetterRow,
-  type EventRow,
-  type MediaRow,
-  type QuarantineRow,
-} from './rows.js';
+import { bodyHash, type EventRow } from './rows.js';
 import { MIGRATIONS, SPOOL_FILE } from './schema.js';
-import type { DeadLetter, QuarantinedBody, Spool, SpoolBatch, SpooledEvent, SpoolStats } from './types.js';
+import { createSqliteDeadLetterAdmin, createSqliteQuarantineAdmin } from './sqlite-admin.js';
+import { createSqliteMediaSpool } from './sqlite-media.js';
+import type { Spool, SpoolBatch, SpooledEvent, SpoolStats } from './types.js';
 import { WAL_RESTART_BYTES } from './wal-policy.js';
 
 export { SPOOL_FILE } from './schema.js';
@@ -153,33 +146,6 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     });
   });
 
-  // length() of a BLOB reads its size from the record header, not the bytes themselves.
-  const sumMediaBytes = db.prepare('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM media_jobs');
-  const storedMediaBytes = (): number => (sumMediaBytes.get() as { n: number }).n;
-  const selectQuarantined = db.prepare('SELECT * FROM quarantine WHERE id = ?');
-  const deleteQuarantined = db.prepare('DELETE FROM quarantine WHERE id = ?');
-  const settleQuarantined = db.transaction(
-    (id: number, events: InboundEvent[], outcome: { release: true } | { release: false; reason: string }): number => {
-      const row = selectQuarantined.get(id) as QuarantineRow | undefined;
-      if (!row) return 0;
-      const added = insertEvents(events, new Date().toISOString());
-      if (outcome.release) deleteQuarantined.run(id);
-      else {
-        db.prepare('UPDATE quarantine SET reason = ?, replays = replays + 1, last_replay_at = ? WHERE id = ?').run(
-          outcome.reason.slice(0, 4000),
-          new Date().toISOString(),
-          id,
-        );
-      }
-      return added;
-    },
-  );
-  const discardQuarantined = db.transaction((ids: number[]): QuarantinedBody[] => {
-    const rows = ids.map((id) => selectQuarantined.get(id) as QuarantineRow | undefined).filter((r) => r !== undefined);
-    for (const row of rows) deleteQuarantined.run(row.id);
-    return rows.map(toQuarantined);
-  });
-
   const complete = db.transaction(
     (ids: number[], delivered: { provider: Provider; providerMessageId: string; recordId: number }[]) => {
       for (const id of ids) deleteEvent.run(id);
@@ -209,51 +175,13 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     if (event.kind === 'message') deleteMedia.run(event.provider, event.providerMessageId);
   });
 
-  const selectAllDead = db.prepare('SELECT id, dedupe_key, payload FROM dead_letters ORDER BY id');
-  const selectDead = db.prepare('SELECT id, dedupe_key, payload FROM dead_letters WHERE id = ?');
-  const deleteDead = db.prepare('DELETE FROM dead_letters WHERE id = ?');
-
-  const selectDeadLetter = db.prepare('SELECT id, payload, error, attempts, failed_at FROM dead_letters WHERE id = ?');
-  const discard = db.transaction((ids: number[]): DeadLetter[] => {
-    const rows = ids.map((id) => selectDeadLetter.get(id) as DeadLetterRow | undefined).filter((r) => r !== undefined);
-    for (const row of rows) deleteDead.run(row.id);
-    return rows.map(toDeadLetter);
-  });
-
-  const replay = db.transaction((ids?: number[]): number => {
-    const rows = (ids === undefined ? selectAllDead.all() : ids.map((id) => selectDead.get(id)).filter(Boolean)) as {
-      id: number;
-      dedupe_key: string;
-      payload: string;
-    }[];
-    const now = new Date().toISOString();
-    for (const row of rows) {
-      const event = JSON.parse(row.payload) as InboundEvent;
-      const inserted = insertEvent.run(event.kind, row.dedupe_key, row.payload, now);
-      if (inserted.changes > 0 && event.kind === 'message' && event.media) {
-        insertMedia.run(event.provider, event.providerMessageId, JSON.stringify(event.media));
-      }
-      deleteDead.run(row.id);
-    }
-    return rows.length;
-  });
-
+  const media = createSqliteMediaSpool(db);
   return {
+    ...media,
+    ...createSqliteQuarantineAdmin(db, insertEvents),
+    ...createSqliteDeadLetterAdmin(db, { insertEvent, insertMedia }),
     enqueue: (events, quarantine) => enqueueGroups([{ events, quarantine: quarantine ?? null }])[0] ?? 0,
     enqueueGroups: (groups) => enqueueGroups(groups),
-
-    quarantined(limit = 100) {
-      return (db.prepare('SELECT * FROM quarantine ORDER BY id LIMIT ?').all(limit) as QuarantineRow[]).map(toQuarantined);
-    },
-    quarantinedIds() {
-      return (db.prepare('SELECT id FROM quarantine ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-    },
-    showQuarantined(id) {
-      const row = selectQuarantined.get(id) as QuarantineRow | undefined;
-      return row ? toQuarantined(row) : null;
-    },
-    settleQuarantined: (id, events, outcome) => settleQuarantined(id, events, outcome),
-    discardQuarantined: (ids) => discardQuarantined(ids),
 
     takeDue(kind, limit, now = Date.now()) {
       const rows = selectDue.all(kind, now, limit) as EventRow[];
@@ -270,22 +198,6 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
     complete: (ids, delivered = []) => complete(ids, delivered),
     reschedule: (ids, nextAttemptAt, error) => reschedule(ids, nextAttemptAt, error),
     deadLetter: (id, error) => deadLetter(id, error),
-
-    deadLetters(limit = 100) {
-      const rows = db
-        .prepare('SELECT id, payload, error, attempts, failed_at FROM dead_letters ORDER BY id LIMIT ?')
-        .all(limit) as DeadLetterRow[];
-      return rows.map(toDeadLetter);
-    },
-
-    replayDeadLetters: (ids) => replay(ids),
-
-    showDeadLetter(id) {
-      const row = selectDeadLetter.get(id) as DeadLetterRow | undefined;
-      return row ? toDeadLetter(row) : null;
-    },
-
-    discardDeadLetters: (ids) => discard(ids),
 
     rememberAlias(provider, aliasId, providerMessageId) {
       upsertAlias.run(provider, aliasId, providerMessageId, new Date().toISOString());
@@ -305,49 +217,6 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
       wakeAliasedStatuses.run(provider, providerMessageId);
     },
 
-    takeMediaToFetch(limit, now = Date.now()) {
-      const rows = db
-        .prepare("SELECT * FROM media_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
-        .all(now, limit) as MediaRow[];
-      return rows.map(toMediaJob);
-    },
-
-    saveMedia(id, file) {
-      db.prepare(
-        "UPDATE media_jobs SET state = 'fetched', data = ?, mimetype = ?, filename = ?, error = NULL, attempts = 0, next_attempt_at = 0 WHERE id = ?",
-      ).run(file.data, file.mimetype, file.filename, id);
-    },
-
-    failMedia(id, error) {
-      db.prepare("UPDATE media_jobs SET state = 'failed', error = ?, attempts = 0, next_attempt_at = 0 WHERE id = ?").run(
-        error.slice(0, 2000),
-        id,
-      );
-    },
-
-    takeMediaToAttach(limit, now = Date.now()) {
-      const rows = db
-        .prepare(
-          "SELECT * FROM media_jobs WHERE state IN ('fetched', 'failed') AND record_id IS NOT NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        )
-        .all(now, limit) as MediaRow[];
-      return rows.map(toMediaJob);
-    },
-
-    completeMediaJob(id) {
-      db.prepare('DELETE FROM media_jobs WHERE id = ?').run(id);
-    },
-
-    rescheduleMediaJob(id, nextAttemptAt, error) {
-      db.prepare('UPDATE media_jobs SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?').run(
-        nextAttemptAt,
-        error.slice(0, 2000),
-        id,
-      );
-    },
-
-    storedMediaBytes,
-
     pendingCount: () => (selectEventCount.get() as { value: number } | undefined)?.value ?? 0,
 
     stats(): SpoolStats {
@@ -363,7 +232,7 @@ export function openSqliteSpool(path: string, options: SpoolOptions = {}): Spool
         quarantined: counters.get('quarantined') ?? 0,
         mediaPending: counters.get('media_jobs') ?? 0,
         // Summed, not counted by a trigger: media rows are few (only while Odoo is away) and capped.
-        mediaBytes: storedMediaBytes(),
+        mediaBytes: media.storedMediaBytes(),
         oldestPendingAt: oldest?.received_at ?? null,
         lastMessageDeliveredAt: deliveredAt > 0 ? new Date(deliveredAt).toISOString() : null,
         walBytes: walBytes(),
