@@ -5,10 +5,10 @@
  */
 import type { Provider } from '../domain/message.js';
 import { BadRequestError } from '../errors.js';
-import type { ProviderParser } from './common.js';
-import { parseFonnte } from './fonnte.js';
-import { parseMeta } from './meta.js';
-import { parseTwilio } from './twilio.js';
+import type { ProviderParser } from './common/parse.js';
+import { parseFonnte } from './fonnte/parse.js';
+import { parseMeta } from './meta/parse.js';
+import { parseTwilio } from './twilio/parse.js';
 
 export const PARSERS: Record<Provider, ProviderParser> = { fonnte: parseFonnte, meta: parseMeta, twilio: parseTwilio };
 

@@ -5,7 +5,7 @@
  * whole leaves the quarantine; one still (partly) not understood stays, with the new reason.
  */
 import type { CountryCode } from '../lib/phone.js';
-import type { FieldError } from '../providers/common.js';
+import type { FieldError } from '../providers/common/parse.js';
 import { PARSERS, readJsonBody } from '../providers/index.js';
 import type { QuarantinedBody, Spool } from '../spool/types.js';
 

@@ -18,7 +18,7 @@ import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
 import type { SendBody } from '../schemas/messages.js';
 import type { PartnerResolver } from './partner-resolver.js';
-import { mediaKind } from './senders/meta.js';
+import { mediaKind } from '../providers/meta/send.js';
 import { isJournalStorageError, type SendJournal } from './outbox/journal.js';
 import { validationError, type FieldProblem } from './query-fns.js';
 

@@ -11,8 +11,8 @@ import type { Provider } from '../../src/domain/message.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createOutboxWorker, UNKNOWN_AFTER_RESTART, type OutboxWorker } from '../../src/services/outbox/worker.js';
-import { createSendAgent } from '../../src/services/senders/http.js';
-import { createSenders } from '../../src/services/senders/index.js';
+import { createSendAgent } from '../../src/providers/common/http.js';
+import { createSenders } from '../../src/providers/registry.js';
 import { closedPortUrl, startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
 

@@ -4,8 +4,8 @@
  */
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createSendAgent } from '../../src/services/senders/http.js';
-import { createSenders, type SenderRegistry } from '../../src/services/senders/index.js';
+import { createSendAgent } from '../../src/providers/common/http.js';
+import { createSenders, type SenderRegistry } from '../../src/providers/registry.js';
 import { closedPortUrl, startFakeProvider, type FakeProvider } from './fake-provider.js';
 
 const FONNTE_TOKEN = 'fonnte-device-token-3f9a1c';

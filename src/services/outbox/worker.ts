@@ -29,8 +29,8 @@ import { parseOdooDatetime } from '../../odoo/datetime.js';
 import { isOdooError } from '../../odoo/errors.js';
 import type { OdooClient } from '../../odoo/types.js';
 import type { SendMetricOutcome } from '../../plugins/metrics.js';
-import type { SenderRegistry } from '../senders/index.js';
-import type { SendResult } from '../senders/types.js';
+import type { SenderRegistry } from '../../providers/registry.js';
+import type { SendResult } from '../../providers/types.js';
 import type { SendEntry, SendJournal } from './journal.js';
 
 export const UNKNOWN_AFTER_RESTART =

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { looksLikeTwilioSignature, verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from './signatures.js';
-import type { FormFields } from './twilio-form.js';
+import { looksLikeTwilioSignature, verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from './verify.js';
+import type { FormFields } from '../twilio/form.js';
 
-/** Form fields as the route reads them (src/providers/twilio-form.ts), from a name → value(s) record. */
+/** Form fields as the route reads them (src/providers/twilio/form.ts), from a name → value(s) record. */
 const form = (params: Record<string, string | string[]>): FormFields =>
   new Map(Object.entries(params).map(([name, value]) => [name, Array.isArray(value) ? value : [value]]));
 

@@ -3,7 +3,7 @@
  * network failure: it classifies the result, because what happens next depends on whether the
  * provider may have taken the message.
  */
-import type { Provider } from '../../domain/message.js';
+import type { Provider } from '../domain/message.js';
 
 export interface OutgoingMessage {
   /** Canonical recipient: E.164 (`+6281…`), a group JID (`…@g.us`), or a WhatsApp user id (`US.…`) when no number is known. */

@@ -3,12 +3,12 @@
  * `whyDisabled` says which settings to fill in.
  */
 import type { Dispatcher } from 'undici';
-import type { Config } from '../../config.js';
-import type { Provider } from '../../domain/message.js';
-import { createFonnteSender } from './fonnte.js';
-import { createSendAgent } from './http.js';
-import { createMetaSender } from './meta.js';
-import { createTwilioSender } from './twilio.js';
+import type { Config } from '../config.js';
+import type { Provider } from '../domain/message.js';
+import { createFonnteSender } from './fonnte/send.js';
+import { createSendAgent } from './common/http.js';
+import { createMetaSender } from './meta/send.js';
+import { createTwilioSender } from './twilio/send.js';
 import type { Sender } from './types.js';
 
 export type { OutgoingMessage, SendResult, Sender } from './types.js';

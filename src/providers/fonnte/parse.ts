@@ -42,8 +42,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { JSONSchemaType } from 'ajv';
-import type { DeviceEvent, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../domain/message.js';
-import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
+import type { DeviceEvent, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../../domain/message.js';
+import { describePhoneRejection, normalizePhone } from '../../lib/phone.js';
 import {
   ajv,
   expectObject,
@@ -63,7 +63,7 @@ import {
   type ParseResult,
   type ParseWarning,
   type RejectedField,
-} from './common.js';
+} from '../common/parse.js';
 
 type Scalar = string | number | null;
 

@@ -4,7 +4,7 @@
  * never verifies anything: a provider without its secret is off, never open.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { FormFields } from './twilio-form.js';
+import type { FormFields } from '../twilio/form.js';
 
 /** Constant-time equality of two strings of any length (compares their SHA-256 digests). */
 function sameSecret(given: string, expected: string): boolean {
@@ -69,7 +69,7 @@ function twilioUrlVariants(url: string): string[] {
 /**
  * Twilio `X-Twilio-Signature` = Base64(HMAC-SHA1(auth token, URL + sorted params)). `url` is the
  * public URL Twilio called (with query string; rebuild it from PUBLIC_URL behind a proxy); `fields`
- * are ALL posted form fields (./twilio-form.ts) — never a whitelist, Twilio adds fields without
+ * are ALL posted form fields (../twilio/form.ts) — never a whitelist, Twilio adds fields without
  * notice, and a Map so that no name (`__proto__` included) can drop out of the signed data.
  */
 export function verifyTwilioSignature(

@@ -21,9 +21,9 @@
  *   (neither number nor BSUID), cannot become a record: `ok: false`, kept in quarantine by the route.
  */
 import type { JSONSchemaType } from 'ajv';
-import type { InboundEvent, MediaRef, MessageEvent, StatusEvent } from '../domain/message.js';
-import { readBsuid } from '../lib/bsuid.js';
-import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
+import type { InboundEvent, MediaRef, MessageEvent, StatusEvent } from '../../domain/message.js';
+import { readBsuid } from '../../lib/bsuid.js';
+import { describePhoneRejection, normalizePhone } from '../../lib/phone.js';
 import {
   ajv,
   expectObject,
@@ -38,7 +38,7 @@ import {
   type ParseResult,
   type ParseWarning,
   type RejectedField,
-} from './common.js';
+} from '../common/parse.js';
 
 export type TwilioParams = Record<string, string | string[]>;
 

@@ -10,8 +10,8 @@
  * quarantine, answers 2xx, and logs a warning naming it. A replay after an upgrade parses it again.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { CountryCode } from '../lib/phone.js';
-import type { InboundEvent, MessageType } from '../domain/message.js';
+import type { CountryCode } from '../../lib/phone.js';
+import type { InboundEvent, MessageType } from '../../domain/message.js';
 
 export interface ParseContext {
   /** For numbers written nationally (`0812…`). */
