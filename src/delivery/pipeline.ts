@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { CountryCode } from '../lib/phone.js';
 import type { OdooClient } from '../odoo/types.js';
 import { createMediaDownloader, createMediaWorker } from '../services/media.js';
-import { parseHostList } from '../services/media-fetch.js';
+import { parseHostList } from '../lib/media-fetch.js';
 import { createPartnerResolver } from '../services/partner-resolver.js';
 import { createWriter } from '../services/writer.js';
 import type { Spool } from '../spool/types.js';

@@ -1,17 +1,42 @@
 /**
- * The senders the configuration enables. A provider whose credentials are not set has no sender, and
- * `whyDisabled` says which settings to fill in.
+ * The providers the gateway speaks, one line each. The webhook routes register every adapter's
+ * endpoints, the quarantine replay reads bodies with its parser, the send path types media with its
+ * knowledge, the senders and the media downloader are built from it. Adding a provider: a folder
+ * with its adapter (./types.ts), and a line here.
  */
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config.js';
 import type { Provider } from '../domain/message.js';
-import { createFonnteSender } from './fonnte/send.js';
 import { createSendAgent } from './common/http.js';
-import { createMetaSender } from './meta/send.js';
-import { createTwilioSender } from './twilio/send.js';
-import type { Sender } from './types.js';
+import { fonnteAdapter } from './fonnte/index.js';
+import { metaAdapter } from './meta/index.js';
+import { twilioAdapter } from './twilio/index.js';
+import type { MediaAccess, ProviderAdapter, ProviderSettings, SecurityScheme, Sender, SendSettings } from './types.js';
 
 export type { OutgoingMessage, SendResult, Sender } from './types.js';
+
+const ADAPTERS: Readonly<Record<Provider, ProviderAdapter>> = {
+  fonnte: fonnteAdapter,
+  meta: metaAdapter,
+  twilio: twilioAdapter,
+};
+
+/** Every provider's adapter, in a stable order. */
+export const PROVIDER_ADAPTERS: readonly ProviderAdapter[] = Object.values(ADAPTERS);
+
+export function providerAdapter(provider: Provider): ProviderAdapter {
+  return ADAPTERS[provider];
+}
+
+/** The OpenAPI security schemes of every provider's webhooks. */
+export const WEBHOOK_SECURITY_SCHEMES: Readonly<Record<string, SecurityScheme>> = Object.assign(
+  {},
+  ...PROVIDER_ADAPTERS.map((adapter) => adapter.securitySchemes),
+) as Record<string, SecurityScheme>;
+
+/** Each provider's media hosts and credentials, from the settings. */
+export function mediaAccessByProvider(settings: ProviderSettings): Record<Provider, MediaAccess> {
+  return { fonnte: fonnteAdapter.mediaAccess(settings), meta: metaAdapter.mediaAccess(settings), twilio: twilioAdapter.mediaAccess(settings) };
+}
 
 export interface SenderRegistry {
   get(provider: Provider): Sender | undefined;
@@ -21,75 +46,30 @@ export interface SenderRegistry {
   close(): Promise<void>;
 }
 
-type SenderSettings = Pick<
-  Config,
-  | 'FONNTE_TOKEN'
-  | 'FONNTE_BASE_URL'
-  | 'META_ACCESS_TOKEN'
-  | 'META_PHONE_NUMBER_ID'
-  | 'META_GRAPH_URL'
-  | 'TWILIO_ACCOUNT_SID'
-  | 'TWILIO_AUTH_TOKEN'
-  | 'TWILIO_FROM'
-  | 'TWILIO_BASE_URL'
-  | 'PUBLIC_URL'
-  | 'SEND_TIMEOUT_MS'
->;
+type SenderSettings = SendSettings & { SEND_TIMEOUT_MS: number };
 
-/** The settings each provider needs for sending, by name. */
-export function missingSendSettings(config: SenderSettings, provider: Provider): string[] {
-  const required: Record<Provider, (keyof SenderSettings)[]> = {
-    fonnte: ['FONNTE_TOKEN'],
-    meta: ['META_ACCESS_TOKEN', 'META_PHONE_NUMBER_ID'],
-    twilio: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'],
-  };
-  return required[provider].filter((name) => !config[name]);
+/** The settings `provider` needs for sending that are not set. */
+export function missingSendSettings(settings: SendSettings, provider: Provider): string[] {
+  return ADAPTERS[provider].sending.requiredSettings.filter((name) => !settings[name]);
 }
 
 /** Why `provider` cannot send (the settings to set), or undefined when it can. One wording for send_message's 503 and the outbox's failure. */
-export function whySendingDisabled(config: SenderSettings, provider: Provider): string | undefined {
-  const missing = missingSendSettings(config, provider);
+export function whySendingDisabled(settings: SendSettings, provider: Provider): string | undefined {
+  const missing = missingSendSettings(settings, provider);
   return missing.length === 0 ? undefined : `sending through ${provider} is off: set ${missing.join(', ')}`;
 }
 
-export function createSenders(config: SenderSettings, dispatcher?: Dispatcher): SenderRegistry {
-  const ownAgent = dispatcher ? undefined : createSendAgent({ timeoutMs: config.SEND_TIMEOUT_MS });
-  const agent = (dispatcher ?? ownAgent) as Dispatcher;
-  const timeoutMs = config.SEND_TIMEOUT_MS;
+/** The senders the configuration enables: a provider whose credentials are not set has none (`whyDisabled` says which to set). */
+export function createSenders(settings: SenderSettings, dispatcher?: Dispatcher): SenderRegistry {
+  const ownAgent = dispatcher ? undefined : createSendAgent({ timeoutMs: settings.SEND_TIMEOUT_MS });
+  const deps = { dispatcher: (dispatcher ?? ownAgent) as Dispatcher, timeoutMs: settings.SEND_TIMEOUT_MS };
   const senders = new Map<Provider, Sender>();
-  if (missingSendSettings(config, 'fonnte').length === 0) {
-    senders.set('fonnte', createFonnteSender({ baseUrl: config.FONNTE_BASE_URL, token: config.FONNTE_TOKEN, timeoutMs, dispatcher: agent }));
-  }
-  if (missingSendSettings(config, 'meta').length === 0) {
-    senders.set(
-      'meta',
-      createMetaSender({
-        graphUrl: config.META_GRAPH_URL,
-        phoneNumberId: config.META_PHONE_NUMBER_ID,
-        accessToken: config.META_ACCESS_TOKEN,
-        timeoutMs,
-        dispatcher: agent,
-      }),
-    );
-  }
-  if (missingSendSettings(config, 'twilio').length === 0) {
-    const publicUrl = config.PUBLIC_URL.replace(/\/+$/, '');
-    senders.set(
-      'twilio',
-      createTwilioSender({
-        baseUrl: config.TWILIO_BASE_URL,
-        accountSid: config.TWILIO_ACCOUNT_SID,
-        authToken: config.TWILIO_AUTH_TOKEN,
-        from: config.TWILIO_FROM,
-        ...(publicUrl ? { statusCallbackUrl: `${publicUrl}/api/wa/webhook/twilio` } : {}),
-        timeoutMs,
-        dispatcher: agent,
-      }),
-    );
+  for (const adapter of PROVIDER_ADAPTERS) {
+    if (missingSendSettings(settings, adapter.id).length === 0) senders.set(adapter.id, adapter.sending.createSender(settings, deps));
   }
   return {
     get: (provider) => senders.get(provider),
-    whyDisabled: (provider) => whySendingDisabled(config, provider),
+    whyDisabled: (provider) => whySendingDisabled(settings, provider),
     async close() {
       await ownAgent?.close();
     },

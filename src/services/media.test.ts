@@ -7,7 +7,7 @@ import { openSqliteSpool } from '../spool/sqlite-spool.js';
 import type { Provider } from '../domain/message.js';
 import { createMediaDownloader, createMediaWorker, MediaRefusedError, PermanentMediaError, TransientMediaError, type MediaDownloaderOptions } from './media.js';
 import { loadConfig } from '../config.js';
-import { hostMatches, isPublicUnicastAddress, parseHostList, type FetchPolicy } from './media-fetch.js';
+import { hostMatches, isPublicUnicastAddress, parseHostList, type FetchPolicy } from '../lib/media-fetch.js';
 
 /**
  * One loopback server plays every host: the provider's media host, its CDN, Meta's Graph API — told

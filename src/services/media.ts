@@ -20,9 +20,9 @@ import {
   TransientMediaError,
   type FetchPolicy,
   type GuardedFetchOptions,
-} from './media-fetch.js';
+} from '../lib/media-fetch.js';
 
-export { MediaRefusedError, PermanentMediaError, TransientMediaError } from './media-fetch.js';
+export { MediaRefusedError, PermanentMediaError, TransientMediaError } from '../lib/media-fetch.js';
 
 export interface DownloadedFile {
   data: Buffer;

@@ -48,10 +48,7 @@ import {
   ajv,
   expectObject,
   coordinates,
-  extensionOf,
   fail,
-  fileNameOfUrl,
-  mediaFromExtension,
   nonEmpty,
   leaveOutUnfit,
   readId,
@@ -64,6 +61,7 @@ import {
   type ParseWarning,
   type RejectedField,
 } from '../common/parse.js';
+import { extensionOf, fileNameOfUrl, mediaFromExtension } from '../common/media-types.js';
 
 type Scalar = string | number | null;
 

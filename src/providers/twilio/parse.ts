@@ -30,7 +30,6 @@ import {
   coordinates,
   fail,
   leaveOutUnfit,
-  mediaFromMimetype,
   nonEmpty,
   renderLocation,
   textOf,
@@ -39,6 +38,7 @@ import {
   type ParseWarning,
   type RejectedField,
 } from '../common/parse.js';
+import { mediaFromMimetype } from '../common/media-types.js';
 
 export type TwilioParams = Record<string, string | string[]>;
 
