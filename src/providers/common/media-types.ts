@@ -8,7 +8,7 @@ import type { MessageType } from '../../domain/message.js';
 
 export type MediaType = Extract<MessageType, 'image' | 'video' | 'audio' | 'document' | 'sticker'>;
 
-const EXTENSIONS: Record<string, [MediaType, string]> = {
+export const EXTENSIONS: Readonly<Record<string, readonly [MediaType, string]>> = {
   jpg: ['image', 'image/jpeg'],
   jpeg: ['image', 'image/jpeg'],
   png: ['image', 'image/png'],
