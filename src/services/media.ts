@@ -2,7 +2,7 @@
  * Media: downloaded as soon as a webhook is accepted (Fonnte's URLs expire after 30 minutes; Meta's
  * need the access token), kept in the spool, then stored as an ir.attachment linked to the message
  * once the message is in Odoo. A download that fails for good, or is refused (a host off the
- * provider's list, a private address: media-fetch.ts), keeps the message with its media_url and the
+ * provider's list, a private address: lib/media-fetch.ts), keeps the message with its media_url and the
  * reason — it never loses it. Attaching is one call to the addon's attach_media, so a retry after a
  * lost answer never makes a second attachment.
  */
