@@ -22,7 +22,7 @@ import { limitFailedWebhookAuthentication } from '../../plugins/webhook-auth-lim
 import { AppError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError } from '../../errors.js';
 import type { CountryCode } from '../../lib/phone.js';
 import { UNDERSTANDING_WARNINGS, type FieldError } from '../../providers/common/parse.js';
-import { PROVIDER_ADAPTERS, providerAdapter } from '../../providers/registry.js';
+import { PROVIDER_ADAPTERS } from '../../providers/registry.js';
 import type { EventEndpoint, HandshakeEndpoint, ProviderAdapter, ReceivedBody, WebhookAccepted, WebhookRequest } from '../../providers/types.js';
 import { describeNotUnderstood } from '../../services/quarantine.js';
 import type { QuarantineInput, Spool } from '../../spool/types.js';
@@ -80,9 +80,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
    * when some of it (or all) could not become any record. Never a 4xx: the body is authenticated and
    * was JSON/form. 503 if the disk fails, so the provider retries.
    */
-  async function accept(request: FastifyRequest, provider: Provider, { body, kept }: ReceivedBody): Promise<WebhookAccepted> {
+  async function accept(request: FastifyRequest, adapter: ProviderAdapter, { body, kept }: ReceivedBody): Promise<WebhookAccepted> {
+    const provider = adapter.id;
     const receivedAt = new Date();
-    const result = providerAdapter(provider).parse(body, { defaultCountry: ctxCountry, receivedAt });
+    const result = adapter.parse(body, { defaultCountry: ctxCountry, receivedAt });
     const events = result.ok ? result.events : [];
     const notUnderstood: FieldError[] = result.ok ? (result.notUnderstood ?? []) : result.errors;
     for (const warning of result.ok ? result.warnings : []) {
@@ -138,7 +139,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
       if (missing) throw new ProviderDisabledError(adapter.name, missing);
       const verification = endpoint.verify(webhookRequest(request), config);
       if (!verification.ok) rejectAuth(request, adapter.id, verification.reason);
-      const answer = endpoint.acknowledge(await accept(request, adapter.id, verification.read()));
+      const answer = endpoint.acknowledge(await accept(request, adapter, verification.read()));
       if (answer.contentType) reply.type(answer.contentType);
       return reply.send(answer.payload);
     };
