@@ -26,7 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { InboundEvent } from '../src/domain/message.js';
-import { parseFonnte } from '../src/providers/fonnte.js';
+import { parseFonnte } from '../src/providers/fonnte/parse.js';
 import { openSqliteSpool } from '../src/spool/sqlite-spool.js';
 import { startChild } from './lib/child.js';
 import { fonnteBody } from './lib/corpus.js';

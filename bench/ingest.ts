@@ -15,7 +15,7 @@
  * Bound: 2 × (N + warm-up) records.
  */
 import { HISTORY_MODEL, type MessageEvent } from '../src/domain/message.js';
-import { parseFonnte } from '../src/providers/fonnte.js';
+import { parseFonnte } from '../src/providers/fonnte/parse.js';
 import { messageValues } from '../src/services/history-values.js';
 import { fonnteBody } from './lib/corpus.js';
 import { countingOdoo, describeCalls, totalCalls, type CallStats } from './lib/counting-odoo.js';

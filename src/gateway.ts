@@ -13,7 +13,7 @@ import { createMetrics, odooCallObserver } from './metrics/registry.js';
 import { openSendJournal } from './services/outbox/journal.js';
 import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
-import { createSenders } from './services/senders/index.js';
+import { createSenders } from './providers/registry.js';
 import type { OdooClient } from './odoo/types.js';
 import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
 import { startDeliveryThread } from './delivery/thread.js';

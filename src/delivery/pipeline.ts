@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { CountryCode } from '../lib/phone.js';
 import type { OdooClient } from '../odoo/types.js';
 import { createMediaDownloader, createMediaWorker } from '../services/media.js';
-import { parseHostList } from '../services/media-fetch.js';
+import { mediaAccessByProvider } from '../providers/registry.js';
 import { createPartnerResolver } from '../services/partner-resolver.js';
 import { createWriter } from '../services/writer.js';
 import type { DeliverySpool, MediaSpool } from '../spool/types.js';
@@ -46,13 +46,7 @@ export function createDeliveryPipeline(config: Config, logger: Logger, odoo: Odo
       timeoutMs: config.MEDIA_TIMEOUT_MS,
       metaGraphUrl,
       metaAccessToken: config.META_ACCESS_TOKEN,
-      twilioAccountSid: config.TWILIO_ACCOUNT_SID,
-      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
-      mediaHosts: {
-        fonnte: parseHostList(config.MEDIA_HOSTS_FONNTE),
-        meta: parseHostList(config.MEDIA_HOSTS_META),
-        twilio: parseHostList(config.MEDIA_HOSTS_TWILIO),
-      },
+      mediaAccess: mediaAccessByProvider(config),
     }),
   }, { spoolMaxBytes: config.MEDIA_SPOOL_MAX_BYTES });
   let running = false;

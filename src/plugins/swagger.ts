@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { WEBHOOK_SECURITY_SCHEMES } from '../schemas/webhooks.js';
+import { WEBHOOK_SECURITY_SCHEMES } from '../providers/registry.js';
 
 export const DOCS_PREFIX = '/docs';
 

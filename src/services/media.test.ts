@@ -7,7 +7,8 @@ import { openSqliteSpool } from '../spool/sqlite-spool.js';
 import type { Provider } from '../domain/message.js';
 import { createMediaDownloader, createMediaWorker, MediaRefusedError, PermanentMediaError, TransientMediaError, type MediaDownloaderOptions } from './media.js';
 import { loadConfig } from '../config.js';
-import { hostMatches, isPublicUnicastAddress, parseHostList, type FetchPolicy } from './media-fetch.js';
+import { mediaAccessByProvider } from '../providers/registry.js';
+import { hostMatches, isPublicUnicastAddress, parseHostList, type FetchPolicy } from '../lib/media-fetch.js';
 
 /**
  * One loopback server plays every host: the provider's media host, its CDN, Meta's Graph API — told
@@ -113,13 +114,21 @@ const hosts: Record<Provider, string[]> = {
   twilio: ['api.twilio.test', 'cdn.twilio.test'],
 };
 
+const REQUIRED = { ODOO_URL: 'http://localhost:8069', ODOO_DB: 'odoo', ODOO_USERNAME: 'gateway', ODOO_PASSWORD: 's3cret-pass' };
+
+/** Each provider's media hosts and credentials as its adapter builds them from the settings (these host lists, Twilio's account when given). */
+const mediaAccess = (lists: Record<Provider, string[]> = hosts, settings: Record<string, string> = {}) =>
+  mediaAccessByProvider(
+    loadConfig({ ...REQUIRED, MEDIA_HOSTS_FONNTE: lists.fonnte.join(','), MEDIA_HOSTS_META: lists.meta.join(','), MEDIA_HOSTS_TWILIO: lists.twilio.join(','), ...settings }, {}),
+  );
+
 const download = (overrides: Partial<MediaDownloaderOptions> = {}) =>
   createMediaDownloader({
     maxBytes: 1024,
     timeoutMs: 300,
     metaGraphUrl: `http://graph.meta.test:${port}/graph`,
     metaAccessToken: 'meta-token',
-    mediaHosts: hosts,
+    mediaAccess: mediaAccess(),
     policy: testPolicy,
     ...overrides,
   });
@@ -240,7 +249,7 @@ describe('SSRF: only the provider’s media hosts, only public addresses', () =>
   });
 
   test('an address literal in the URL is checked too (no lookup happens for it)', async () => {
-    const downloader = download({ mediaHosts: { ...hosts, fonnte: ['169.254.169.254', '127.0.0.1'] }, policy: { allowPlainHttp: true } });
+    const downloader = download({ mediaAccess: mediaAccess({ ...hosts, fonnte: ['169.254.169.254', '127.0.0.1'] }), policy: { allowPlainHttp: true } });
     for (const url of ['http://169.254.169.254/latest/meta-data/', at('127.0.0.1', '/files/photo.jpg')]) {
       const error = await refusal(downloader({ url }, fonnte));
       expect(error.code).toBe('media_address_not_allowed');
@@ -249,7 +258,7 @@ describe('SSRF: only the provider’s media hosts, only public addresses', () =>
   });
 
   test('the default configuration refuses loopback: the test server itself is out of reach', async () => {
-    const downloader = download({ mediaHosts: { ...hosts, fonnte: ['127.0.0.1', 'localhost'] }, policy: { allowPlainHttp: true } });
+    const downloader = download({ mediaAccess: mediaAccess({ ...hosts, fonnte: ['127.0.0.1', 'localhost'] }), policy: { allowPlainHttp: true } });
     await refusal(downloader({ url: at('127.0.0.1', '/files/photo.jpg') }, fonnte));
     await refusal(downloader({ url: at('localhost', '/files/photo.jpg') }, fonnte));
     expect(seen).toEqual([]);
@@ -288,12 +297,12 @@ describe('SSRF: only the provider’s media hosts, only public addresses', () =>
 });
 
 describe('provider credentials never leave the provider’s hosts', () => {
-  const twilio = { twilioAccountSid: 'AC0123456789', twilioAuthToken: 'twilio-secret-token' };
+  const twilio = { TWILIO_ACCOUNT_SID: 'AC0123456789', TWILIO_AUTH_TOKEN: 'twilio-secret-token' };
   const basic = `Basic ${Buffer.from('AC0123456789:twilio-secret-token').toString('base64')}`;
 
   test('Twilio: Basic auth goes to the media URL, not to the CDN it redirects to', async () => {
     const cdn = at('cdn.twilio.test', '/files/photo.jpg');
-    const file = await download(twilio)({ url: at('api.twilio.test', `/redirect-to/${encodeURIComponent(cdn)}`) }, { provider: 'twilio' });
+    const file = await download({ mediaAccess: mediaAccess(hosts, twilio) })({ url: at('api.twilio.test', `/redirect-to/${encodeURIComponent(cdn)}`) }, { provider: 'twilio' });
     expect(file.data.toString()).toBe('JPEGBYTES');
     expect(seen.map((s) => [s.host, s.authorization])).toEqual([
       ['api.twilio.test', basic],
@@ -302,7 +311,7 @@ describe('provider credentials never leave the provider’s hosts', () => {
   });
 
   test('Twilio credentials are never sent with another provider’s media', async () => {
-    await download({ ...twilio, mediaHosts: { ...hosts, fonnte: ['media.fonnte.test', 'api.twilio.test'] } })(
+    await download({ mediaAccess: mediaAccess({ ...hosts, fonnte: ['media.fonnte.test', 'api.twilio.test'] }, twilio) })(
       { url: at('api.twilio.test', '/files/photo.jpg') },
       fonnte,
     );
@@ -318,7 +327,7 @@ describe('provider credentials never leave the provider’s hosts', () => {
 
   test('Meta: a media host redirecting elsewhere on the list gets no token there', async () => {
     const downloader = download({
-      mediaHosts: { ...hosts, meta: ['lookaside.meta.test', 'lookaside2.meta.test'] },
+      mediaAccess: mediaAccess({ ...hosts, meta: ['lookaside.meta.test', 'lookaside2.meta.test'] }),
       policy: { ...testPolicy, resolve: resolverWith({ ...dns, 'lookaside2.meta.test': ['127.0.0.1'] }) },
     });
     expect((await downloader({ mediaId: 'REDIRECTING' }, { provider: 'meta' })).data.toString()).toBe('OGG');
@@ -331,8 +340,6 @@ describe('provider credentials never leave the provider’s hosts', () => {
 });
 
 describe('MEDIA_HOSTS_* settings', () => {
-  const REQUIRED = { ODOO_URL: 'http://localhost:8069', ODOO_DB: 'odoo', ODOO_USERNAME: 'gateway', ODOO_PASSWORD: 's3cret-pass' };
-
   test('the defaults: each provider’s media hosts, and nothing that merely looks like them', () => {
     const config = loadConfig(REQUIRED, {});
     const fonnteHosts = parseHostList(config.MEDIA_HOSTS_FONNTE);
@@ -355,7 +362,7 @@ describe('MEDIA_HOSTS_* settings', () => {
       timeoutMs: 300,
       metaGraphUrl: config.META_GRAPH_URL,
       metaAccessToken: '',
-      mediaHosts: { fonnte: parseHostList(config.MEDIA_HOSTS_FONNTE), meta: parseHostList(config.MEDIA_HOSTS_META), twilio: parseHostList(config.MEDIA_HOSTS_TWILIO) },
+      mediaAccess: mediaAccessByProvider(config),
     });
     for (const provider of ['fonnte', 'meta', 'twilio'] as const) {
       await expect(downloader({ url: at('127.0.0.1', '/files/photo.jpg') }, { provider })).rejects.toBeInstanceOf(MediaRefusedError);

@@ -2,7 +2,7 @@
  * Media: downloaded as soon as a webhook is accepted (Fonnte's URLs expire after 30 minutes; Meta's
  * need the access token), kept in the spool, then stored as an ir.attachment linked to the message
  * once the message is in Odoo. A download that fails for good, or is refused (a host off the
- * provider's list, a private address: media-fetch.ts), keeps the message with its media_url and the
+ * provider's list, a private address: lib/media-fetch.ts), keeps the message with its media_url and the
  * reason — it never loses it. Attaching is one call to the addon's attach_media, so a retry after a
  * lost answer never makes a second attachment.
  */
@@ -13,6 +13,7 @@ import { HISTORY_MODEL } from '../domain/message.js';
 import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.js';
 import { backoffDelay } from '../lib/backoff.js';
 import type { OdooClient } from '../odoo/types.js';
+import type { MediaAccess } from '../providers/types.js';
 import type { MediaJob, MediaSpool } from '../spool/types.js';
 import {
   createGuardedAgent,
@@ -21,9 +22,9 @@ import {
   TransientMediaError,
   type FetchPolicy,
   type GuardedFetchOptions,
-} from './media-fetch.js';
+} from '../lib/media-fetch.js';
 
-export { MediaRefusedError, PermanentMediaError, TransientMediaError } from './media-fetch.js';
+export { MediaRefusedError, PermanentMediaError, TransientMediaError } from '../lib/media-fetch.js';
 
 export interface DownloadedFile {
   data: Buffer;
@@ -39,24 +40,14 @@ export interface DownloadContext {
 
 export type DownloadMedia = (media: MediaRef, context: DownloadContext) => Promise<DownloadedFile>;
 
-/** The setting that lists each provider's media hosts (named in refusals, so an admin knows what to extend). */
-export const MEDIA_HOSTS_SETTING: Record<Provider, string> = {
-  fonnte: 'MEDIA_HOSTS_FONNTE',
-  meta: 'MEDIA_HOSTS_META',
-  twilio: 'MEDIA_HOSTS_TWILIO',
-};
-
 export interface MediaDownloaderOptions {
   maxBytes: number;
   /** Total time one download may take: every request and redirect, headers to last byte. */
   timeoutMs: number;
   metaGraphUrl: string;
   metaAccessToken: string;
-  /** Twilio media URLs answer 401 without the account's Basic auth (when the account enforces it). */
-  twilioAccountSid?: string;
-  twilioAuthToken?: string;
-  /** Hosts each provider serves media from; anything else is refused (MEDIA_HOSTS_*). */
-  mediaHosts: Record<Provider, readonly string[]>;
+  /** Each provider's media hosts (anything else is refused) and the credentials they get (its adapter's: src/providers/registry.ts). */
+  mediaAccess: Record<Provider, MediaAccess>;
   /** Address and scheme checks; the default refuses every non-public address and plain http. */
   policy?: FetchPolicy;
 }
@@ -67,17 +58,13 @@ export function createMediaDownloader(opts: MediaDownloaderOptions): DownloadMed
   const graph = new URL(opts.metaGraphUrl);
   // The Graph API is where the operator said it is (META_GRAPH_URL), http included; addresses are checked all the same.
   const graphPolicy: FetchPolicy = { ...policy, allowPlainHttp: policy.allowPlainHttp || graph.protocol === 'http:' };
-  const twilioAuth =
-    opts.twilioAccountSid && opts.twilioAuthToken
-      ? { authorization: `Basic ${Buffer.from(`${opts.twilioAccountSid}:${opts.twilioAuthToken}`).toString('base64')}` }
-      : undefined;
 
   async function download(media: MediaRef, provider: Provider, signal: AbortSignal): Promise<DownloadedFile> {
     const common = { agent, policy, maxBytes: opts.maxBytes, signal, idleTimeoutMs: opts.timeoutMs };
     const forProvider = (credentials?: Record<string, string>): GuardedFetchOptions => ({
       ...common,
-      allowedHosts: opts.mediaHosts[provider],
-      allowedHostsSetting: MEDIA_HOSTS_SETTING[provider],
+      allowedHosts: opts.mediaAccess[provider].hosts,
+      allowedHostsSetting: opts.mediaAccess[provider].hostsSetting,
       ...(credentials ? { credentials } : {}),
     });
     if (media.mediaId) {
@@ -104,7 +91,7 @@ export function createMediaDownloader(opts: MediaDownloaderOptions): DownloadMed
       return { data: file.data, mimetype, filename: media.filename ?? null };
     }
     if (!media.url) throw new PermanentMediaError('the provider gave neither a URL nor a media id', 'media_bad_answer');
-    const file = await guardedFetch(media.url, forProvider(provider === 'twilio' ? twilioAuth : undefined));
+    const file = await guardedFetch(media.url, forProvider(opts.mediaAccess[provider].credentials));
     let filename = media.filename ?? null;
     if (!filename) {
       try {

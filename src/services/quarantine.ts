@@ -5,8 +5,8 @@
  * whole leaves the quarantine; one still (partly) not understood stays, with the new reason.
  */
 import type { CountryCode } from '../lib/phone.js';
-import type { FieldError } from '../providers/common.js';
-import { PARSERS, readJsonBody } from '../providers/index.js';
+import type { FieldError } from '../providers/common/parse.js';
+import { providerAdapter } from '../providers/registry.js';
 import type { QuarantineAdmin, QuarantinedBody } from '../spool/types.js';
 
 /** `/entry/0/changes/0/value/messages/0/from names no sender…; /…` — one line for logs and the CLI. */
@@ -14,9 +14,9 @@ export function describeNotUnderstood(errors: FieldError[]): string {
   return errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ');
 }
 
-/** What the adapter is given for a stored body: Twilio's stored form parameters, else the body read as JSON. */
+/** What the adapter is given for a stored body: read again as its webhook route read it (Twilio's stored form parameters, else the JSON). */
 export function parserInput(body: Pick<QuarantinedBody, 'provider' | 'body' | 'input'>): unknown {
-  return body.input !== null ? (JSON.parse(body.input) as unknown) : readJsonBody(body.body, body.provider);
+  return providerAdapter(body.provider).readKept({ body: body.body, input: body.input });
 }
 
 export interface ReplayOutcome {
@@ -41,7 +41,7 @@ export function replayQuarantined(spool: QuarantineAdmin, defaultCountry: Countr
     let reason: string | null;
     let events: Parameters<QuarantineAdmin['settleQuarantined']>[1] = [];
     try {
-      const result = PARSERS[stored.provider](parserInput(stored), { defaultCountry, receivedAt: new Date(stored.receivedAt) });
+      const result = providerAdapter(stored.provider).parse(parserInput(stored), { defaultCountry, receivedAt: new Date(stored.receivedAt) });
       if (result.ok) {
         events = result.events.filter((e) => e.kind !== 'device');
         reason = result.notUnderstood?.length ? describeNotUnderstood(result.notUnderstood) : null;

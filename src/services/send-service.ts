@@ -18,7 +18,7 @@ import { isOdooError } from '../odoo/errors.js';
 import type { OdooClient } from '../odoo/types.js';
 import type { SendBody } from '../schemas/messages.js';
 import type { PartnerResolver } from './partner-resolver.js';
-import { mediaKind } from './senders/meta.js';
+import { providerAdapter } from '../providers/registry.js';
 import { isJournalStorageError, type IdempotencyKeys } from './outbox/journal.js';
 import { validationError, type FieldProblem } from './query-fns.js';
 
@@ -86,9 +86,9 @@ function bestEffort(write: () => void): void {
   }
 }
 
-/** What `message_type` the record gets, from the media URL's extension. */
-export function outgoingMessageType(mediaUrl: string | undefined): MessageType {
-  return mediaUrl ? mediaKind(mediaUrl) : 'text';
+/** What `message_type` the record gets: the type the sending provider sends the media URL as. */
+export function outgoingMessageType(mediaUrl: string | undefined, provider: Provider): MessageType {
+  return mediaUrl ? providerAdapter(provider).outgoingMediaType(mediaUrl) : 'text';
 }
 
 /**
@@ -192,7 +192,7 @@ export function createSendService(deps: SendServiceDeps) {
           state: 'queued',
           provider: deps.provider,
           message: body.message,
-          message_type: outgoingMessageType(body.media_url),
+          message_type: outgoingMessageType(body.media_url, deps.provider),
           media_url: body.media_url ?? false,
           media_filename: body.filename ?? false,
           partner_id: partnerId,

@@ -11,7 +11,7 @@ import Fastify from 'fastify';
 import { createAuth } from '../../src/plugins/auth.js';
 import { errorHandler } from '../../src/plugins/error-handler.js';
 import { rateLimits, webhookRateLimit } from '../../src/plugins/rate-limit.js';
-import { createSenders, whySendingDisabled } from '../../src/services/senders/index.js';
+import { createSenders, whySendingDisabled } from '../../src/providers/registry.js';
 import { createUnreachableOdoo, testConfig } from '../helpers/build.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, type ApiTestApp } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { openSendJournal } from '../../src/services/outbox/journal.js';
 import { createOutboxWorker } from '../../src/services/outbox/worker.js';
-import { createSenders } from '../../src/services/senders/index.js';
+import { createSenders } from '../../src/providers/registry.js';
 
 const env = (name: string): string => {
   const value = process.env[name];

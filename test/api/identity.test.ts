@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createOutboxWorker } from '../../src/services/outbox/worker.js';
-import { createSendAgent } from '../../src/services/senders/http.js';
-import { createSenders } from '../../src/services/senders/index.js';
+import { createSendAgent } from '../../src/providers/common/http.js';
+import { createSenders } from '../../src/providers/registry.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { bearer, buildApiApp, SEND_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
 

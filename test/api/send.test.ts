@@ -11,8 +11,8 @@ import type { Provider } from '../../src/domain/message.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createOutboxWorker, UNKNOWN_AFTER_RESTART, type OutboxWorker } from '../../src/services/outbox/worker.js';
-import { createSendAgent } from '../../src/services/senders/http.js';
-import { createSenders } from '../../src/services/senders/index.js';
+import { createSendAgent } from '../../src/providers/common/http.js';
+import { createSenders } from '../../src/providers/registry.js';
 import { closedPortUrl, startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
 
@@ -186,6 +186,23 @@ describe('send_message', () => {
     const { id } = (await post(api, { phone: '+62 812 3456 7890', message: 'cepat' })).json().data;
     await until(() => record(id)?.state === 'sent');
     expect(record(id)?.provider_message_id).toBe('80367172');
+  });
+
+  test('a .webp is a sticker when sent, as when received: the record says sticker and Meta gets a sticker (regression: the send path typed it an image, the parsers a sticker)', async () => {
+    const { api, worker } = await setup({
+      config: { SEND_PROVIDER: 'meta', META_GRAPH_URL: fonnte.url, META_ACCESS_TOKEN: 'meta-token', META_PHONE_NUMBER_ID: '200000000000002' },
+    });
+    const res = await post(api, { phone: '081234567890', message: 'stiker', media_url: 'https://files.example/STK-0001.webp' });
+    expect(res.statusCode).toBe(202);
+    const { id } = res.json().data;
+    // The same type an incoming .webp gets (src/providers/fonnte/parse.test.ts, message-sticker).
+    expect(record(id)).toMatchObject({ provider: 'meta', message_type: 'sticker' });
+    fonnte.replies.push({ status: 200, json: { messages: [{ id: 'wamid.STICKER' }] } });
+    await worker.runOnce();
+    // Meta takes WebP only as a sticker (its images are JPEG or PNG), and a sticker has no caption.
+    expect(fonnte.requests[0]?.body).toMatchObject({ type: 'sticker', sticker: { link: 'https://files.example/STK-0001.webp' } });
+    expect(fonnte.requests[0]?.body.sticker).not.toHaveProperty('caption');
+    expect(record(id)).toMatchObject({ state: 'sent', provider_message_id: 'wamid.STICKER', message_type: 'sticker' });
   });
 
   test('a group chat is a target for Fonnte', async () => {

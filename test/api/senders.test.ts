@@ -4,8 +4,8 @@
  */
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createSendAgent } from '../../src/services/senders/http.js';
-import { createSenders, type SenderRegistry } from '../../src/services/senders/index.js';
+import { createSendAgent } from '../../src/providers/common/http.js';
+import { createSenders, type SenderRegistry } from '../../src/providers/registry.js';
 import { closedPortUrl, startFakeProvider, type FakeProvider } from './fake-provider.js';
 
 const FONNTE_TOKEN = 'fonnte-device-token-3f9a1c';
@@ -147,6 +147,10 @@ describe('Meta', () => {
     ['https://files.example/photo.JPG', { type: 'image', image: { link: 'https://files.example/photo.JPG', caption: 'cap' } }],
     ['https://files.example/a.pdf?sig=1', { type: 'document', document: { link: 'https://files.example/a.pdf?sig=1', caption: 'cap', filename: 'a.pdf' } }],
     ['https://files.example/voice.ogg', { type: 'audio', audio: { link: 'https://files.example/voice.ogg' } }],
+    // WebP is a sticker on Meta (images are JPEG or PNG only); a sticker takes no caption.
+    ['https://files.example/STK-1.webp', { type: 'sticker', sticker: { link: 'https://files.example/STK-1.webp' } }],
+    // A file Meta does not take as its type (a GIF is no JPEG/PNG image) goes as a document.
+    ['https://files.example/anim.gif', { type: 'document', document: { link: 'https://files.example/anim.gif', caption: 'cap', filename: 'a.pdf' } }],
   ])('media %s is sent as %j', async (mediaUrl, expected) => {
     fake.replies.push({ status: 200, json: { messages: [{ id: 'wamid.M' }] } });
     await meta().send({ phone: '+6281234567890', text: 'cap', mediaUrl, filename: 'a.pdf' });

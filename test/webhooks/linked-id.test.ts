@@ -7,8 +7,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createOutboxWorker } from '../../src/services/outbox/worker.js';
-import { createSendAgent } from '../../src/services/senders/http.js';
-import { createSenders } from '../../src/services/senders/index.js';
+import { createSendAgent } from '../../src/providers/common/http.js';
+import { createSenders } from '../../src/providers/registry.js';
 import { startFakeProvider, type FakeProvider } from '../api/fake-provider.js';
 import { bearer, buildApiApp, FULL_TOKEN, type ApiTestApp } from '../api/helpers.js';
 import { buildTestApp } from '../helpers/build.js';

@@ -1,6 +1,6 @@
 /**
  * What the webhook route tests share: signing the way each provider does (written here from the
- * providers' documentation, independently of src/providers/signatures.ts), form encoding, reading
+ * providers' documentation, independently of src/providers/common/verify.ts), form encoding, reading
  * back what the spool holds, and capturing log lines.
  */
 import { createHmac } from 'node:crypto';

@@ -17,7 +17,7 @@ import { createHistoryService } from '../../services/history-service.js';
 import type { IdempotencyKeys } from '../../services/outbox/journal.js';
 import { createPartnerResolver } from '../../services/partner-resolver.js';
 import { createSendService } from '../../services/send-service.js';
-import { whySendingDisabled } from '../../services/senders/index.js';
+import { whySendingDisabled } from '../../providers/registry.js';
 import { createStatsService } from '../../services/stats-service.js';
 import type { Spool } from '../../spool/types.js';
 import { apiRoutes } from './index.js';

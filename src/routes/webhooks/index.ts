@@ -9,22 +9,21 @@
  * Only bytes that are no JSON / form at all are answered 400, before any event is taken from them.
  *
  * Bodies are read raw in this scope: Meta signs the exact bytes, Twilio signs the form parameters,
- * and Fonnte's Content-Type is not to be trusted. The route schemas below only describe the webhooks
- * in the OpenAPI document: a no-op validator and plain JSON serializer keep them out of the way.
+ * and Fonnte's Content-Type is not to be trusted. What is provider-specific — paths, which header or
+ * secret, the signed URL, how the body is read, the answer — is each adapter's (src/providers/<p>/);
+ * this file registers every adapter's endpoints the same way. The route schemas only describe the
+ * webhooks in the OpenAPI document: a no-op validator and plain JSON serializer keep them out of the way.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { InboundEvent } from '../../domain/message.js';
+import type { InboundEvent, Provider } from '../../domain/message.js';
 import { limitFailedWebhookAuthentication } from '../../plugins/webhook-auth-limit.js';
-import { BadRequestError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError, ForbiddenError } from '../../errors.js';
+import { AppError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError } from '../../errors.js';
 import type { CountryCode } from '../../lib/phone.js';
-import { redactSecretsInJsonText, UNDERSTANDING_WARNINGS, type FieldError } from '../../providers/common.js';
-import { PARSERS, readJsonBody } from '../../providers/index.js';
-import { looksLikeTwilioSignature, verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from '../../providers/signatures.js';
-import { formToTwilioParams, parseFormFields } from '../../providers/twilio-form.js';
-import type { Provider } from '../../domain/message.js';
-import { fonnteWebhookSchema, metaHandshakeSchema, metaWebhookSchema, twilioWebhookSchema } from '../../schemas/webhooks.js';
+import { UNDERSTANDING_WARNINGS, type FieldError } from '../../providers/common/parse.js';
+import { PROVIDER_ADAPTERS } from '../../providers/registry.js';
+import type { EventEndpoint, HandshakeEndpoint, ProviderAdapter, ReceivedBody, WebhookAccepted, WebhookRequest } from '../../providers/types.js';
 import { describeNotUnderstood } from '../../services/quarantine.js';
 import type { QuarantineInput, Spool } from '../../spool/types.js';
 
@@ -43,18 +42,21 @@ export interface WebhookRouteOptions {
   routeConfig?: Record<string, unknown>;
 }
 
-const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
-
 /** The webhook route schemas document; they never validate nor reshape (bodies are read raw). */
 const DOCS_ONLY = {
   validatorCompiler: () => () => true,
   serializerCompiler: () => (data: unknown) => JSON.stringify(data),
 } as const;
 
-function single(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
-  return undefined;
+/** The request as the adapters see it (no framework types). */
+function webhookRequest(request: FastifyRequest): WebhookRequest {
+  return {
+    url: request.url,
+    origin: `${request.protocol}://${request.host}`,
+    query: request.query as Record<string, unknown>,
+    headers: request.headers,
+    body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+  };
 }
 
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
@@ -78,9 +80,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
    * when some of it (or all) could not become any record. Never a 4xx: the body is authenticated and
    * was JSON/form. 503 if the disk fails, so the provider retries.
    */
-  async function accept(request: FastifyRequest, provider: Provider, body: unknown, received: () => { body: string; input: string | null }) {
+  async function accept(request: FastifyRequest, adapter: ProviderAdapter, { body, kept }: ReceivedBody): Promise<WebhookAccepted> {
+    const provider = adapter.id;
     const receivedAt = new Date();
-    const result = PARSERS[provider](body, { defaultCountry: ctxCountry, receivedAt });
+    const result = adapter.parse(body, { defaultCountry: ctxCountry, receivedAt });
     const events = result.ok ? result.events : [];
     const notUnderstood: FieldError[] = result.ok ? (result.notUnderstood ?? []) : result.errors;
     for (const warning of result.ok ? result.warnings : []) {
@@ -91,7 +94,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     const quarantine: QuarantineInput | null =
       notUnderstood.length === 0
         ? null
-        : { provider, ...received(), reason: describeNotUnderstood(notUnderstood), receivedAt: receivedAt.toISOString() };
+        : { provider, ...kept(), reason: describeNotUnderstood(notUnderstood), receivedAt: receivedAt.toISOString() };
     if (quarantine) {
       request.log.warn(
         { provider, notUnderstood: notUnderstood.slice(0, 5), events: events.length },
@@ -118,9 +121,6 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     return { accepted: added, duplicates: stored - added, events: events.length, ...(quarantine ? { quarantined: 1 } : {}) };
   }
 
-  /** What the quarantine keeps of a JSON body (computed only when needed): its text, credentials (a Fonnte device token) masked. */
-  const jsonReceived = (body: unknown) => () => ({ body: redactSecretsInJsonText(Buffer.isBuffer(body) ? body.toString('utf8') : ''), input: null });
-
   function logDeviceEvent(log: Logger, event: Extract<InboundEvent, { kind: 'device' }>) {
     const level = event.status === 'disconnect' ? 'warn' : 'info';
     log[level]({ provider: event.provider, device: event.device, status: event.status, reason: event.reason }, `WhatsApp device ${event.status}ed`);
@@ -132,72 +132,54 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     throw new UnauthorizedError(`${what}`, 'invalid_signature');
   }
 
-  // ---------------------------------------------------------------- Fonnte
-  const fonnteHandler = async (request: FastifyRequest) => {
-    if (!config.WEBHOOK_SECRET) throw new ProviderDisabledError('Fonnte', 'WEBHOOK_SECRET');
-    const given = single((request.query as Record<string, unknown>).secret) ?? single(request.headers['x-webhook-secret']);
-    if (!verifySharedSecret(given, config.WEBHOOK_SECRET)) {
-      rejectAuth(request, 'fonnte', given === undefined ? 'Missing webhook secret (?secret= or X-Webhook-Secret)' : 'Wrong webhook secret');
-    }
-    const body = readJsonBody(Buffer.isBuffer(request.body) ? request.body : undefined, 'fonnte');
-    return { ok: true, data: await accept(request, 'fonnte', body, jsonReceived(request.body)) };
-  };
-  app.post('/api/wa/webhook', { config: opts.routeConfig, schema: fonnteWebhookSchema('/api/wa/webhook'), ...DOCS_ONLY }, fonnteHandler);
-  app.post('/api/wa/webhook/fonnte', { config: opts.routeConfig, schema: fonnteWebhookSchema('/api/wa/webhook/fonnte'), ...DOCS_ONLY }, fonnteHandler);
-
-  // ---------------------------------------------------------------- Meta
-  app.get('/api/wa/webhook/meta', { config: opts.routeConfig, schema: metaHandshakeSchema, ...DOCS_ONLY }, async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!config.META_VERIFY_TOKEN) throw new ProviderDisabledError('Meta', 'META_VERIFY_TOKEN');
-    const query = request.query as Record<string, unknown>;
-    const mode = single(query['hub.mode']);
-    const challenge = single(query['hub.challenge']);
-    if (mode !== 'subscribe' || challenge === undefined) {
-      throw new BadRequestError('Expected hub.mode=subscribe, hub.verify_token and hub.challenge', [], 'invalid_handshake');
-    }
-    if (!verifySharedSecret(single(query['hub.verify_token']), config.META_VERIFY_TOKEN)) {
-      request.log.warn({ provider: 'meta' }, 'webhook verification rejected: wrong verify token');
-      throw new ForbiddenError('Wrong hub.verify_token', 'invalid_verify_token');
-    }
-    // The challenge is echoed as given: plain text that no browser may sniff into HTML or script.
-    return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(challenge);
-  });
-
-  // Meta batches: bodies of ~3 MB are reported, so this route has its own, larger limit.
-  const metaRoute = { config: opts.routeConfig, schema: metaWebhookSchema, bodyLimit: config.META_BODY_LIMIT_BYTES, ...DOCS_ONLY };
-  app.post('/api/wa/webhook/meta', metaRoute, async (request: FastifyRequest) => {
-    if (!config.META_APP_SECRET) throw new ProviderDisabledError('Meta', 'META_APP_SECRET');
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = single(request.headers['x-hub-signature-256']);
-    if (!verifyMetaSignature(raw, header, config.META_APP_SECRET)) {
-      rejectAuth(request, 'meta', header === undefined ? 'Missing X-Hub-Signature-256' : 'Wrong X-Hub-Signature-256');
-    }
-    return { ok: true, data: await accept(request, 'meta', readJsonBody(raw, 'meta'), jsonReceived(raw)) };
-  });
-
-  // ---------------------------------------------------------------- Twilio
-  if (config.TWILIO_AUTH_TOKEN && !config.PUBLIC_URL) {
-    app.log.warn(
-      'TWILIO_AUTH_TOKEN is set but PUBLIC_URL is not: Twilio signs the URL it called, which the gateway then rebuilds from the request; ' +
-        'behind a TLS proxy (https outside, http inside) every Twilio webhook fails with 401. Set PUBLIC_URL to the URL Twilio calls.',
-    );
+  /** A provider's event POST: enabled? authentic? then read, normalise, commit, and answer as the provider expects. */
+  function eventHandler(adapter: ProviderAdapter, endpoint: EventEndpoint) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const missing = endpoint.missingSetting(config);
+      if (missing) throw new ProviderDisabledError(adapter.name, missing);
+      const verification = endpoint.verify(webhookRequest(request), config);
+      if (!verification.ok) rejectAuth(request, adapter.id, verification.reason);
+      const answer = endpoint.acknowledge(await accept(request, adapter, verification.read()));
+      if (answer.contentType) reply.type(answer.contentType);
+      return reply.send(answer.payload);
+    };
   }
-  app.post('/api/wa/webhook/twilio', { config: opts.routeConfig, schema: twilioWebhookSchema, ...DOCS_ONLY }, async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!config.TWILIO_AUTH_TOKEN) throw new ProviderDisabledError('Twilio', 'TWILIO_AUTH_TOKEN');
-    const header = single(request.headers['x-twilio-signature']);
-    // Without anything shaped like a signature, refuse before reading one field of the body.
-    if (!looksLikeTwilioSignature(header)) rejectAuth(request, 'twilio', header === undefined ? 'Missing X-Twilio-Signature' : 'Wrong X-Twilio-Signature');
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    // One linear pass, capped (413 too_many_fields): the signature covers every field, so they are read first.
-    const fields = parseFormFields(raw);
-    // Twilio signs the URL it called; behind a proxy only PUBLIC_URL knows it.
-    const base = config.PUBLIC_URL ? config.PUBLIC_URL.replace(/\/$/, '') : `${request.protocol}://${request.host}`;
-    if (!verifyTwilioSignature(`${base}${request.url}`, fields, header, config.TWILIO_AUTH_TOKEN)) {
-      rejectAuth(request, 'twilio', 'Wrong X-Twilio-Signature');
+
+  /** A provider's GET handshake (Meta's verification): the adapter answers or refuses. */
+  function handshakeHandler(adapter: ProviderAdapter, endpoint: HandshakeEndpoint) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const missing = endpoint.missingSetting(config);
+      if (missing) throw new ProviderDisabledError(adapter.name, missing);
+      let answer: ReturnType<HandshakeEndpoint['answer']>;
+      try {
+        answer = endpoint.answer(webhookRequest(request), config);
+      } catch (error) {
+        if (error instanceof AppError && error.statusCode === 403) request.log.warn({ provider: adapter.id }, 'webhook verification rejected: wrong verify token');
+        throw error;
+      }
+      reply.type(answer.contentType);
+      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+      return reply.send(answer.payload);
+    };
+  }
+
+  // One generic registration per adapter endpoint and path: a new provider needs no code here.
+  for (const adapter of PROVIDER_ADAPTERS) {
+    for (const warning of adapter.configurationWarnings?.(config) ?? []) app.log.warn(warning);
+    for (const endpoint of adapter.webhooks) {
+      const handler = endpoint.method === 'GET' ? handshakeHandler(adapter, endpoint) : eventHandler(adapter, endpoint);
+      const bodyLimit = endpoint.method === 'POST' ? endpoint.bodyLimit?.(config) : undefined;
+      for (const path of endpoint.paths) {
+        app.route({
+          method: endpoint.method,
+          url: path,
+          config: opts.routeConfig,
+          schema: endpoint.schema(path),
+          ...(bodyLimit !== undefined ? { bodyLimit } : {}),
+          ...DOCS_ONLY,
+          handler,
+        });
+      }
     }
-    const params = formToTwilioParams(fields, raw);
-    // Kept as received, and the parameters as read (what a replay parses again).
-    const received = () => ({ body: raw.toString('utf8'), input: JSON.stringify(params) });
-    await accept(request, 'twilio', params, received);
-    return reply.type('text/xml').send(EMPTY_TWIML);
-  });
+  }
 }

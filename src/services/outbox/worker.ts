@@ -30,8 +30,8 @@ import { parseOdooDatetime } from '../../odoo/datetime.js';
 import { isOdooError } from '../../odoo/errors.js';
 import type { OdooClient } from '../../odoo/types.js';
 import type { SendMetricOutcome } from '../../metrics/registry.js';
-import type { SenderRegistry } from '../senders/index.js';
-import type { SendResult } from '../senders/types.js';
+import type { SenderRegistry } from '../../providers/registry.js';
+import type { SendResult } from '../../providers/types.js';
 import { contactKey, runByContact } from './contact-lanes.js';
 import type { IdempotencyKeys, SendEntry, SendJournal } from './journal.js';
 

@@ -1,6 +1,6 @@
 /**
  * What the provider adapters share: the parse contract, one ajv instance, and small pure helpers
- * (timestamps, media types, location text, redaction). Adapters never throw on any input.
+ * (timestamps, location text, redaction; media types: ./media-types.ts). Adapters never throw on any input.
  *
  * The principle they serve: a body that passed its provider's authentication is never refused for
  * its shape. What can be understood becomes events; a message whose content cannot be understood
@@ -10,8 +10,9 @@
  * quarantine, answers 2xx, and logs a warning naming it. A replay after an upgrade parses it again.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { CountryCode } from '../lib/phone.js';
-import type { InboundEvent, MessageType } from '../domain/message.js';
+import { BadRequestError } from '../../errors.js';
+import type { CountryCode } from '../../lib/phone.js';
+import type { InboundEvent } from '../../domain/message.js';
 
 export interface ParseContext {
   /** For numbers written nationally (`0812…`). */
@@ -169,83 +170,6 @@ export function toIsoTimestamp(value: unknown, fallback: Date): string | null {
   return new Date(Math.round(seconds * 1000)).toISOString();
 }
 
-type MediaType = Extract<MessageType, 'image' | 'video' | 'audio' | 'document' | 'sticker'>;
-
-const EXTENSIONS: Record<string, [MediaType, string]> = {
-  jpg: ['image', 'image/jpeg'],
-  jpeg: ['image', 'image/jpeg'],
-  png: ['image', 'image/png'],
-  gif: ['image', 'image/gif'],
-  bmp: ['image', 'image/bmp'],
-  heic: ['image', 'image/heic'],
-  // WhatsApp stickers are WebP; photos arrive as JPEG.
-  webp: ['sticker', 'image/webp'],
-  mp4: ['video', 'video/mp4'],
-  m4v: ['video', 'video/mp4'],
-  '3gp': ['video', 'video/3gpp'],
-  mov: ['video', 'video/quicktime'],
-  mkv: ['video', 'video/x-matroska'],
-  webm: ['video', 'video/webm'],
-  avi: ['video', 'video/x-msvideo'],
-  mp3: ['audio', 'audio/mpeg'],
-  ogg: ['audio', 'audio/ogg'],
-  oga: ['audio', 'audio/ogg'],
-  opus: ['audio', 'audio/ogg'],
-  m4a: ['audio', 'audio/mp4'],
-  aac: ['audio', 'audio/aac'],
-  amr: ['audio', 'audio/amr'],
-  wav: ['audio', 'audio/wav'],
-  pdf: ['document', 'application/pdf'],
-  doc: ['document', 'application/msword'],
-  docx: ['document', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
-  xls: ['document', 'application/vnd.ms-excel'],
-  xlsx: ['document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
-  ppt: ['document', 'application/vnd.ms-powerpoint'],
-  pptx: ['document', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
-  txt: ['document', 'text/plain'],
-  csv: ['document', 'text/csv'],
-  zip: ['document', 'application/zip'],
-};
-
-/** The extension of a file name or URL path (`photo.JPG` → `jpg`), or null. */
-export function extensionOf(name: string | null): string | null {
-  if (!name) return null;
-  let path = name;
-  try {
-    if (/^https?:\/\//i.test(name)) path = new URL(name).pathname;
-  } catch {
-    // not a URL after all: use it as a plain name
-  }
-  const match = /\.([a-z0-9]{1,8})$/i.exec(path);
-  return match?.[1] ? match[1].toLowerCase() : null;
-}
-
-/** The last path segment of a URL if it looks like a file name. */
-export function fileNameOfUrl(url: string): string | null {
-  try {
-    const segment = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-    return extensionOf(segment) ? segment : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Media type and MIME type from a file extension; unknown extensions are documents. */
-export function mediaFromExtension(extension: string | null): { type: MediaType; mimetype: string | null } {
-  const known = extension ? EXTENSIONS[extension.replace(/^\./, '').toLowerCase()] : undefined;
-  return known ? { type: known[0], mimetype: known[1] } : { type: 'document', mimetype: null };
-}
-
-/** Media type from a MIME type (`image/webp` is a sticker); anything else is a document. */
-export function mediaFromMimetype(mimetype: string | null): MediaType {
-  const mime = (mimetype ?? '').toLowerCase().split(';')[0]?.trim() ?? '';
-  if (mime === 'image/webp') return 'sticker';
-  if (mime.startsWith('image/')) return 'image';
-  if (mime.startsWith('video/')) return 'video';
-  if (mime.startsWith('audio/')) return 'audio';
-  return 'document';
-}
-
 /** `-8.6705,115.2126`, or `Warung Made, Jl. Raya Seminyak (-8.6705,115.2126)`. */
 export function renderLocation(latitude: number, longitude: number, ...labels: (string | null | undefined)[]): string {
   const coordinates = `${latitude},${longitude}`;
@@ -281,4 +205,31 @@ export function redactSecretsInJsonText(text: string): string {
 export function redactSecrets<T extends Record<string, unknown>>(body: T): T {
   // fromEntries defines own properties, so a `__proto__` key in the JSON stays a plain key.
   return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, SECRET_KEYS.test(key) ? '***' : value])) as T;
+}
+
+/**
+ * A JSON body (Fonnte, Meta) as its parser takes it. Throws 400 `invalid_json` when the bytes are
+ * not JSON at all — the one refusal left once a body is authenticated, and only before any event
+ * was taken from it. `prepare` rewrites the text first (Fonnte's long numeric ids).
+ */
+export function readJsonBody(raw: Buffer | string | undefined, prepare: (text: string) => string = (text) => text): unknown {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : (raw ?? '');
+  if (text.length === 0) throw new BadRequestError('The request body is empty; a JSON object is expected', [], 'invalid_json');
+  try {
+    return JSON.parse(prepare(text));
+  } catch (error) {
+    throw new BadRequestError(`The request body is not valid JSON: ${(error as Error).message}`, [], 'invalid_json');
+  }
+}
+
+/** A JSON body as received, for the parser, and what the quarantine keeps of it: its text, credentials (a Fonnte device token) masked. */
+export function receiveJsonBody(raw: Buffer, prepare?: (text: string) => string): { body: unknown; kept(): { body: string; input: null } } {
+  return { body: readJsonBody(raw, prepare), kept: () => ({ body: redactSecretsInJsonText(raw.toString('utf8')), input: null }) };
+}
+
+/** One value of a query parameter or header (the first, when repeated). */
+export function single(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
 }

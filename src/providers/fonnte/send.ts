@@ -5,8 +5,8 @@
  */
 import { FormData, type Dispatcher } from 'undici';
 import { toProviderTarget } from '../../lib/phone.js';
-import { classifyHttpFailure, classifyPostError, excerpt, postTo } from './http.js';
-import type { OutgoingMessage, SendResult, Sender } from './types.js';
+import { classifyHttpFailure, classifyPostError, excerpt, postTo } from '../common/http.js';
+import type { OutgoingMessage, SendResult, Sender } from '../types.js';
 
 export interface FonnteSenderOptions {
   baseUrl: string;

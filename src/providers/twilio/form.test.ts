@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formToTwilioParams, MAX_FORM_FIELDS, parseFormFields, TooManyFormFieldsError } from './twilio-form.js';
+import { formToTwilioParams, MAX_FORM_FIELDS, parseFormFields, TooManyFormFieldsError } from './form.js';
 
 const read = (body: string | Buffer) => [...parseFormFields(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'))];
 

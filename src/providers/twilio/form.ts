@@ -7,8 +7,8 @@
  * A Map, not an object: a field named `__proto__` (or `constructor`) is a field like any other — it
  * counts in the signed data and cannot touch any prototype.
  */
-import { BadRequestError, PayloadTooLargeError } from '../errors.js';
-import type { TwilioParams } from './twilio.js';
+import { BadRequestError, PayloadTooLargeError } from '../../errors.js';
+import type { TwilioParams } from './parse.js';
 
 /** Names in the posted order; each name's values in the posted order. */
 export type FormFields = ReadonlyMap<string, readonly string[]>;

@@ -20,17 +20,16 @@
  *   reason in `providerError`. Only a body without any MessageSid, or a message naming no sender
  *   (neither number nor BSUID), cannot become a record: `ok: false`, kept in quarantine by the route.
  */
-import type { JSONSchemaType } from 'ajv';
-import type { InboundEvent, MediaRef, MessageEvent, StatusEvent } from '../domain/message.js';
-import { readBsuid } from '../lib/bsuid.js';
-import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { InboundEvent, MediaRef, MessageEvent, StatusEvent } from '../../domain/message.js';
+import { readBsuid } from '../../lib/bsuid.js';
+import { describePhoneRejection, normalizePhone } from '../../lib/phone.js';
 import {
   ajv,
   expectObject,
   coordinates,
   fail,
   leaveOutUnfit,
-  mediaFromMimetype,
   nonEmpty,
   renderLocation,
   textOf,
@@ -38,34 +37,10 @@ import {
   type ParseResult,
   type ParseWarning,
   type RejectedField,
-} from './common.js';
+} from '../common/parse.js';
+import { mediaFromMimetype } from '../common/media-types.js';
 
 export type TwilioParams = Record<string, string | string[]>;
-
-interface TwilioKnown {
-  [key: string]: string | string[] | undefined;
-  MessageSid?: string;
-  SmsMessageSid?: string;
-  SmsSid?: string;
-  AccountSid?: string;
-  From?: string;
-  To?: string;
-  Body?: string;
-  NumMedia?: string;
-  MessageStatus?: string;
-  ErrorCode?: string;
-  ErrorMessage?: string;
-  ProfileName?: string;
-  WaId?: string;
-  Latitude?: string;
-  Longitude?: string;
-  Address?: string;
-  Label?: string;
-  ButtonText?: string;
-  ButtonPayload?: string;
-  ListTitle?: string;
-  ExternalUserId?: string;
-}
 
 const MAX_MEDIA = 10;
 const sid = { type: 'string', pattern: '^[A-Za-z0-9]{2,64}$' } as const;
@@ -98,7 +73,10 @@ const schema = {
   },
   // Unknown fields are fine (Twilio adds them without notice), but must look like form values.
   additionalProperties: { type: ['string', 'array'], items: { type: 'string' } },
-} as unknown as JSONSchemaType<TwilioKnown>;
+} as const satisfies JSONSchema;
+
+/** Twilio's parameters as validated: the type is derived from the schema that validates them, so the two cannot drift apart. */
+type TwilioKnown = FromSchema<typeof schema>;
 
 const validate = ajv.compile<TwilioKnown>(schema);
 
@@ -115,7 +93,7 @@ const STATUS_MAP: Record<string, StatusEvent['state']> = {
 };
 const INBOUND_STATUSES = new Set(['received', 'receiving']);
 
-function str(value: string | string[] | undefined): string | null {
+function str(value: unknown): string | null {
   return typeof value === 'string' ? nonEmpty(value) : null;
 }
 

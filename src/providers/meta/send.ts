@@ -6,8 +6,9 @@
  */
 import type { Dispatcher } from 'undici';
 import { isWhatsappUserId, toProviderTarget } from '../../lib/phone.js';
-import { classifyHttpFailure, classifyPostError, excerpt, postTo, throttled, type HttpAnswer } from './http.js';
-import type { OutgoingMessage, SendResult, Sender } from './types.js';
+import { classifyHttpFailure, classifyPostError, excerpt, postTo, throttled, type HttpAnswer } from '../common/http.js';
+import type { OutgoingMessage, SendResult, Sender } from '../types.js';
+import { metaOutgoingMediaType } from './media-types.js';
 
 export interface MetaSenderOptions {
   graphUrl: string;
@@ -27,34 +28,16 @@ export interface MetaSenderOptions {
  */
 export const META_THROTTLING_CODES: ReadonlySet<number> = new Set([4, 17, 613, 80007, 130429, 131056]);
 
-type MediaKind = 'image' | 'video' | 'audio' | 'document';
-
-/** Meta wants the media type named; guess it from the URL's extension, document otherwise. */
-export function mediaKind(url: string): MediaKind {
-  let path = url;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    // keep the raw text
-  }
-  const ext = /\.([a-z0-9]{2,5})$/i.exec(path)?.[1]?.toLowerCase();
-  if (!ext) return 'document';
-  if (['jpg', 'jpeg', 'png', 'webp'].includes(ext)) return 'image';
-  if (['mp4', '3gp', '3gpp'].includes(ext)) return 'video';
-  if (['mp3', 'ogg', 'opus', 'aac', 'amr', 'm4a'].includes(ext)) return 'audio';
-  return 'document';
-}
-
 export function metaPayload(message: OutgoingMessage): Record<string, unknown> {
   const target = toProviderTarget(message.phone, 'meta');
   // A contact known only by a WhatsApp user id (BSUID) is addressed with `recipient` instead of `to`.
   const addressee = isWhatsappUserId(target) ? { recipient: target } : { to: target };
   const base = { messaging_product: 'whatsapp', recipient_type: 'individual', ...addressee };
   if (!message.mediaUrl) return { ...base, type: 'text', text: { preview_url: false, body: message.text } };
-  const kind = mediaKind(message.mediaUrl);
+  const kind = metaOutgoingMediaType(message.mediaUrl);
   const media: Record<string, unknown> = { link: message.mediaUrl };
-  // Audio takes no caption; documents also carry their file name.
-  if (message.text && kind !== 'audio') media.caption = message.text;
+  // Audio and stickers take no caption; documents also carry their file name.
+  if (message.text && kind !== 'audio' && kind !== 'sticker') media.caption = message.text;
   if (kind === 'document' && message.filename) media.filename = message.filename;
   return { ...base, type: kind, [kind]: media };
 }

@@ -5,8 +5,8 @@
  */
 import type { Dispatcher } from 'undici';
 import { toProviderTarget } from '../../lib/phone.js';
-import { classifyHttpFailure, classifyPostError, excerpt, postTo, throttled, type HttpAnswer } from './http.js';
-import type { OutgoingMessage, SendResult, Sender } from './types.js';
+import { classifyHttpFailure, classifyPostError, excerpt, postTo, throttled, type HttpAnswer } from '../common/http.js';
+import type { OutgoingMessage, SendResult, Sender } from '../types.js';
 
 export interface TwilioSenderOptions {
   baseUrl: string;

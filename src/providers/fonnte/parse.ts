@@ -41,17 +41,14 @@
  * unknown values move nothing forward: no event, a `status_ignored` warning for the log.
  */
 import { createHash } from 'node:crypto';
-import type { JSONSchemaType } from 'ajv';
-import type { DeviceEvent, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../domain/message.js';
-import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { DeviceEvent, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../../domain/message.js';
+import { describePhoneRejection, normalizePhone } from '../../lib/phone.js';
 import {
   ajv,
   expectObject,
   coordinates,
-  extensionOf,
   fail,
-  fileNameOfUrl,
-  mediaFromExtension,
   nonEmpty,
   leaveOutUnfit,
   readId,
@@ -63,32 +60,8 @@ import {
   type ParseResult,
   type ParseWarning,
   type RejectedField,
-} from './common.js';
-
-type Scalar = string | number | null;
-
-export interface FonnteBody {
-  [key: string]: unknown;
-  device?: Scalar;
-  sender?: Scalar;
-  member?: Scalar;
-  name?: string | null;
-  message?: string | null;
-  text?: string | null;
-  url?: string | null;
-  filename?: string | null;
-  extension?: string | null;
-  location?: string | Record<string, unknown> | null;
-  pollname?: string | null;
-  choices?: string | (string | number)[] | null;
-  timestamp?: Scalar;
-  inboxid?: Scalar;
-  id?: Scalar;
-  stateid?: Scalar;
-  status?: string | null;
-  state?: string | null;
-  reason?: string | null;
-}
+} from '../common/parse.js';
+import { extensionOf, fileNameOfUrl, mediaFromExtension } from '../common/media-types.js';
 
 const id = { type: ['string', 'integer', 'null'], maxLength: 128 } as const;
 const phone = { type: ['string', 'integer', 'null'], maxLength: 256 } as const;
@@ -119,7 +92,10 @@ const schema = {
     state: short,
     reason: text,
   },
-} as unknown as JSONSchemaType<FonnteBody>;
+} as const satisfies JSONSchema;
+
+/** A Fonnte body as validated: the type is derived from the schema that validates it, so the two cannot drift apart. */
+export type FonnteBody = FromSchema<typeof schema>;
 
 const validate = ajv.compile<FonnteBody>(schema);
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { readId } from './common.js';
+import { readId } from './parse.js';
 
 describe('readId: an id field as an exact string, absent, or rounded by JSON.parse', () => {
   test.each([

@@ -1,30 +1,13 @@
 /**
- * Webhook authenticity checks. All comparisons are constant-time over fixed-length digests, so
- * neither the content nor the length of a guess leaks through timing. An empty configured secret
- * never verifies anything: a provider without its secret is off, never open.
+ * Twilio's webhook authenticity: `X-Twilio-Signature` over the URL Twilio called and every posted
+ * form field, keyed with the auth token. Constant-time over fixed-length digests; an empty configured
+ * token never verifies anything (Twilio's webhook is then off).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { FormFields } from './twilio-form.js';
+import type { FormFields } from './form.js';
 
-/** Constant-time equality of two strings of any length (compares their SHA-256 digests). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-/**
- * Meta `X-Hub-Signature-256: sha256=<hex>` = HMAC-SHA256(app secret, raw body bytes).
- * Verify on the raw bytes: Meta signs its own escaped-unicode rendering, not re-serialised JSON.
- */
-export function verifyMetaSignature(rawBody: Buffer, header: string | undefined, appSecret: string): boolean {
-  if (!appSecret || typeof header !== 'string') return false;
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
-  if (!match?.[1]) return false;
-  const given = Buffer.from(match[1], 'hex');
-  const expected = createHmac('sha256', appSecret).update(rawBody).digest();
-  return timingSafeEqual(given, expected);
-}
+/** The header Twilio signs its webhooks in. */
+export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
 
 /** The string Twilio signs: the URL, then every parameter as name+value, names sorted, repeated values de-duplicated and sorted. */
 function twilioSignedData(url: string, fields: FormFields): string {
@@ -69,7 +52,7 @@ function twilioUrlVariants(url: string): string[] {
 /**
  * Twilio `X-Twilio-Signature` = Base64(HMAC-SHA1(auth token, URL + sorted params)). `url` is the
  * public URL Twilio called (with query string; rebuild it from PUBLIC_URL behind a proxy); `fields`
- * are ALL posted form fields (./twilio-form.ts) — never a whitelist, Twilio adds fields without
+ * are ALL posted form fields (./form.ts) — never a whitelist, Twilio adds fields without
  * notice, and a Map so that no name (`__proto__` included) can drop out of the signed data.
  */
 export function verifyTwilioSignature(
@@ -87,10 +70,4 @@ export function verifyTwilioSignature(
     valid = timingSafeEqual(given, createHash('sha256').update(expected, 'utf8').digest()) || valid;
   }
   return valid;
-}
-
-/** Fonnte does not sign: its registered URL carries `?secret=…` (or a proxy adds `X-Webhook-Secret`). */
-export function verifySharedSecret(given: string | undefined, expected: string): boolean {
-  if (!expected || typeof given !== 'string') return false;
-  return sameSecret(given, expected);
 }

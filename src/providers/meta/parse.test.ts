@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { deeplyNested, keysOf, mutate, prng, randomValue, type Json } from '../../test/fixtures/providers/fuzz.js';
-import { fixtureNames, loadFixture } from '../../test/fixtures/providers/index.js';
-import { resultProblems } from '../../test/fixtures/providers/well-formed.js';
-import type { ParseContext, ParseResult } from './common.js';
-import { describeMetaError, parseMeta } from './meta.js';
+import { deeplyNested, keysOf, mutate, prng, randomValue, type Json } from '../../../test/fixtures/providers/fuzz.js';
+import { fixtureNames, loadFixture } from '../../../test/fixtures/providers/index.js';
+import { resultProblems } from '../../../test/fixtures/providers/well-formed.js';
+import type { ParseContext, ParseResult } from '../common/parse.js';
+import { describeMetaError, parseMeta } from './parse.js';
 
 const ctx: ParseContext = { defaultCountry: 'ID', receivedAt: new Date('2026-01-02T03:04:05.000Z') };
 const T0 = '2025-12-29T09:20:00.000Z';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { interpretFonnteAnswer } from './fonnte.js';
+import { interpretFonnteAnswer } from './send.js';
 
 const answer = (text: string, status = 200) => {
   let json: unknown;

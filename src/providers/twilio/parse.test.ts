@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { keysOf, mutate, prng, randomString, randomValue, type Json } from '../../test/fixtures/providers/fuzz.js';
-import { fixtureNames, loadFixture } from '../../test/fixtures/providers/index.js';
-import { resultProblems } from '../../test/fixtures/providers/well-formed.js';
-import type { ParseContext, ParseResult } from './common.js';
-import { parseTwilio } from './twilio.js';
+import { keysOf, mutate, prng, randomString, randomValue, type Json } from '../../../test/fixtures/providers/fuzz.js';
+import { fixtureNames, loadFixture } from '../../../test/fixtures/providers/index.js';
+import { resultProblems } from '../../../test/fixtures/providers/well-formed.js';
+import type { ParseContext, ParseResult } from '../common/parse.js';
+import { parseTwilio } from './parse.js';
 
 const ctx: ParseContext = { defaultCountry: 'ID', receivedAt: new Date('2026-01-02T03:04:05.000Z') };
 const NOW = ctx.receivedAt.toISOString();

@@ -11,7 +11,7 @@
  * is *outcome unknown*: recorded as failed, never resent automatically.
  */
 import { Agent, Dispatcher, request, type FormData } from 'undici';
-import type { SendResult } from './types.js';
+import type { SendResult } from '../types.js';
 
 export interface HttpOptions {
   /** Whole-request budget (ms): connect + headers + body. */

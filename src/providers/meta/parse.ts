@@ -31,9 +31,9 @@
  * - A body that is not a WhatsApp Business Account webhook at all (`object`, `entry[]`) → `ok: false`.
  * - `raw` of a message is `{ wabaId, metadata, contact, message }`; of a status `{ wabaId, metadata, status }`.
  */
-import type { IdentityChange, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../domain/message.js';
-import { readBsuid, readParentBsuid } from '../lib/bsuid.js';
-import { describePhoneRejection, normalizePhone } from '../lib/phone.js';
+import type { IdentityChange, InboundEvent, MediaRef, MessageEvent, MessageType, StatusEvent } from '../../domain/message.js';
+import { readBsuid, readParentBsuid } from '../../lib/bsuid.js';
+import { describePhoneRejection, normalizePhone } from '../../lib/phone.js';
 import {
   coordinates,
   expectObject,
@@ -46,7 +46,7 @@ import {
   type ParseContext,
   type ParseResult,
   type ParseWarning,
-} from './common.js';
+} from '../common/parse.js';
 
 type Loose = Record<string, unknown>;
 
