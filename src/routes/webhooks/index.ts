@@ -18,7 +18,6 @@ import type { Config } from '../../config.js';
 import type { InboundEvent } from '../../domain/message.js';
 import { limitFailedWebhookAuthentication } from '../../plugins/webhook-auth-limit.js';
 import { BadRequestError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError, ForbiddenError } from '../../errors.js';
-import type { CountryCode } from '../../lib/phone.js';
 import { redactSecretsInJsonText, UNDERSTANDING_WARNINGS, type FieldError } from '../../providers/common.js';
 import { PARSERS, readJsonBody } from '../../providers/index.js';
 import { looksLikeTwilioSignature, verifyMetaSignature, verifySharedSecret, verifyTwilioSignature } from '../../providers/signatures.js';
@@ -60,7 +59,7 @@ function single(value: unknown): string | undefined {
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const { config, spool } = opts;
   const commit = opts.commit ?? ((events: InboundEvent[], quarantine?: QuarantineInput | null) => spool.enqueue(events, quarantine));
-  const ctxCountry = config.DEFAULT_COUNTRY as CountryCode;
+  const ctxCountry = config.DEFAULT_COUNTRY;
 
   // Wrong secrets and signatures are counted per IP and cut off far below the request limit (guessing).
   limitFailedWebhookAuthentication(app, config);
