@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import { renderEnvExample } from '../config/env-example.js';
+import type { Provider } from './domain/message.js';
 import { ConfigError, loadConfig, loadDefaultCountry, parseApiTokens } from './config.js';
 
 const REQUIRED = { ODOO_URL: 'http://localhost:8069', ODOO_DB: 'odoo', ODOO_USERNAME: 'gateway', ODOO_PASSWORD: 's3cret-pass' };
@@ -72,7 +73,8 @@ describe('loadConfig', () => {
 describe('enum settings are typed from config/schema.ts, so no reader casts them', () => {
   test('LOG_LEVEL, SEND_PROVIDER and DEFAULT_COUNTRY have their values as types', () => {
     const config = loadConfig({ ...REQUIRED, SEND_PROVIDER: 'meta', DEFAULT_COUNTRY: 'SG' }, {});
-    expectTypeOf(config.SEND_PROVIDER).toEqualTypeOf<'fonnte' | 'meta' | 'twilio'>();
+    // SEND_PROVIDER's enum in config/schema.ts and the domain's providers must not drift apart.
+    expectTypeOf(config.SEND_PROVIDER).toEqualTypeOf<Provider>();
     expectTypeOf(config.LOG_LEVEL).toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
     expectTypeOf(config.DEFAULT_COUNTRY).toEqualTypeOf<CountryCode>();
     expectTypeOf(config.PORT).toEqualTypeOf<number>();
