@@ -132,6 +132,15 @@ module.exports = {
       to: { path: '^src/odoo/repositories/' },
     },
     {
+      name: 'routes-not-to-odoo',
+      severity: 'error',
+      comment:
+        'Routes only translate HTTP and call services; the Odoo client interface, wire values and dates are the ' +
+        "services' and repositories' business. Only odoo/errors.ts is shared (an Odoo outage is a 503).",
+      from: { path: '^src/routes/', pathNot: TEST_FILES },
+      to: { path: '^src/odoo/', pathNot: ['^src/odoo/xmlrpc-client', '^src/odoo/repositories/', '^src/odoo/errors[.]ts$'] },
+    },
+    {
       name: 'xmlrpc-only-in-odoo',
       severity: 'error',
       comment: 'The XML-RPC packages belong to odoo/ alone (see routes-not-to-odoo-client).',

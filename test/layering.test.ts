@@ -41,6 +41,7 @@ describe('each deliberately wrong import is reported under the rule that forbids
     ['routes-not-to-odoo-client', 'src/routes/bad-route-client.ts', 'src/odoo/xmlrpc-client.ts'],
     ['routes-not-to-odoo-client', 'src/routes/bad-route-xmlrpc.ts', 'xmlrpc'],
     ['xmlrpc-only-in-odoo', 'src/routes/bad-route-xmlrpc.ts', 'xmlrpc'],
+    ['routes-not-to-odoo', 'src/routes/bad-route-odoo-types.ts', 'src/odoo/types.ts'],
     ['routes-not-to-repositories', 'src/routes/bad-route-repository.ts', 'src/odoo/repositories/history-repository.ts'],
     ['odoo-not-to-fastify', 'src/odoo/bad-odoo-fastify.ts', 'fastify'],
     ['delivery-not-to-plugins', 'src/delivery/bad-delivery-plugin.ts', 'src/plugins/metrics.ts'],
