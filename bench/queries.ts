@@ -18,7 +18,6 @@ import { Pool } from 'undici';
 import { HISTORY_MODEL } from '../src/domain/message.js';
 import type { XmlRpcOdooClient } from '../src/odoo/xmlrpc-client.js';
 import type { Domain } from '../src/odoo/types.js';
-import type { StatsQuery } from '../src/schemas/messages.js';
 import { historyDomain, MESSAGE_FIELDS, timestampOrder } from '../src/services/query-fns.js';
 import { statsGroupBy } from '../src/services/stats-fns.js';
 import { statsWindow } from '../src/services/stats-service.js';
@@ -61,7 +60,7 @@ function pageCalls(odoo: XmlRpcOdooClient, domain: Domain, limit: number, order:
 }
 
 function statsCalls(odoo: XmlRpcOdooClient) {
-  const window = statsWindow({ granularity: 'day' } as StatsQuery, new Date(), []);
+  const window = statsWindow({ granularity: 'day' }, new Date(), []);
   const domain: Domain = [
     ['timestamp', '>=', toOdooDatetime(window.from)],
     ['timestamp', '<', toOdooDatetime(window.to)],

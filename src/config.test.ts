@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { describe, expect, expectTypeOf, test } from 'vitest';
 import { renderEnvExample } from '../config/env-example.js';
-import { ConfigError, loadConfig, parseApiTokens } from './config.js';
+import type { Provider } from './domain/message.js';
+import { ConfigError, loadConfig, loadDefaultCountry, parseApiTokens } from './config.js';
 
 const REQUIRED = { ODOO_URL: 'http://localhost:8069', ODOO_DB: 'odoo', ODOO_USERNAME: 'gateway', ODOO_PASSWORD: 's3cret-pass' };
 
@@ -65,6 +67,25 @@ describe('loadConfig', () => {
   test('several problems of different kinds come in one error', () => {
     const problems = problemsOf({ ODOO_URL: 'nope', PORT: 'x', API_TOKENS: 'abcdefghijklmnopqrstuvwxyz:admin' });
     expect(problems.length).toBe(6); // 3 missing + URL + PORT + token scope
+  });
+});
+
+describe('enum settings are typed from config/schema.ts, so no reader casts them', () => {
+  test('LOG_LEVEL, SEND_PROVIDER and DEFAULT_COUNTRY have their values as types', () => {
+    const config = loadConfig({ ...REQUIRED, SEND_PROVIDER: 'meta', DEFAULT_COUNTRY: 'SG' }, {});
+    // SEND_PROVIDER's enum in config/schema.ts and the domain's providers must not drift apart.
+    expectTypeOf(config.SEND_PROVIDER).toEqualTypeOf<Provider>();
+    expectTypeOf(config.LOG_LEVEL).toEqualTypeOf<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'>();
+    expectTypeOf(config.DEFAULT_COUNTRY).toEqualTypeOf<CountryCode>();
+    expectTypeOf(config.PORT).toEqualTypeOf<number>();
+    expect([config.SEND_PROVIDER, config.DEFAULT_COUNTRY]).toEqual(['meta', 'SG']);
+  });
+
+  test('loadDefaultCountry (the spool CLI): environment, then .env, then the default; an unknown country is refused', () => {
+    expect(loadDefaultCountry({ DEFAULT_COUNTRY: 'SG' }, { DEFAULT_COUNTRY: 'US' })).toBe('SG');
+    expect(loadDefaultCountry({ DEFAULT_COUNTRY: '' }, { DEFAULT_COUNTRY: 'US' })).toBe('US');
+    expect(loadDefaultCountry({}, {})).toBe('ID');
+    expect(() => loadDefaultCountry({ DEFAULT_COUNTRY: 'XX' }, {})).toThrow(/DEFAULT_COUNTRY "XX" is not a known country code/);
   });
 });
 

@@ -6,11 +6,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseDotenv } from 'dotenv';
-import { isSupportedCountry } from 'libphonenumber-js/max';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { SETTINGS, type SettingName, type SettingSpec } from '../config/schema.js';
 
-type ValueOf<S extends SettingSpec> = S['type'] extends 'integer' ? number : S['type'] extends 'boolean' ? boolean : string;
-export type Settings = { readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> };
+/**
+ * The type a setting has once validated, read off its spec in config/schema.ts: an `enum` rule gives
+ * the union of its values (LOG_LEVEL, SEND_PROVIDER), so no reader casts the string.
+ */
+type ValueOf<S extends SettingSpec> = S extends { rules: { enum: readonly (infer Value)[] } }
+  ? Value
+  : S['type'] extends 'integer'
+    ? number
+    : S['type'] extends 'boolean'
+      ? boolean
+      : string;
+/** Settings checked here beyond their JSON schema: DEFAULT_COUNTRY is a country libphonenumber knows. */
+interface CheckedSettings {
+  readonly DEFAULT_COUNTRY: CountryCode;
+}
+export type Settings = Omit<{ readonly [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> }, keyof CheckedSettings> & CheckedSettings;
 
 export const API_SCOPES = ['read', 'send'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -105,6 +119,20 @@ export function parseApiTokens(value: string): { tokens: ApiToken[]; problems: s
   return { tokens, problems };
 }
 
+function countryProblem(value: string): string {
+  return `DEFAULT_COUNTRY ${JSON.stringify(value)} is not a known country code (e.g. ID, SG, US)`;
+}
+
+/**
+ * DEFAULT_COUNTRY alone, for tools that need no other setting (the spool CLI): the environment, then
+ * `.env`, then the default; a value that is not a known country → ConfigError.
+ */
+export function loadDefaultCountry(env: NodeJS.ProcessEnv = process.env, dotenv: Record<string, string> = readDotenv()): CountryCode {
+  const value = env.DEFAULT_COUNTRY || dotenv.DEFAULT_COUNTRY || SETTINGS.DEFAULT_COUNTRY.default;
+  if (!isSupportedCountry(value)) throw new ConfigError([countryProblem(value)]);
+  return value;
+}
+
 /**
  * @param env the variables to read (process.env by default)
  * @param dotenv values from a .env file; `env` overrides them
@@ -120,9 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotenv: Record<
   if (!validate(input)) {
     for (const error of validate.errors ?? []) problems.push(describe(error, input));
   }
+  // The schema has checked every type and enum (problems say where it has not); the country is checked next.
   const settings = input as unknown as Settings;
-  if (typeof settings.DEFAULT_COUNTRY === 'string' && /^[A-Z]{2}$/.test(settings.DEFAULT_COUNTRY) && !isSupportedCountry(settings.DEFAULT_COUNTRY)) {
-    problems.push(`DEFAULT_COUNTRY ${JSON.stringify(settings.DEFAULT_COUNTRY)} is not a known country code (e.g. ID, SG, US)`);
+  const country: unknown = settings.DEFAULT_COUNTRY;
+  if (typeof country === 'string' && /^[A-Z]{2}$/.test(country) && !isSupportedCountry(country)) {
+    problems.push(countryProblem(country));
   }
   for (const name of CHOSEN_SECRETS) {
     const value = settings[name];

@@ -22,7 +22,6 @@ import { startWalBackstop, WAL_CHECKPOINTS } from './spool/wal-policy.js';
 import { openSqliteSpool } from './spool/sqlite-spool.js';
 import { EVENT_LOOP_BUSY_TIMEOUT_MS } from './lib/sqlite-store.js';
 import type { QuarantineInput, Spool } from './spool/types.js';
-import type { CountryCode } from './lib/phone.js';
 import type { InboundEvent } from './domain/message.js';
 
 export interface GatewayOverrides {
@@ -90,7 +89,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, odooCallObserver(metrics));
-  const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
+  const defaultCountry = config.DEFAULT_COUNTRY;
 
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
   // acknowledgement; with an injected client or spool (tests) it runs inline on this loop.

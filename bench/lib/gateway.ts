@@ -12,7 +12,6 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway, type Gateway, type GatewayOverrides } from '../../src/gateway.js';
 import { createWriter } from '../../src/services/writer.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
-import type { CountryCode } from '../../src/lib/phone.js';
 import { loggerOptions } from '../../src/logger.js';
 
 export const BENCH_WEBHOOK_SECRET = 'bench-fonnte-secret-8d1f0c';
@@ -94,7 +93,7 @@ export function inlineWriter(gateway: Gateway, config: Config) {
       odoo: gateway.odoo,
       spool: gateway.spool,
       logger: pino({ level: 'silent' }),
-      resolvePartners: createPartnerResolver(gateway.odoo, { defaultCountry: config.DEFAULT_COUNTRY as CountryCode }),
+      resolvePartners: createPartnerResolver(gateway.odoo, { defaultCountry: config.DEFAULT_COUNTRY }),
       mediaUrl: (media) => media.url ?? null,
     },
     { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS },

@@ -46,7 +46,7 @@ async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
     lags[k] = performance.now() - scheduled;
     outstanding++;
     pool
-      .request({ path: request.path, method, headers, ...(request.kind === 'fonnte' ? { body: bodies[k] as string } : {}) })
+      .request({ path: request.path, method, headers, ...(request.kind === 'fonnte' ? { body: bodies[k] } : {}) })
       .then(async (res) => {
         await res.body.text();
         const done = performance.now();

@@ -20,7 +20,7 @@
  */
 import { existsSync } from 'node:fs';
 import { SETTINGS } from '../../config/schema.js';
-import { readDotenv } from '../config.js';
+import { loadDefaultCountry, readDotenv } from '../config.js';
 import type { CountryCode } from '../lib/phone.js';
 import { replayQuarantined } from '../services/quarantine.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
@@ -181,6 +181,6 @@ export function runSpoolCli(argv: string[], out: (line: string) => void, spoolPa
 if (import.meta.url === `file://${process.argv[1]}`) {
   const dotenv = readDotenv();
   const spoolPath = process.env.SPOOL_PATH || dotenv.SPOOL_PATH || String(SETTINGS.SPOOL_PATH.default);
-  const defaultCountry = (process.env.DEFAULT_COUNTRY || dotenv.DEFAULT_COUNTRY || String(SETTINGS.DEFAULT_COUNTRY.default)) as CountryCode;
+  const defaultCountry = loadDefaultCountry(process.env, dotenv);
   process.exitCode = runSpoolCli(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`), spoolPath, { defaultCountry });
 }

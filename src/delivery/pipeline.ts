@@ -4,7 +4,6 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { CountryCode } from '../lib/phone.js';
 import type { OdooClient } from '../odoo/types.js';
 import { createMediaDownloader, createMediaWorker } from '../services/media.js';
 import { mediaAccessByProvider } from '../providers/registry.js';
@@ -32,7 +31,7 @@ export function createDeliveryPipeline(config: Config, logger: Logger, odoo: Odo
       odoo,
       spool,
       logger: logger.child({ component: 'writer' }),
-      resolvePartners: createPartnerResolver(odoo, { defaultCountry: config.DEFAULT_COUNTRY as CountryCode }),
+      resolvePartners: createPartnerResolver(odoo, { defaultCountry: config.DEFAULT_COUNTRY }),
       mediaUrl: (media) => media.url ?? (media.mediaId ? `${metaGraphUrl}/${media.mediaId}` : null),
     },
     { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS, lingerMs: config.WRITER_LINGER_MS },

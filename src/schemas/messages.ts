@@ -2,6 +2,7 @@
  * Request and response schemas of the REST facade (/api/wa/…). `additionalProperties: false` on every
  * query string and body: an unknown parameter is a 400 that names it, never silently ignored.
  */
+import type { FromSchema } from 'json-schema-to-ts';
 import { DIRECTIONS, MESSAGE_STATES, PROVIDERS } from '../domain/message.js';
 import {
   apiDateSchema,
@@ -50,18 +51,8 @@ export const historyQuerySchema = {
   },
 } as const;
 
-export interface HistoryQuery {
-  phone?: string;
-  direction?: (typeof DIRECTIONS)[number];
-  state?: (typeof MESSAGE_STATES)[number];
-  date_from?: string;
-  date_to?: string;
-  q?: string;
-  partner_id?: number;
-  limit: number;
-  offset: number;
-  order: 'asc' | 'desc';
-}
+/** The query as the service sees it: validated, defaults filled in (so limit, offset and order are always there). */
+export type HistoryQuery = FromSchema<typeof historyQuerySchema>;
 
 const listResponse = {
   type: 'object',
@@ -100,13 +91,8 @@ export const conversationQuerySchema = {
   },
 } as const;
 
-export interface ConversationQuery {
-  date_from?: string;
-  date_to?: string;
-  limit: number;
-  offset: number;
-  order: 'asc' | 'desc';
-}
+export type ConversationParams = FromSchema<typeof conversationParamsSchema>;
+export type ConversationQuery = FromSchema<typeof conversationQuerySchema>;
 
 export const getConversationSchema = {
   tags: ['messages'],
@@ -166,11 +152,7 @@ export const statsQuerySchema = {
   },
 } as const;
 
-export interface StatsQuery {
-  date_from?: string;
-  date_to?: string;
-  granularity: StatsGranularity;
-}
+export type StatsQuery = FromSchema<typeof statsQuerySchema>;
 
 const countsProperties = {
   total: { type: 'integer' },
@@ -244,14 +226,23 @@ export const sendBodySchema = {
   },
 } as const;
 
-export interface SendBody {
-  phone: string;
-  message: string;
-  media_url?: string;
-  filename?: string;
-}
+export type SendBody = FromSchema<typeof sendBodySchema>;
 
 export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
+
+const sendHeadersSchema = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description: 'Up to 255 printable ASCII characters, unique per logical message (e.g. a UUID). Remembered 24 h by default.',
+    },
+  },
+} as const;
+
+/** Only the header the route reads; Fastify passes the others through (the schema allows them). */
+export type SendHeaders = Pick<FromSchema<typeof sendHeadersSchema>, 'idempotency-key'>;
 
 export const sendMessageSchema = {
   tags: ['messages'],
@@ -263,16 +254,7 @@ export const sendMessageSchema = {
     'the same key with a different body is a 422, and a key whose first request is still running a 409. ' +
     'Needs the send scope.',
   security: bearerSecurity,
-  headers: {
-    type: 'object',
-    properties: {
-      'idempotency-key': {
-        type: 'string',
-        pattern: IDEMPOTENCY_KEY_PATTERN,
-        description: 'Up to 255 printable ASCII characters, unique per logical message (e.g. a UUID). Remembered 24 h by default.',
-      },
-    },
-  },
+  headers: sendHeadersSchema,
   body: sendBodySchema,
   response: {
     202: {

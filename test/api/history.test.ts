@@ -289,7 +289,7 @@ describe('stats', () => {
           provider: 'fonnte',
           provider_message_id: `edge-${i}`,
         })),
-      ) as number[];
+      );
     });
     afterAll(() => {
       odoo.double.database.remove('whatsapp.history', edge);

@@ -92,7 +92,7 @@ async function setupLive(tag: string): Promise<ContractEnv> {
 
   const groups = await admin.searchRead<{ res_id: number }>('ir.model.data', [
     ['module', '=', 'whatsapp_headless'],
-    ['name', '=', GATEWAY_GROUP_XMLID.split('.')[1] as string],
+    ['name', '=', GATEWAY_GROUP_XMLID.split('.')[1]],
     ['model', '=', 'res.groups'],
   ], { fields: ['res_id'] });
   const gatewayGroupId = groups[0]?.res_id;

@@ -166,9 +166,9 @@ const WINDOW = () => ({ date_from: day(-7), date_to: day(27) });
 
 async function history(params: Record<string, string | number>) {
   const query = new URLSearchParams(Object.entries({ ...WINDOW(), ...params }).map(([k, v]): [string, string] => [k, String(v)]));
-  const res = await app().get(`/api/wa/get_history?${query}`);
+  const res = await app().get(`/api/wa/get_history?${query.toString()}`);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { ok: true; data: { id: number; [key: string]: unknown }[]; meta: { total: number; limit: number; offset: number } };
+  return res.json<{ ok: true; data: { id: number; [key: string]: unknown }[]; meta: { total: number; limit: number; offset: number } }>();
 }
 
 describe('get_history', () => {
@@ -290,10 +290,10 @@ describe('conversation/:phone', () => {
   const conversation = async (phone: string, query = '') => {
     const res = await app().get(`/api/wa/conversation/${encodeURIComponent(phone)}${query ? `?${query}` : ''}`);
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as {
+    return res.json<{
       data: { phone: string; contact_name: string | null; partner: { id: number; name: string } | null; messages: { id: number }[] };
       meta: { total: number; limit: number; offset: number };
-    };
+    }>();
   };
 
   test('oldest to newest, with the latest contact name and the partner', async () => {

@@ -59,7 +59,7 @@ export async function startRig(options: Partial<WriterOptions> & { odoo?: (real:
     spool,
     writer,
     clock,
-    history: () => double.records('whatsapp.history') as Record<string, unknown>[],
+    history: () => double.records('whatsapp.history'),
     async close() {
       spool.close();
       rmSync(dir, { recursive: true, force: true });

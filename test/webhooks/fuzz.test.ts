@@ -51,9 +51,14 @@ function retype(value: Json, rand: () => number): Json {
   const copy = structuredClone(value);
   const leaves: { parent: Record<string, Json> | Json[]; key: string | number }[] = [];
   const walk = (node: Json) => {
-    if (Array.isArray(node)) node.forEach((child, i) => (child !== null && typeof child === 'object' ? walk(child) : leaves.push({ parent: node, key: i })));
-    else if (node && typeof node === 'object')
-      for (const [k, child] of Object.entries(node)) child !== null && typeof child === 'object' ? walk(child) : leaves.push({ parent: node, key: k });
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => (child !== null && typeof child === 'object' ? walk(child) : leaves.push({ parent: node, key: i })));
+    } else if (node && typeof node === 'object') {
+      for (const [k, child] of Object.entries(node)) {
+        if (child !== null && typeof child === 'object') walk(child);
+        else leaves.push({ parent: node, key: k });
+      }
+    }
   };
   walk(copy);
   const leaf = leaves.length > 0 ? pick(rand, leaves) : undefined;

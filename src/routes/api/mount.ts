@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { CountryCode } from '../../lib/phone.js';
 import type { OdooClient } from '../../odoo/types.js';
 import { createAuth } from '../../plugins/auth.js';
 import { createMetrics, httpMetrics, type Metrics } from '../../plugins/metrics.js';
@@ -50,7 +49,7 @@ export async function mountRestApi(
 ): Promise<void> {
   const { config } = deps;
   const api = deps.api ?? {};
-  const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
+  const defaultCountry = config.DEFAULT_COUNTRY;
   const metrics = api.metrics ?? createMetrics({ spoolStats: () => deps.spool.stats() });
   const auth = createAuth(config.apiTokens);
   if (config.apiTokens.length === 0) {
@@ -75,7 +74,7 @@ export async function mountRestApi(
           send: createSendService({
             odoo: deps.odoo,
             journal,
-            provider: config.SEND_PROVIDER as 'fonnte' | 'meta' | 'twilio',
+            provider: config.SEND_PROVIDER,
             defaultCountry,
             whyDisabled: (provider) => whySendingDisabled(config, provider),
             ...(outbox ? { kick: () => outbox.kick() } : {}),

@@ -20,7 +20,6 @@ import type { Config } from '../../config.js';
 import type { InboundEvent, Provider } from '../../domain/message.js';
 import { limitFailedWebhookAuthentication } from '../../plugins/webhook-auth-limit.js';
 import { AppError, ProviderDisabledError, ServiceUnavailableError, UnauthorizedError } from '../../errors.js';
-import type { CountryCode } from '../../lib/phone.js';
 import { UNDERSTANDING_WARNINGS, type FieldError } from '../../providers/common/parse.js';
 import { PROVIDER_ADAPTERS } from '../../providers/registry.js';
 import type { EventEndpoint, HandshakeEndpoint, ProviderAdapter, ReceivedBody, WebhookAccepted, WebhookRequest } from '../../providers/types.js';
@@ -62,7 +61,7 @@ function webhookRequest(request: FastifyRequest): WebhookRequest {
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const { config, spool } = opts;
   const commit = opts.commit ?? ((events: InboundEvent[], quarantine?: QuarantineInput | null) => spool.enqueue(events, quarantine));
-  const ctxCountry = config.DEFAULT_COUNTRY as CountryCode;
+  const ctxCountry = config.DEFAULT_COUNTRY;
 
   // Wrong secrets and signatures are counted per IP and cut off far below the request limit (guessing).
   limitFailedWebhookAuthentication(app, config);
