@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openSendJournal } from '../services/outbox/journal.js';
 import { openSqliteSpool } from '../spool/sqlite-spool.js';
-import { BACKGROUND_BUSY_TIMEOUT_MS, EVENT_LOOP_BUSY_TIMEOUT_MS, StoreFileError } from './sqlite-store.js';
+import { BACKGROUND_BUSY_TIMEOUT_MS, EVENT_LOOP_BUSY_TIMEOUT_MS, openMigratedStore, StoreFileError } from './sqlite-store.js';
 
 let dir: string;
 beforeEach(() => {
@@ -97,6 +97,36 @@ describe('busy timeouts: a connection used on the event loop gives up quickly on
       expect(ms).toBeLessThan(BACKGROUND_BUSY_TIMEOUT_MS / 4);
     } finally {
       eventLoop.close();
+    }
+  });
+});
+
+describe('openMigratedStore: the one open-and-migrate path of the spool and the send journal', () => {
+  const store = { name: 'test store', setting: 'TEST_PATH', holds: 'nothing', ifReplaced: 'Nothing is lost.' };
+  const V1 = ['CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);'];
+  const V2 = [...V1, 'ALTER TABLE a ADD COLUMN w TEXT;'];
+
+  test.each([
+    { name: 'a new file gets every migration', first: null, then: V2, version: 2, columns: ['id', 'v', 'w'] },
+    { name: 'an older file gets only the missing ones, keeping its rows', first: V1, then: V2, version: 2, columns: ['id', 'v', 'w'] },
+    { name: 'reopening a current file runs nothing again', first: V2, then: V2, version: 2, columns: ['id', 'v', 'w'] },
+    { name: 'a newer file (a downgrade) keeps its version', first: V2, then: V1, version: 2, columns: ['id', 'v', 'w'] },
+  ])('$name', ({ first, then, version, columns }) => {
+    const path = join(dir, 'store.db');
+    if (first) {
+      const db = openMigratedStore(path, store, { busyTimeoutMs: 100, synchronous: 'FULL', migrations: first });
+      db.prepare("INSERT INTO a (v) VALUES ('kept')").run();
+      db.close();
+    }
+    const db = openMigratedStore(path, store, { busyTimeoutMs: 100, synchronous: 'NORMAL', migrations: then });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(version);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
+      expect((db.pragma('table_info(a)') as { name: string }[]).map((c) => c.name)).toEqual(columns);
+      if (first) expect(db.prepare('SELECT v FROM a').all()).toEqual([{ v: 'kept' }]);
+    } finally {
+      db.close();
     }
   });
 });

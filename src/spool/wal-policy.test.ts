@@ -6,7 +6,7 @@ import { inboundMessage } from '../../test/helpers/events.js';
 import { startSpoolCommitter, type SpoolCommitter } from './committer.js';
 import { openSqliteSpool } from './sqlite-spool.js';
 import type { Spool } from './types.js';
-import { startWalBackstop, type WalBackstop } from './wal-policy.js';
+import { startWalBackstop, startWalCheckpointer, WAL_RESTART_BYTES, type WalBackstop } from './wal-policy.js';
 
 const warnings: unknown[][] = [];
 const logger = { warn: (...args: unknown[]) => warnings.push(args), error: () => undefined };
@@ -65,4 +65,33 @@ test('with nobody else checkpointing, a steady stream of webhooks is written int
   expect(frames.some((n, i) => i > 0 && n < (frames[i - 1] ?? 0))).toBe(true);
   expect(warnings.some(([, message]) => String(message).includes('delivery thread is not checkpointing'))).toBe(true);
   expect(spool.stats().pending).toBe(sent);
+});
+
+test("the delivery thread's checkpointer checkpoints on its interval, resetting past WAL_RESTART_BYTES, and survives a failing checkpoint", async () => {
+  const calls: (number | undefined)[] = [];
+  let failNext = true;
+  const checkpointer = startWalCheckpointer(
+    {
+      checkpoint: (restartAbove) => {
+        calls.push(restartAbove);
+        if (failNext) {
+          failNext = false;
+          throw new Error('SQLITE_BUSY');
+        }
+        return { logFrames: 0, restarted: false };
+      },
+    },
+    logger,
+    20,
+  );
+  try {
+    await expect.poll(() => calls.length).toBeGreaterThanOrEqual(3);
+  } finally {
+    checkpointer.stop();
+  }
+  expect(calls.every((n) => n === WAL_RESTART_BYTES)).toBe(true);
+  expect(warnings.some(([, message]) => String(message).includes('spool checkpoint failed'))).toBe(true);
+  const after = calls.length;
+  await new Promise((r) => setTimeout(r, 60));
+  expect(calls.length).toBe(after); // stopped
 });
