@@ -43,8 +43,6 @@ export function createDeliveryPipeline(config: Config, logger: Logger, odoo: Odo
     download: createMediaDownloader({
       maxBytes: config.MEDIA_MAX_BYTES,
       timeoutMs: config.MEDIA_TIMEOUT_MS,
-      metaGraphUrl,
-      metaAccessToken: config.META_ACCESS_TOKEN,
       mediaAccess: mediaAccessByProvider(config),
     }),
   }, { spoolMaxBytes: config.MEDIA_SPOOL_MAX_BYTES });

@@ -35,7 +35,7 @@ export const WEBHOOK_SECURITY_SCHEMES: Readonly<Record<string, SecurityScheme>> 
 
 /** Each provider's media hosts and credentials, from the settings. */
 export function mediaAccessByProvider(settings: ProviderSettings): Record<Provider, MediaAccess> {
-  return { fonnte: fonnteAdapter.mediaAccess(settings), meta: metaAdapter.mediaAccess(settings), twilio: twilioAdapter.mediaAccess(settings) };
+  return Object.fromEntries(PROVIDER_ADAPTERS.map((adapter) => [adapter.id, adapter.mediaAccess(settings)])) as Record<Provider, MediaAccess>;
 }
 
 export interface SenderRegistry {

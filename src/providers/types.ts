@@ -119,13 +119,27 @@ export interface MediaAccess {
   hosts: readonly string[];
   /** The setting listing the hosts, named in refusals so an admin knows what to extend. */
   hostsSetting: string;
-  /**
-   * Headers sent with the media URLs its webhooks carry, to its hosts only (Twilio's Basic auth when
-   * the account enforces it). Meta's media come by id, resolved with its access token by the media
-   * downloader (src/services/media.ts).
-   */
+  /** Headers sent with the media URLs its webhooks carry, to its hosts only (Twilio's Basic auth when the account enforces it). */
   credentials?: Record<string, string>;
+  /** For a provider whose webhooks carry media ids instead of URLs (Meta): how an id becomes a file URL. */
+  idLookup?: MediaIdLookup;
 }
+
+/**
+ * Looking up a media id: a small JSON answer from `url(id)` (only that URL's host is allowed), which
+ * `readAnswer` turns into the file's URL — fetched from the provider's hosts with the same credentials.
+ * `unavailable` says which setting is missing when ids cannot be looked up.
+ */
+export type MediaIdLookup =
+  | {
+      url(mediaId: string): string;
+      /** The setting naming the lookup host, for refusals. */
+      urlSetting: string;
+      credentials: Record<string, string>;
+      /** The file's URL (and MIME type, when told) from the answer; throws PermanentMediaError when it holds none. */
+      readAnswer(answer: Buffer): { url: string; mimetype: string | null };
+    }
+  | { unavailable: string };
 
 /** The shared HTTP plumbing a sender is built with. */
 export interface SenderDeps {

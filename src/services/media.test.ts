@@ -116,18 +116,27 @@ const hosts: Record<Provider, string[]> = {
 
 const REQUIRED = { ODOO_URL: 'http://localhost:8069', ODOO_DB: 'odoo', ODOO_USERNAME: 'gateway', ODOO_PASSWORD: 's3cret-pass' };
 
-/** Each provider's media hosts and credentials as its adapter builds them from the settings (these host lists, Twilio's account when given). */
+/** Each provider's media hosts and credentials as its adapter builds them from the settings (these host lists, the test's Graph API, Twilio's account when given). */
 const mediaAccess = (lists: Record<Provider, string[]> = hosts, settings: Record<string, string> = {}) =>
   mediaAccessByProvider(
-    loadConfig({ ...REQUIRED, MEDIA_HOSTS_FONNTE: lists.fonnte.join(','), MEDIA_HOSTS_META: lists.meta.join(','), MEDIA_HOSTS_TWILIO: lists.twilio.join(','), ...settings }, {}),
+    loadConfig(
+      {
+        ...REQUIRED,
+        MEDIA_HOSTS_FONNTE: lists.fonnte.join(','),
+        MEDIA_HOSTS_META: lists.meta.join(','),
+        MEDIA_HOSTS_TWILIO: lists.twilio.join(','),
+        META_GRAPH_URL: `http://graph.meta.test:${port}/graph`,
+        META_ACCESS_TOKEN: 'meta-token',
+        ...settings,
+      },
+      {},
+    ),
   );
 
 const download = (overrides: Partial<MediaDownloaderOptions> = {}) =>
   createMediaDownloader({
     maxBytes: 1024,
     timeoutMs: 300,
-    metaGraphUrl: `http://graph.meta.test:${port}/graph`,
-    metaAccessToken: 'meta-token',
     mediaAccess: mediaAccess(),
     policy: testPolicy,
     ...overrides,
@@ -182,7 +191,7 @@ describe('media downloader', () => {
   });
 
   test('Meta media without META_ACCESS_TOKEN fails for good with a message saying what to set', async () => {
-    await expect(download({ metaAccessToken: '' })({ mediaId: 'MEDIA123' }, { provider: 'meta' })).rejects.toThrow(/META_ACCESS_TOKEN is not set/);
+    await expect(download({ mediaAccess: mediaAccess(hosts, { META_ACCESS_TOKEN: '' }) })({ mediaId: 'MEDIA123' }, { provider: 'meta' })).rejects.toThrow(/META_ACCESS_TOKEN is not set/);
   });
 });
 
@@ -360,8 +369,6 @@ describe('MEDIA_HOSTS_* settings', () => {
     const downloader = createMediaDownloader({
       maxBytes: 1024,
       timeoutMs: 300,
-      metaGraphUrl: config.META_GRAPH_URL,
-      metaAccessToken: '',
       mediaAccess: mediaAccessByProvider(config),
     });
     for (const provider of ['fonnte', 'meta', 'twilio'] as const) {

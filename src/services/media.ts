@@ -44,8 +44,6 @@ export interface MediaDownloaderOptions {
   maxBytes: number;
   /** Total time one download may take: every request and redirect, headers to last byte. */
   timeoutMs: number;
-  metaGraphUrl: string;
-  metaAccessToken: string;
   /** Each provider's media hosts (anything else is refused) and the credentials they get (its adapter's: src/providers/registry.ts). */
   mediaAccess: Record<Provider, MediaAccess>;
   /** Address and scheme checks; the default refuses every non-public address and plain http. */
@@ -55,9 +53,6 @@ export interface MediaDownloaderOptions {
 export function createMediaDownloader(opts: MediaDownloaderOptions): DownloadMedia {
   const policy = opts.policy ?? {};
   const agent = createGuardedAgent(policy);
-  const graph = new URL(opts.metaGraphUrl);
-  // The Graph API is where the operator said it is (META_GRAPH_URL), http included; addresses are checked all the same.
-  const graphPolicy: FetchPolicy = { ...policy, allowPlainHttp: policy.allowPlainHttp || graph.protocol === 'http:' };
 
   async function download(media: MediaRef, provider: Provider, signal: AbortSignal): Promise<DownloadedFile> {
     const common = { agent, policy, maxBytes: opts.maxBytes, signal, idleTimeoutMs: opts.timeoutMs };
@@ -68,26 +63,24 @@ export function createMediaDownloader(opts: MediaDownloaderOptions): DownloadMed
       ...(credentials ? { credentials } : {}),
     });
     if (media.mediaId) {
-      if (!opts.metaAccessToken) throw new PermanentMediaError('META_ACCESS_TOKEN is not set; Meta media cannot be downloaded', 'media_not_configured');
-      const bearer = { authorization: `Bearer ${opts.metaAccessToken}` };
-      const meta = await guardedFetch(`${opts.metaGraphUrl.replace(/\/$/, '')}/${encodeURIComponent(media.mediaId)}`, {
+      const lookup = opts.mediaAccess[provider].idLookup;
+      if (!lookup) throw new PermanentMediaError(`${provider} gives no media ids`, 'media_bad_answer');
+      if ('unavailable' in lookup) throw new PermanentMediaError(lookup.unavailable, 'media_not_configured');
+      const lookupUrl = lookup.url(media.mediaId);
+      const target = new URL(lookupUrl);
+      const answer = await guardedFetch(lookupUrl, {
         ...common,
-        policy: graphPolicy,
-        allowedHosts: [graph.hostname.replace(/^\[|\]$/g, '')],
-        allowedHostsSetting: 'META_GRAPH_URL',
-        credentials: bearer,
+        // The lookup API is where the operator said it is (META_GRAPH_URL), http included; addresses are checked all the same.
+        policy: { ...policy, allowPlainHttp: policy.allowPlainHttp || target.protocol === 'http:' },
+        allowedHosts: [target.hostname.replace(/^\[|\]$/g, '')],
+        allowedHostsSetting: lookup.urlSetting,
+        credentials: lookup.credentials,
         maxBytes: 64 * 1024,
       });
-      let info: { url?: unknown; mime_type?: unknown };
-      try {
-        info = JSON.parse(meta.data.toString('utf8')) as { url?: unknown; mime_type?: unknown };
-      } catch {
-        throw new PermanentMediaError('Meta answered the media id with something other than JSON', 'media_bad_answer');
-      }
-      if (typeof info.url !== 'string' || !info.url) throw new PermanentMediaError('Meta returned no URL for this media id', 'media_bad_answer');
-      // The file URL comes from Meta's answer: it must be one of Meta's media hosts to get the token.
-      const file = await guardedFetch(info.url, forProvider(bearer));
-      const mimetype = media.mimetype ?? (typeof info.mime_type === 'string' ? info.mime_type : null) ?? file.contentType;
+      const info = lookup.readAnswer(answer.data);
+      // The file URL comes from the provider's answer: it must be one of its media hosts to get the credentials.
+      const file = await guardedFetch(info.url, forProvider(lookup.credentials));
+      const mimetype = media.mimetype ?? info.mimetype ?? file.contentType;
       return { data: file.data, mimetype, filename: media.filename ?? null };
     }
     if (!media.url) throw new PermanentMediaError('the provider gave neither a URL nor a media id', 'media_bad_answer');

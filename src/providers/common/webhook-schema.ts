@@ -6,7 +6,6 @@
  */
 // Brings @fastify/swagger's route-schema typing (tags, summary, security, consumes…).
 import type {} from '@fastify/swagger';
-import type { FastifySchema } from 'fastify';
 import { errorResponseSchema } from '../../schemas/common.js';
 
 export const PRINCIPLE =

@@ -1,13 +1,14 @@
 /**
  * Meta's WhatsApp Cloud API behind the provider adapter: a GET handshake with the verify token, POSTs
  * signed over their raw bytes with the app secret (batched, so a larger body limit), sending through
- * the Graph API, media by id (resolved with the access token) from its hosts.
+ * the Graph API, media by id (looked up in the Graph API with the access token) from its hosts.
  */
 import { BadRequestError, ForbiddenError } from '../../errors.js';
 import { parseHostList } from '../../lib/media-fetch.js';
 import { readJsonBody, receiveJsonBody, single } from '../common/parse.js';
 import { verifySharedSecret } from '../common/verify.js';
 import type { ProviderAdapter } from '../types.js';
+import { metaMediaIdLookup } from './media.js';
 import { metaOutgoingMediaType } from './media-types.js';
 import { parseMeta } from './parse.js';
 import { metaHandshakeSchema, metaWebhookSchema, SECURITY_SCHEMES } from './schema.js';
@@ -63,6 +64,10 @@ export const metaAdapter: ProviderAdapter = {
     createSender: (settings, deps) =>
       createMetaSender({ graphUrl: settings.META_GRAPH_URL, phoneNumberId: settings.META_PHONE_NUMBER_ID, accessToken: settings.META_ACCESS_TOKEN, ...deps }),
   },
-  mediaAccess: (settings) => ({ hosts: parseHostList(settings.MEDIA_HOSTS_META), hostsSetting: 'MEDIA_HOSTS_META' }),
+  mediaAccess: (settings) => ({
+    hosts: parseHostList(settings.MEDIA_HOSTS_META),
+    hostsSetting: 'MEDIA_HOSTS_META',
+    idLookup: metaMediaIdLookup(settings.META_GRAPH_URL, settings.META_ACCESS_TOKEN),
+  }),
   outgoingMediaType: metaOutgoingMediaType,
 };
