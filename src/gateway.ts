@@ -6,13 +6,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createReadinessProbe, type ReadinessReport } from './routes/health.js';
+import { createHistoryRepository, type HistoryRepository } from './odoo/repositories/history-repository.js';
+import { createPartnerRepository, type PartnerRepository } from './odoo/repositories/partner-repository.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { createMetrics, instrumentOdooClient } from './plugins/metrics.js';
-import { openSendJournal } from './services/outbox/journal.js';
+import type { RestServices } from './routes/api/mount.js';
+import { createHistoryService } from './services/history-service.js';
+import { openSendJournal, type SendJournal } from './services/outbox/journal.js';
+import { createPartnerResolver } from './services/partner-resolver.js';
+import { createReadinessProbe, type ReadinessReport } from './services/readiness.js';
+import { createSendService } from './services/send-service.js';
+import { createStatsService } from './services/stats-service.js';
 import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
-import { createSenders } from './services/senders/index.js';
+import { createSenders, whySendingDisabled } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
 import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
 import { startDeliveryThread } from './delivery/thread.js';
@@ -28,6 +35,47 @@ export interface GatewayOverrides {
   /** An injected client (tests); with `call` (like the XML-RPC client) it also holds the outbox lease. */
   odoo?: OdooClient & Partial<LeaseOdoo>;
   spool?: Spool;
+}
+
+/** The Odoo repositories: the only code that knows Odoo's model and field names. */
+export interface Repositories {
+  history: HistoryRepository;
+  partners: PartnerRepository;
+}
+
+export function createRepositories(odoo: OdooClient): Repositories {
+  return { history: createHistoryRepository(odoo), partners: createPartnerRepository(odoo) };
+}
+
+/**
+ * The services behind /api/wa. Without a send journal, send_message answers 503; `outbox` is woken
+ * after each accepted send. (Exported for tests that build the app without the rest of the gateway.)
+ */
+export function createRestServices(
+  config: Config,
+  repositories: Repositories,
+  extras: { sendJournal?: SendJournal | undefined; outbox?: { kick(): void } | undefined } = {},
+): RestServices {
+  const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
+  const { sendJournal, outbox } = extras;
+  return {
+    history: createHistoryService({ history: repositories.history, defaultCountry }),
+    stats: createStatsService({ history: repositories.history }),
+    ...(sendJournal
+      ? {
+          send: createSendService({
+            history: repositories.history,
+            journal: sendJournal,
+            provider: config.SEND_PROVIDER as 'fonnte' | 'meta' | 'twilio',
+            defaultCountry,
+            whyDisabled: (provider) => whySendingDisabled(config, provider),
+            ...(outbox ? { kick: () => outbox.kick() } : {}),
+            resolvePartners: createPartnerResolver(repositories, { defaultCountry }),
+            idempotencyTtlMs: config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+          }),
+        }
+      : {}),
+  };
 }
 
 /** Time a send may take: the provider call, then writing its outcome to Odoo. */
@@ -87,6 +135,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, metrics);
+  const repositories = createRepositories(odoo);
   const defaultCountry = config.DEFAULT_COUNTRY as CountryCode;
 
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
@@ -105,7 +154,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
     : undefined;
   const outbox = createOutboxWorker(
     {
-      odoo,
+      history: repositories.history,
       journal: sendJournal,
       senders,
       logger: logger.child({ component: 'outbox' }),
@@ -134,7 +183,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   );
 
   const readiness = createReadinessProbe({
-    odoo,
+    history: repositories.history,
     spool,
     stores: [
       { name: 'send journal', probe: () => sendJournal.probe() },
@@ -148,10 +197,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   const app = await buildApp({
     config,
     logger,
-    odoo,
     spool,
+    services: createRestServices(config, repositories, { sendJournal, outbox }),
     readiness,
-    api: { metrics, sendJournal, outbox },
+    metrics,
     ...(committer ? { commitEvents: (events: InboundEvent[], quarantine?: QuarantineInput | null) => committer.enqueue(events, quarantine) } : {}),
     // Only media needs the media worker; waking it for every text would cost two queries per webhook.
     onAccepted: (events) => delivery.kick(events.some((e) => e.kind === 'message' && e.media !== null)),

@@ -250,6 +250,27 @@ export class OdooDatabase implements DomainHost {
     }
   }
 
+  /**
+   * fields_get(allfields, attributes): each field's description (type, string, required, selection…),
+   * only the fields and attributes asked for when given. Like Odoo 13, it needs no access right.
+   */
+  private fieldsGet(model: ModelDef, allfields: unknown, attributes: unknown): Record<string, Record<string, ResultValue>> {
+    const wanted = Array.isArray(allfields) && allfields.length > 0 ? new Set(allfields.map(String)) : undefined;
+    const keep = Array.isArray(attributes) && attributes.length > 0 ? new Set(attributes.map(String)) : undefined;
+    const out: Record<string, Record<string, ResultValue>> = {};
+    for (const [name, field] of Object.entries(model.fields)) {
+      if (wanted && !wanted.has(name)) continue;
+      const description: Record<string, ResultValue> = {
+        type: field.type,
+        string: field.string,
+        required: Boolean(field.required),
+        ...(field.selection ? { selection: field.selection.map(([key, label]) => [key, label]) } : {}),
+      };
+      out[name] = keep ? Object.fromEntries(Object.entries(description).filter(([key]) => keep.has(key))) : description;
+    }
+    return out;
+  }
+
   private dispatch(env: CallEnv, model: ModelDef, method: string, args: unknown[], kw: Record<string, unknown>): ResultValue {
     const recordIds = () => {
       const ids = args.shift();
@@ -332,6 +353,10 @@ export class OdooDatabase implements DomainHost {
           .filter((id) => allowed.has(id))
           .slice(0, limit)
           .map((id) => [id, this.displayName(model.name, id)]);
+      }
+      case 'fields_get': {
+        const a = bind('fields_get', [['allfields', null], ['attributes', null]], args, kw);
+        return this.fieldsGet(model, a.allfields, a.attributes);
       }
       case 'whatsapp_headless_find_partners': {
         if (model.name !== 'res.partner') break;
