@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createHistoryRepository, type HistoryRepository } from './odoo/repositories/history-repository.js';
 import { createPartnerRepository, type PartnerRepository } from './odoo/repositories/partner-repository.js';
+import { createLeaseRepository } from './odoo/repositories/lease-repository.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { createMetrics, instrumentOdooClient } from './plugins/metrics.js';
 import type { RestServices } from './routes/api/mount.js';
@@ -17,7 +18,7 @@ import { createPartnerResolver } from './services/partner-resolver.js';
 import { createReadinessProbe, type ReadinessReport } from './services/readiness.js';
 import { createSendService } from './services/send-service.js';
 import { createStatsService } from './services/stats-service.js';
-import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
+import { createLease, type Lease } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
 import { createSenders, whySendingDisabled } from './services/senders/index.js';
 import type { OdooClient } from './odoo/types.js';
@@ -33,7 +34,7 @@ import type { InboundEvent } from './domain/message.js';
 
 export interface GatewayOverrides {
   /** An injected client (tests); with `call` (like the XML-RPC client) it also holds the outbox lease. */
-  odoo?: OdooClient & Partial<LeaseOdoo>;
+  odoo?: OdooClient;
   spool?: Spool;
 }
 
@@ -145,13 +146,13 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
 
   const senders = createSenders(config);
   // One sender per Odoo database: the outbox runs only while this instance holds the lease in Odoo.
-  const leaseOdoo: LeaseOdoo | undefined = typeof rawOdoo.call === 'function' ? (rawOdoo as LeaseOdoo) : undefined;
-  const lease = leaseOdoo
-    ? createLease(
-        { odoo: leaseOdoo, logger: logger.child({ component: 'outbox-lease' }), onAcquired: () => outbox.kick() },
-        { ttlMs: config.OUTBOX_LEASE_TTL_SECONDS * 1000, sendBudgetMs: sendBudgetMs(config) },
-      )
-    : undefined;
+  const lease =
+    typeof rawOdoo.call === 'function'
+      ? createLease(
+          { leases: createLeaseRepository(rawOdoo), logger: logger.child({ component: 'outbox-lease' }), onAcquired: () => outbox.kick() },
+          { ttlMs: config.OUTBOX_LEASE_TTL_SECONDS * 1000, sendBudgetMs: sendBudgetMs(config) },
+        )
+      : undefined;
   const outbox = createOutboxWorker(
     {
       history: repositories.history,
