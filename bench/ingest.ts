@@ -14,9 +14,9 @@
  * A warm-up of --warmup messages per design runs first and is not timed.
  * Bound: 2 × (N + warm-up) records.
  */
-import { HISTORY_MODEL, type MessageEvent } from '../src/domain/message.js';
+import type { MessageEvent } from '../src/domain/message.js';
+import { HISTORY_MODEL, inboundMessageValues } from '../src/odoo/repositories/history-fields.js';
 import { parseFonnte } from '../src/providers/fonnte/parse.js';
-import { messageValues } from '../src/services/history-values.js';
 import { fonnteBody } from './lib/corpus.js';
 import { countingOdoo, describeCalls, totalCalls, type CallStats } from './lib/counting-odoo.js';
 import { startBenchGateway, inlineWriter } from './lib/gateway.js';
@@ -75,7 +75,7 @@ export async function run(args: Record<string, string>): Promise<void> {
   }
 
   async function oneByOne(prefix: string, count: number): Promise<number> {
-    const values = events(prefix, count).map((e) => messageValues(e, null, mediaUrl));
+    const values = events(prefix, count).map((e) => inboundMessageValues({ event: e, partnerId: null, mediaUrl: e.media ? mediaUrl(e.media) : null }));
     const started = performance.now();
     for (const v of values) await odoo.create(HISTORY_MODEL, v);
     return performance.now() - started;

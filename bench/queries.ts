@@ -15,11 +15,12 @@
  * --naive-runs times.
  */
 import { Pool } from 'undici';
-import { HISTORY_MODEL } from '../src/domain/message.js';
+import { HISTORY_MODEL } from '../src/odoo/repositories/history-fields.js';
 import type { XmlRpcOdooClient } from '../src/odoo/xmlrpc-client.js';
 import type { Domain } from '../src/odoo/types.js';
-import { historyDomain, MESSAGE_FIELDS, timestampOrder } from '../src/services/query-fns.js';
-import { statsGroupBy } from '../src/services/stats-fns.js';
+import type { StatsQuery } from '../src/schemas/messages.js';
+import { historyDomain, MESSAGE_FIELDS, timestampOrder } from '../src/odoo/repositories/history-fields.js';
+import { statsGroupBy } from '../src/odoo/repositories/history-stats.js';
 import { statsWindow } from '../src/services/stats-service.js';
 import { toOdooDatetime } from '../src/odoo/datetime.js';
 import { COMMON_WORD, phoneOf, RARE_WORD } from './lib/corpus.js';

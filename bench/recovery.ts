@@ -15,7 +15,7 @@
  * restored; the clock runs from the restore until the spool is empty. Ratio: outage drain / clean drain.
  * Bound: 2 × N webhooks; the drain waits at most WRITER_MAX_BACKOFF_MS + 5 minutes.
  */
-import { HISTORY_MODEL } from '../src/domain/message.js';
+import { HISTORY_MODEL } from '../src/odoo/repositories/history-fields.js';
 import { startChild, type Child } from './lib/child.js';
 import { BENCH_WEBHOOK_SECRET, startBenchGateway, type BenchGateway } from './lib/gateway.js';
 import { runPhase, type PhaseResult } from './lib/loadgen.js';

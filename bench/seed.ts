@@ -14,7 +14,7 @@
  * Use a database of its own (`odoo13 newdb bench1m`, then install the addon): other people's tests
  * should not see a million rows.
  */
-import { HISTORY_MODEL } from '../src/domain/message.js';
+import { HISTORY_MODEL } from '../src/odoo/repositories/history-fields.js';
 import { isOdooError } from '../src/odoo/errors.js';
 import type { XmlRpcOdooClient } from '../src/odoo/xmlrpc-client.js';
 import { clientFor, odooTargetFromEnv, skipMessage } from './lib/odoo-target.js';

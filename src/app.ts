@@ -1,6 +1,7 @@
 /**
- * Builds the Fastify application from already-constructed dependencies. No I/O happens here,
- * so tests build it with the Odoo double and a temporary spool (test/helpers/build.ts).
+ * Builds the Fastify application from already-built services (src/gateway.ts builds them; routes only
+ * translate HTTP). No I/O happens here, so tests build it with the Odoo double and a temporary spool
+ * (test/helpers/build.ts).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,19 +9,24 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { InboundEvent } from './domain/message.js';
 import { AccessLog } from './logger.js';
-import type { OdooClient } from './odoo/types.js';
 import { createAuth } from './plugins/auth.js';
 import { errorHandler } from './plugins/error-handler.js';
-import { mountRestApi, type RestApiDeps } from './routes/api/mount.js';
-import { createReadinessProbe, healthRoutes, type ReadinessReport } from './routes/health.js';
+import type { Metrics } from './plugins/metrics.js';
+import { mountRestApi, type RestServices } from './routes/api/mount.js';
+import { healthRoutes } from './routes/health.js';
+import type { Readiness } from './services/readiness.js';
 import { webhookRoutes } from './routes/webhooks/index.js';
 import type { QuarantineInput, Spool } from './spool/types.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  odoo: OdooClient;
+  /** Where webhooks are committed when `commitEvents` is absent. */
   spool: Spool;
+  /** The REST services (src/gateway.ts, createRestServices). */
+  services: RestServices;
+  readiness: Readiness;
+  metrics: Metrics;
   /**
    * Commits webhook events (and a body to quarantine) durably (the gateway's group committer); the
    * spool's own enqueue when absent.
@@ -28,10 +34,6 @@ export interface AppDeps {
   commitEvents?: (events: InboundEvent[], quarantine?: QuarantineInput | null) => Promise<number>;
   /** Called after webhook events were committed to the spool (wakes the writer). */
   onAccepted?: (events: InboundEvent[]) => void;
-  /** Readiness probe; built from odoo + spool when not given. */
-  readiness?: () => Promise<ReadinessReport>;
-  /** REST facade extras: metrics registry, send journal, outbox (src/routes/api/mount.ts). */
-  api?: RestApiDeps;
 }
 
 /** TRUST_PROXY → Fastify's trustProxy: false, true, or a list of proxy addresses/CIDRs. */
@@ -74,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Rate limits, OpenAPI and HTTP metrics must be in place before any other route is added.
   await mountRestApi(app, deps);
   await app.register(healthRoutes, {
-    readiness: deps.readiness ?? createReadinessProbe({ odoo: deps.odoo, spool: deps.spool, stallAfterMs: config.DELIVERY_STALL_SECONDS * 1000 }),
+    readiness: deps.readiness,
     auth: createAuth(config.apiTokens),
   });
   await app.register(webhookRoutes, {

@@ -6,14 +6,22 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createReadinessProbe, type ReadinessReport } from './routes/health.js';
+import { createHistoryRepository, type HistoryRepository } from './odoo/repositories/history-repository.js';
+import { createPartnerRepository, type PartnerRepository } from './odoo/repositories/partner-repository.js';
+import { createLeaseRepository } from './odoo/repositories/lease-repository.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { instrumentOdooClient } from './metrics/odoo-calls.js';
 import { createMetrics, odooCallObserver } from './metrics/registry.js';
-import { openSendJournal } from './services/outbox/journal.js';
-import { createLease, type Lease, type LeaseOdoo } from './services/outbox/lease.js';
+import type { RestServices } from './routes/api/mount.js';
+import { createHistoryService } from './services/history-service.js';
+import { openSendJournal, type IdempotencyKeys } from './services/outbox/journal.js';
+import { createPartnerResolver } from './services/partner-resolver.js';
+import { createReadinessProbe, type ReadinessReport } from './services/readiness.js';
+import { createSendService } from './services/send-service.js';
+import { createStatsService } from './services/stats-service.js';
+import { createLease, type Lease } from './services/outbox/lease.js';
 import { createOutboxWorker } from './services/outbox/worker.js';
-import { createSenders } from './providers/registry.js';
+import { createSenders, whySendingDisabled } from './providers/registry.js';
 import type { OdooClient } from './odoo/types.js';
 import { createDeliveryPipeline, type Delivery } from './delivery/pipeline.js';
 import { startDeliveryThread } from './delivery/thread.js';
@@ -26,8 +34,49 @@ import type { InboundEvent } from './domain/message.js';
 
 export interface GatewayOverrides {
   /** An injected client (tests); with `call` (like the XML-RPC client) it also holds the outbox lease. */
-  odoo?: OdooClient & Partial<LeaseOdoo>;
+  odoo?: OdooClient;
   spool?: Spool;
+}
+
+/** The Odoo repositories: the only code that knows Odoo's model and field names. */
+export interface Repositories {
+  history: HistoryRepository;
+  partners: PartnerRepository;
+}
+
+export function createRepositories(odoo: OdooClient): Repositories {
+  return { history: createHistoryRepository(odoo), partners: createPartnerRepository(odoo) };
+}
+
+/**
+ * The services behind /api/wa. Without a send journal, send_message answers 503; `outbox` is woken
+ * after each accepted send. (Exported for tests that build the app without the rest of the gateway.)
+ */
+export function createRestServices(
+  config: Config,
+  repositories: Repositories,
+  extras: { sendJournal?: IdempotencyKeys | undefined; outbox?: { kick(): void } | undefined } = {},
+): RestServices {
+  const defaultCountry = config.DEFAULT_COUNTRY;
+  const { sendJournal, outbox } = extras;
+  return {
+    history: createHistoryService({ history: repositories.history, defaultCountry }),
+    stats: createStatsService({ history: repositories.history }),
+    ...(sendJournal
+      ? {
+          send: createSendService({
+            history: repositories.history,
+            journal: sendJournal,
+            provider: config.SEND_PROVIDER,
+            defaultCountry,
+            whyDisabled: (provider) => whySendingDisabled(config, provider),
+            ...(outbox ? { kick: () => outbox.kick() } : {}),
+            resolvePartners: createPartnerResolver(repositories, { defaultCountry }),
+            idempotencyTtlMs: config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+          }),
+        }
+      : {}),
+  };
 }
 
 /** Time a send may take: the provider call, then writing its outcome to Odoo. */
@@ -89,6 +138,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   });
   // Every Odoo call is timed and counted for /metrics, whoever makes it.
   const odoo = instrumentOdooClient(rawOdoo, odooCallObserver(metrics));
+  const repositories = createRepositories(odoo);
   const defaultCountry = config.DEFAULT_COUNTRY;
 
   // Delivery (writer + media) runs in its own thread so Odoo's XML-RPC work never delays an
@@ -98,16 +148,16 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
 
   const senders = createSenders(config);
   // One sender per Odoo database: the outbox runs only while this instance holds the lease in Odoo.
-  const leaseOdoo: LeaseOdoo | undefined = typeof rawOdoo.call === 'function' ? (rawOdoo as LeaseOdoo) : undefined;
-  const lease = leaseOdoo
-    ? createLease(
-        { odoo: leaseOdoo, logger: logger.child({ component: 'outbox-lease' }), onAcquired: () => outbox.kick() },
-        { ttlMs: config.OUTBOX_LEASE_TTL_SECONDS * 1000, sendBudgetMs: sendBudgetMs(config) },
-      )
-    : undefined;
+  const lease =
+    typeof rawOdoo.call === 'function'
+      ? createLease(
+          { leases: createLeaseRepository(rawOdoo), logger: logger.child({ component: 'outbox-lease' }), onAcquired: () => outbox.kick() },
+          { ttlMs: config.OUTBOX_LEASE_TTL_SECONDS * 1000, sendBudgetMs: sendBudgetMs(config) },
+        )
+      : undefined;
   const outbox = createOutboxWorker(
     {
-      odoo,
+      history: repositories.history,
       journal: sendJournal,
       idempotencyKeys: sendJournal,
       senders,
@@ -137,7 +187,7 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   );
 
   const readiness = createReadinessProbe({
-    odoo,
+    history: repositories.history,
     spool,
     stores: [
       { name: 'send journal', probe: () => sendJournal.probe() },
@@ -151,10 +201,10 @@ export async function createGateway(config: Config, logger: Logger, overrides: G
   const app = await buildApp({
     config,
     logger,
-    odoo,
     spool,
+    services: createRestServices(config, repositories, { sendJournal, outbox }),
     readiness,
-    api: { metrics, sendJournal, outbox },
+    metrics,
     ...(committer ? { commitEvents: (events: InboundEvent[], quarantine?: QuarantineInput | null) => committer.enqueue(events, quarantine) } : {}),
     // Only media needs the media worker; waking it for every text would cost two queries per webhook.
     onAccepted: (events) => delivery.kick(events.some((e) => e.kind === 'message' && e.media !== null)),

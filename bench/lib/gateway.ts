@@ -13,6 +13,8 @@ import { createGateway, type Gateway, type GatewayOverrides } from '../../src/ga
 import { createWriter } from '../../src/services/writer.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
 import { loggerOptions } from '../../src/logger.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
+import { createRepositories } from '../../src/gateway.js';
 
 export const BENCH_WEBHOOK_SECRET = 'bench-fonnte-secret-8d1f0c';
 export const BENCH_READ_TOKEN = 'bench-read-token-4b7e9a2c51';
@@ -90,10 +92,10 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
 export function inlineWriter(gateway: Gateway, config: Config) {
   return createWriter(
     {
-      odoo: gateway.odoo,
+      history: createHistoryRepository(gateway.odoo),
       spool: gateway.spool,
       logger: pino({ level: 'silent' }),
-      resolvePartners: createPartnerResolver(gateway.odoo, { defaultCountry: config.DEFAULT_COUNTRY }),
+      resolvePartners: createPartnerResolver(createRepositories(gateway.odoo), { defaultCountry: config.DEFAULT_COUNTRY }),
       mediaUrl: (media) => media.url ?? null,
     },
     { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS },

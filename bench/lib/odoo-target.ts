@@ -6,7 +6,7 @@
  */
 import { createOdooClient, type XmlRpcOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { Domain } from '../../src/odoo/types.js';
-import { HISTORY_MODEL } from '../../src/domain/message.js';
+import { HISTORY_MODEL } from '../../src/odoo/repositories/history-fields.js';
 
 export interface OdooTarget {
   url: string;

@@ -4,6 +4,8 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { createHistoryRepository } from '../odoo/repositories/history-repository.js';
+import { createPartnerRepository } from '../odoo/repositories/partner-repository.js';
 import type { OdooClient } from '../odoo/types.js';
 import { createMediaDownloader, createMediaWorker } from '../services/media.js';
 import { mediaAccessByProvider } from '../providers/registry.js';
@@ -26,19 +28,20 @@ export type { DeliveryStatus };
 
 export function createDeliveryPipeline(config: Config, logger: Logger, odoo: OdooClient, spool: DeliverySpool & MediaSpool): Delivery {
   const metaGraphUrl = config.META_GRAPH_URL.replace(/\/$/, '');
+  const history = createHistoryRepository(odoo);
   const writer = createWriter(
     {
-      odoo,
+      history,
       spool,
       logger: logger.child({ component: 'writer' }),
-      resolvePartners: createPartnerResolver(odoo, { defaultCountry: config.DEFAULT_COUNTRY }),
+      resolvePartners: createPartnerResolver({ history, partners: createPartnerRepository(odoo) }, { defaultCountry: config.DEFAULT_COUNTRY }),
       mediaUrl: (media) => media.url ?? (media.mediaId ? `${metaGraphUrl}/${media.mediaId}` : null),
     },
     { batchSize: config.WRITER_BATCH_SIZE, maxBackoffMs: config.WRITER_MAX_BACKOFF_MS, lingerMs: config.WRITER_LINGER_MS },
   );
   const media = createMediaWorker({
     spool,
-    odoo,
+    history,
     logger: logger.child({ component: 'media' }),
     download: createMediaDownloader({
       maxBytes: config.MEDIA_MAX_BYTES,

@@ -3,30 +3,17 @@
  * Provider adapters (src/providers/*) turn webhooks into `InboundEvent`s; the spool stores them
  * as JSON; the writer turns them into `whatsapp.history` values.
  */
-export const PROVIDERS = ['fonnte', 'meta', 'twilio'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-export const DIRECTIONS = ['in', 'out'] as const;
-export type Direction = (typeof DIRECTIONS)[number];
-
-export const MESSAGE_TYPES = [
-  'text',
-  'image',
-  'video',
-  'audio',
-  'document',
-  'sticker',
-  'location',
-  'contact',
-  'poll',
-  'reaction',
-  'button',
-  'other',
-] as const;
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-
-export const MESSAGE_STATES = ['received', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
-export type MessageState = (typeof MESSAGE_STATES)[number];
+export {
+  DIRECTIONS,
+  MESSAGE_STATES,
+  MESSAGE_TYPES,
+  PROVIDERS,
+  type Direction,
+  type MessageState,
+  type MessageType,
+  type Provider,
+} from './selections.js';
+import type { Direction, MessageState, MessageType, Provider } from './selections.js';
 
 /** Media as the provider announced it; the writer downloads it into an ir.attachment. */
 export interface MediaRef {
@@ -135,7 +122,3 @@ export const STATE_RANK: Record<MessageState, number> = {
   read: 4,
   failed: 5,
 };
-
-/** The Odoo model and the fields the gateway reads and writes. Mirrors odoo-addon/whatsapp_headless. */
-export const HISTORY_MODEL = 'whatsapp.history';
-export const PARTNER_MODEL = 'res.partner';

@@ -16,8 +16,7 @@
  * reason, so a webhook adapter can acknowledge and skip it, and the REST API answers a clear 400.
  */
 import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
-import { BadRequestError } from '../errors.js';
-import type { Domain } from '../odoo/types.js';
+import { InvalidPhoneError, UnsupportedTargetError } from '../domain/errors.js';
 import type { Provider } from '../domain/message.js';
 
 export type { CountryCode };
@@ -190,12 +189,6 @@ export function nationalSignificantDigits(e164: string): string {
   return nationalDigits(e164);
 }
 
-/** One Odoo domain finding partner candidates whose `phone` or `mobile` may hold the number. */
-export function partnerPhoneDomain(e164: string): Domain {
-  const pattern = phoneSearchPattern(e164);
-  return ['|', ['phone', '=like', pattern], ['mobile', '=like', pattern]];
-}
-
 /**
  * Does a partner's free-text phone field hold this number? Tolerates what people type into Odoo:
  * several numbers in one field (`0812… / 0361…`), notes (`0812… (WA)`), any formatting.
@@ -230,15 +223,15 @@ export function userIdTargetRefusal(provider: Provider): string {
 export function toProviderTarget(phone: string, provider: Provider): string {
   if (isWhatsappUserId(phone)) {
     if (canSendToUserId(provider)) return phone;
-    throw new BadRequestError(userIdTargetRefusal(provider), [], 'unsupported_target');
+    throw new UnsupportedTargetError(userIdTargetRefusal(provider));
   }
   const chat = GROUP_JID.test(phone) ? 'a WhatsApp group' : LID_JID.test(phone) ? 'a WhatsApp linked id (…@lid), which is not a phone number' : null;
   if (chat !== null) {
     if (provider === 'fonnte') return phone;
-    throw new BadRequestError(`${provider} cannot send to ${chat}`, [], 'unsupported_target');
+    throw new UnsupportedTargetError(`${provider} cannot send to ${chat}`);
   }
   if (!/^\+[1-9]\d{5,14}$/.test(phone)) {
-    throw new BadRequestError(`not an E.164 phone number: ${phone}`, [], 'invalid_phone');
+    throw new InvalidPhoneError(`not an E.164 phone number: ${phone}`);
   }
   switch (provider) {
     case 'fonnte':

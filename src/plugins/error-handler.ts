@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { SendTargetError } from '../domain/errors.js';
 import { AppError } from '../errors.js';
 import { isOdooError, type OdooError } from '../odoo/errors.js';
 
@@ -48,6 +49,8 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
       if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message);
       return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
     }
+    // A recipient the gateway's rules refuse (src/lib/phone.ts): the client's request, so a 400 with its code.
+    if (error instanceof SendTargetError) return reply.status(400).send(errorBody(error.code, error.message));
     if (isOdooError(error)) {
       const { status, body } = odooErrorResponse(error);
       request.log.warn({ odooErrorKind: error.kind, err: error }, 'Odoo call failed');

@@ -9,27 +9,11 @@
  * a number and a user id ties the two, a change notice ties old and new — never through a group
  * (a group's members are not the group's conversation). Bounded: a few rounds, a few identities.
  */
-import { HISTORY_MODEL } from '../domain/message.js';
+import type { ContactIdentities, HistoryFilters } from '../domain/history.js';
 import { isWhatsappUserId, type CountryCode } from '../lib/phone.js';
-import type { Domain, DomainLeaf, OdooClient } from '../odoo/types.js';
+import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { ConversationQuery, HistoryQuery } from '../schemas/messages.js';
-import {
-  contactDomain,
-  historyDomain,
-  many2one,
-  MESSAGE_FIELDS,
-  parseDateRange,
-  parsePhoneFilter,
-  timestampOrder,
-  toApiMessage,
-  validationError,
-  type ApiMessage,
-  type ApiPartner,
-  type ContactIdentities,
-  type FieldProblem,
-  type HistoryFilters,
-  type OdooMessageRow,
-} from './query-fns.js';
+import { parseDateRange, parsePhoneFilter, validationError, type ApiMessage, type ApiPartner, type FieldProblem } from './query-fns.js';
 
 export interface Page<T> {
   data: T;
@@ -57,7 +41,6 @@ const IDENTITY_CACHE_SIZE = 5000;
 /** Widening rounds (number → user id → new number …) and identities per conversation, at most. */
 const MAX_WIDENING_ROUNDS = 3;
 const MAX_IDENTITIES = 20;
-const IDENTITY_FIELDS = ['phone', 'whatsapp_user_id', 'previous_phone', 'previous_whatsapp_user_id'];
 
 const isGroup = (phone: string) => phone.endsWith('@g.us');
 
@@ -67,11 +50,11 @@ interface Identity {
 }
 
 export function createHistoryService(deps: {
-  odoo: Pick<OdooClient, 'searchRead' | 'searchCount' | 'readGroup'>;
+  history: Pick<HistoryRepository, 'page' | 'identityCombinations' | 'contactLabel'>;
   defaultCountry: CountryCode;
   now?: () => number;
 }) {
-  const { odoo, defaultCountry } = deps;
+  const { history, defaultCountry } = deps;
   const now = deps.now ?? Date.now;
   const identities = new Map<string, { identity: Identity; expires: number }>();
   const widened = new Map<string, { contact: ContactIdentities; expires: number }>();
@@ -91,17 +74,12 @@ export function createHistoryService(deps: {
     (isWhatsappUserId(id) ? userIds : phones).add(id);
     for (let round = 0; round < MAX_WIDENING_ROUNDS; round++) {
       const before = phones.size + userIds.size;
-      const leaves: DomainLeaf[] = [];
-      if (phones.size > 0) leaves.push(['phone', 'in', [...phones]], ['previous_phone', 'in', [...phones]]);
-      if (userIds.size > 0) leaves.push(['whatsapp_user_id', 'in', [...userIds]], ['previous_whatsapp_user_id', 'in', [...userIds]]);
-      const domain: Domain = [...Array<'|'>(leaves.length - 1).fill('|'), ...leaves];
       // Distinct identity combinations only (one row per combination, not per message).
-      const rows = await odoo.readGroup(HISTORY_MODEL, domain, IDENTITY_FIELDS, IDENTITY_FIELDS, { lazy: false, limit: 4 * MAX_IDENTITIES });
+      const rows = await history.identityCombinations({ phones: [...phones], userIds: [...userIds] }, 4 * MAX_IDENTITIES);
       for (const row of rows) {
-        const phone = typeof row.phone === 'string' ? row.phone : null;
-        if (phone !== null && isGroup(phone)) continue; // a group ties nobody to anybody
-        for (const value of [row.phone, row.previous_phone]) if (typeof value === 'string' && value !== '') phones.add(value);
-        for (const value of [row.whatsapp_user_id, row.previous_whatsapp_user_id]) if (typeof value === 'string' && value !== '') userIds.add(value);
+        if (row.phone !== null && isGroup(row.phone)) continue; // a group ties nobody to anybody
+        for (const value of [row.phone, row.previousPhone]) if (value !== null) phones.add(value);
+        for (const value of [row.userId, row.previousUserId]) if (value !== null) userIds.add(value);
       }
       if (phones.size + userIds.size === before || phones.size + userIds.size >= MAX_IDENTITIES) break;
     }
@@ -113,32 +91,12 @@ export function createHistoryService(deps: {
   async function identityOf(key: string, contact: ContactIdentities): Promise<Identity> {
     const cached = identities.get(key);
     if (cached && cached.expires > now()) return cached.identity;
-    const rows = await odoo.searchRead<OdooMessageRow>(
-      HISTORY_MODEL,
-      ['&', ...contactDomain(contact), '|', ['contact_name', '!=', false], ['partner_id', '!=', false]],
-      { fields: ['contact_name', 'partner_id'], limit: IDENTITY_LOOKBACK, order: timestampOrder('desc') },
-    );
-    const identity: Identity = {
-      contactName: rows.map((r) => r.contact_name).find((v): v is string => typeof v === 'string' && v !== '') ?? null,
-      partner: rows.map((r) => many2one(r.partner_id)).find((p) => p !== null) ?? null,
-    };
+    const identity: Identity = await history.contactLabel(contact, IDENTITY_LOOKBACK);
     remember(identities, key, { identity });
     return identity;
   }
 
-  async function page(filters: HistoryFilters, paging: { limit: number; offset: number; order: 'asc' | 'desc' }) {
-    const domain = historyDomain(filters);
-    const [rows, total] = await Promise.all([
-      odoo.searchRead<OdooMessageRow>(HISTORY_MODEL, domain, {
-        fields: [...MESSAGE_FIELDS],
-        limit: paging.limit,
-        offset: paging.offset,
-        order: timestampOrder(paging.order),
-      }),
-      odoo.searchCount(HISTORY_MODEL, domain),
-    ]);
-    return { messages: rows.map(toApiMessage), total };
-  }
+  const page = (filters: HistoryFilters, paging: { limit: number; offset: number; order: 'asc' | 'desc' }) => history.page(filters, paging);
 
   return {
     async getHistory(query: HistoryQuery): Promise<Page<ApiMessage[]>> {

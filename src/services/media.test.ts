@@ -388,7 +388,7 @@ describe('media worker: one slow download holds one slot, not the others', () =>
     const worker = createMediaWorker(
       {
         spool,
-        odoo: { searchRead: async () => [], write: async () => true, call: async () => null },
+        history: { attachmentState: async () => 'missing', attachMedia: async () => {}, noteError: async () => {} },
         download: download({ timeoutMs: 1500, maxBytes: 1024 * 1024 }),
         logger: pino({ level: 'silent' }),
       },
@@ -422,7 +422,7 @@ describe('media worker: one slow download holds one slot, not the others', () =>
     const spool = openSqliteSpool(':memory:');
     const worker = createMediaWorker({
       spool,
-      odoo: { searchRead: async () => [], write: async () => true, call: async () => null },
+      history: { attachmentState: async () => 'missing', attachMedia: async () => {}, noteError: async () => {} },
       download: download({ timeoutMs: 10_000, maxBytes: 1024 * 1024 }),
       logger: pino({ level: 'silent' }),
     });

@@ -9,10 +9,9 @@
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import type { MediaRef, Provider } from '../domain/message.js';
-import { HISTORY_MODEL } from '../domain/message.js';
 import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.js';
 import { backoffDelay } from '../lib/backoff.js';
-import type { OdooClient } from '../odoo/types.js';
+import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { MediaAccess } from '../providers/types.js';
 import type { MediaJob, MediaSpool } from '../spool/types.js';
 import {
@@ -116,7 +115,7 @@ export function createMediaDownloader(opts: MediaDownloaderOptions): DownloadMed
 
 export interface MediaWorkerDeps {
   spool: MediaSpool;
-  odoo: Pick<OdooClient, 'write' | 'searchRead' | 'call'>;
+  history: Pick<HistoryRepository, 'attachmentState' | 'attachMedia' | 'noteError'>;
   download: DownloadMedia;
   logger: Logger;
 }
@@ -132,7 +131,7 @@ export interface MediaWorkerOptions {
 }
 
 export function createMediaWorker(deps: MediaWorkerDeps, options: MediaWorkerOptions = {}) {
-  const { spool, odoo, logger } = deps;
+  const { spool, history, logger } = deps;
   const maxAttempts = options.maxAttempts ?? 5;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const now = options.now ?? Date.now;
@@ -194,29 +193,23 @@ export function createMediaWorker(deps: MediaWorkerDeps, options: MediaWorkerOpt
   async function attachOne(job: MediaJob): Promise<boolean> {
     const recordId = job.recordId as number;
     try {
-      const [record] = await odoo.searchRead<{ id: number; attachment_id: [number, string] | false }>(
-        HISTORY_MODEL,
-        [['id', '=', recordId]],
-        { fields: ['attachment_id'] },
-      );
       // Deleted in Odoo meanwhile, or already attached (a provider re-delivered the message after it
       // was stored): nothing to do — never a second attachment, never an error over a good file.
-      if (!record || record.attachment_id) {
+      if ((await history.attachmentState(recordId)) !== 'none') {
         spool.completeMediaJob(job.id);
         return true;
       }
       if (job.state === 'fetched' && job.data) {
         // One call, one transaction: the attachment is created and linked together, and a repeated
         // call (the answer to the first was lost to a timeout) finds it linked and creates none.
-        await odoo.call(HISTORY_MODEL, 'attach_media', [
-          [recordId],
-          job.filename || `whatsapp-${job.providerMessageId}`,
-          job.data.toString('base64'),
-          job.mimetype || false,
-          job.filename || false,
-        ]);
+        await history.attachMedia(recordId, {
+          name: job.filename || `whatsapp-${job.providerMessageId}`,
+          base64: job.data.toString('base64'),
+          mimetype: job.mimetype || null,
+          filename: job.filename || null,
+        });
       } else {
-        await odoo.write(HISTORY_MODEL, [recordId], { error_message: `Media could not be downloaded: ${job.error ?? 'unknown error'}` });
+        await history.noteError(recordId, `Media could not be downloaded: ${job.error ?? 'unknown error'}`);
       }
       spool.completeMediaJob(job.id);
       return true;

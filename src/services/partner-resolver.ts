@@ -13,12 +13,15 @@
  * Cache: a found partner is remembered for `hitTtlMs`; "no partner" only for `missTtlMs`, so a
  * partner created in Odoo later is found within a minute.
  */
-import { HISTORY_MODEL, PARTNER_MODEL } from '../domain/message.js';
 import { isWhatsappUserId, nationalSignificantDigits, partnerPhoneMatches, type CountryCode } from '../lib/phone.js';
-import type { OdooClient } from '../odoo/types.js';
+import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
+import type { PartnerRepository } from '../odoo/repositories/partner-repository.js';
 
-/** The addon's lookup method (odoo-addon/whatsapp_headless/models/res_partner.py). */
-export const PARTNER_LOOKUP_METHOD = 'whatsapp_headless_find_partners';
+/** What the resolver reads: the addon's partner lookup, and change-of-identity notices in the history. */
+export interface PartnerResolverRepositories {
+  partners: PartnerRepository;
+  history: Pick<HistoryRepository, 'partnersOfChangeNotices'>;
+}
 
 export interface PartnerResolverOptions {
   defaultCountry: CountryCode;
@@ -39,21 +42,12 @@ export type PartnerResolver = ((keys: string[]) => Promise<Map<string, number | 
   forget?: (key: string) => void;
 };
 
-/** One row of the lookup: exactly the fields the addon returns. */
-export interface PartnerCandidate {
-  id: number;
-  name: string | false;
-  phone: string | false;
-  mobile: string | false;
-  whatsapp_user_id: string | false;
-}
-
 const isLinkableNumber = (key: string) => /^\+[1-9]\d{5,14}$/.test(key);
 /** The addon's bounds for a number's national digits (NATIONAL_DIGITS in res_partner.py). */
 const MIN_LOOKUP_DIGITS = 4;
 const MAX_LOOKUP_DIGITS = 17;
 
-export function createPartnerResolver(odoo: Pick<OdooClient, 'call' | 'searchRead'>, options: PartnerResolverOptions) {
+export function createPartnerResolver(repositories: PartnerResolverRepositories, options: PartnerResolverOptions) {
   const hitTtlMs = options.hitTtlMs ?? 10 * 60_000;
   const missTtlMs = options.missTtlMs ?? 60_000;
   const chunkSize = options.chunkSize ?? 40;
@@ -72,9 +66,9 @@ export function createPartnerResolver(odoo: Pick<OdooClient, 'call' | 'searchRea
     // The lookup refuses runs of digits too short to tell partners apart (or longer than any number): such
     // a number simply finds no partner, rather than failing the batch.
     const digits = [...new Set(numbers.map(nationalSignificantDigits))].filter((d) => d.length >= MIN_LOOKUP_DIGITS && d.length <= MAX_LOOKUP_DIGITS);
-    const rows = (await odoo.call<PartnerCandidate[]>(PARTNER_MODEL, PARTNER_LOOKUP_METHOD, [digits, userIds])) ?? [];
+    const rows = await repositories.partners.findCandidates(digits, userIds);
     const found = new Map<string, number | null>();
-    for (const userId of userIds) found.set(userId, rows.find((r) => r.whatsapp_user_id === userId)?.id ?? null);
+    for (const userId of userIds) found.set(userId, rows.find((r) => r.whatsappUserId === userId)?.id ?? null);
     for (const phone of numbers) {
       const match = rows.find(
         (r) => partnerPhoneMatches(r.mobile, phone, options.defaultCountry) || partnerPhoneMatches(r.phone, phone, options.defaultCountry),
@@ -90,23 +84,10 @@ export function createPartnerResolver(odoo: Pick<OdooClient, 'call' | 'searchRea
   async function partnersOfChangeNotices(keys: string[]): Promise<Map<string, number>> {
     const phones = keys.filter((k) => !isWhatsappUserId(k));
     const userIds = keys.filter(isWhatsappUserId);
-    const rows = await odoo.searchRead<{ id: number; phone: string | false; whatsapp_user_id: string | false; partner_id: [number, string] | false }>(
-      HISTORY_MODEL,
-      [
-        ['partner_id', '!=', false],
-        '|',
-        ['previous_phone', '!=', false],
-        ['previous_whatsapp_user_id', '!=', false],
-        '|',
-        ['phone', 'in', phones],
-        ['whatsapp_user_id', 'in', userIds],
-      ],
-      { fields: ['phone', 'whatsapp_user_id', 'partner_id'], order: 'timestamp desc, id desc', limit: 4 * keys.length },
-    );
+    const rows = await repositories.history.partnersOfChangeNotices(phones, userIds, 4 * keys.length);
     const found = new Map<string, number>();
     for (const row of rows) {
-      if (!row.partner_id) continue;
-      for (const key of [row.phone, row.whatsapp_user_id]) if (typeof key === 'string' && keys.includes(key) && !found.has(key)) found.set(key, row.partner_id[0]);
+      for (const key of [row.phone, row.userId]) if (key !== null && keys.includes(key) && !found.has(key)) found.set(key, row.partnerId);
     }
     return found;
   }

@@ -10,12 +10,12 @@
  * rather than risk a second message.
  */
 import { createHash } from 'node:crypto';
-import { HISTORY_MODEL, type MessageType, type Provider } from '../domain/message.js';
+import { SendTargetError, UnsupportedTargetError } from '../domain/errors.js';
+import type { MessageType, Provider } from '../domain/message.js';
 import { AppError, BadRequestError, ConflictError, ServiceUnavailableError } from '../errors.js';
 import { canonicalContactId, describePhoneRejection, normalizeContactId, toProviderTarget, type CountryCode } from '../lib/phone.js';
-import { toOdooDatetime } from '../odoo/datetime.js';
 import { isOdooError } from '../odoo/errors.js';
-import type { OdooClient } from '../odoo/types.js';
+import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { SendBody } from '../schemas/messages.js';
 import type { PartnerResolver } from './partner-resolver.js';
 import { providerAdapter } from '../providers/registry.js';
@@ -47,7 +47,7 @@ export interface SendResponse {
 }
 
 export interface SendServiceDeps {
-  odoo: Pick<OdooClient, 'create'>;
+  history: Pick<HistoryRepository, 'createOutgoing'>;
   journal: Pick<
     IdempotencyKeys,
     'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey' | 'markIdempotencyKeyUnknown'
@@ -105,7 +105,7 @@ export function odooCallSurelyFailed(error: unknown): boolean {
 }
 
 export function createSendService(deps: SendServiceDeps) {
-  const { odoo, journal } = deps;
+  const { history, journal } = deps;
   const now = deps.now ?? Date.now;
 
   /** The record's partner, by number or user id (best effort: a failed lookup never blocks a send). */
@@ -138,9 +138,9 @@ export function createSendService(deps: SendServiceDeps) {
         try {
           toProviderTarget(phone, deps.provider);
         } catch (error) {
-          if (!(error instanceof AppError)) throw error;
+          if (!(error instanceof SendTargetError)) throw error;
           problems.push({ field: 'body/phone', message: error.message });
-          unsupportedTarget = error.code === 'unsupported_target';
+          unsupportedTarget = error instanceof UnsupportedTargetError;
         }
       }
       // The request is well-formed but this provider cannot address the recipient (a group or linked id on
@@ -186,17 +186,16 @@ export function createSendService(deps: SendServiceDeps) {
       const linkable = normalized.ok && (normalized.kind === 'phone' || normalized.kind === 'user');
       const byUserId = normalized.ok && normalized.kind === 'user';
       const store = (partnerId: number | false) =>
-        odoo.create(HISTORY_MODEL, {
-          ...(byUserId ? { phone: false, whatsapp_user_id: phone } : { phone }),
-          direction: 'out',
-          state: 'queued',
+        history.createOutgoing({
+          phone: byUserId ? null : phone,
+          userId: byUserId ? phone : null,
           provider: deps.provider,
-          message: body.message,
-          message_type: outgoingMessageType(body.media_url, deps.provider),
-          media_url: body.media_url ?? false,
-          media_filename: body.filename ?? false,
-          partner_id: partnerId,
-          timestamp: toOdooDatetime(new Date(now())),
+          text: body.message,
+          messageType: outgoingMessageType(body.media_url, deps.provider),
+          mediaUrl: body.media_url ?? null,
+          filename: body.filename ?? null,
+          partnerId: partnerId === false ? null : partnerId,
+          timestamp: new Date(now()),
         });
       let id: number;
       try {

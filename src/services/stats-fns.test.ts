@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ReadGroupRow } from '../odoo/types.js';
-import { bucketStart, bucketStarts, countBuckets, groupStart, summarizeStats } from './stats-fns.js';
+import { groupStart, toBucketCounts } from '../odoo/repositories/history-stats.js';
+import { bucketStart, bucketStarts, countBuckets, summarizeStats } from './stats-fns.js';
 
 const d = (iso: string) => new Date(iso);
 
@@ -66,13 +67,13 @@ describe('summarizeStats', () => {
 
   test('totals, per-state counts and a gap-free series from one read_group', () => {
     const summary = summarizeStats(
-      [
+      toBucketCounts([
         row('2024-05-01', 'in', 'received', 5),
         row('2024-05-01', 'out', 'delivered', 2),
         row('2024-05-01', 'out', 'failed', 1),
         row('2024-05-03', 'in', 'received', 4),
         row('2024-05-03', 'out', 'read', 3),
-      ],
+      ]),
       window,
       'day',
     );
@@ -94,7 +95,7 @@ describe('summarizeStats', () => {
 
   test('weekly buckets fold the days of a week together', () => {
     const summary = summarizeStats(
-      [row('2024-05-01', 'in', 'received', 2), row('2024-05-03', 'in', 'received', 3)],
+      toBucketCounts([row('2024-05-01', 'in', 'received', 2), row('2024-05-03', 'in', 'received', 3)]),
       { from: d('2024-05-01T00:00:00Z'), to: d('2024-05-08T00:00:00Z') },
       'week',
     );

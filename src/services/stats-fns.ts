@@ -1,13 +1,9 @@
 /**
- * Pure helpers of GET /api/wa/stats: the period, the series buckets, and turning Odoo read_group rows
- * into totals and a gap-free series. Table-tested in stats-fns.test.ts.
- *
- * Odoo 13 labels date groups for humans ('05 May 2024', 'W19 2024'); the machine-readable bucket start
- * is the `>=` bound on the grouped field inside each row's `__domain`.
+ * Pure helpers of GET /api/wa/stats: the period, the series buckets, and turning the counts per bucket
+ * (src/odoo/repositories/history-stats.ts) into totals and a gap-free series. Table-tested in stats-fns.test.ts.
  */
 import { MESSAGE_STATES, type MessageState } from '../domain/message.js';
-import { parseOdooDatetime } from '../odoo/datetime.js';
-import type { ReadGroupRow } from '../odoo/types.js';
+import type { BucketCount } from '../odoo/repositories/history-stats.js';
 import type { StatsGranularity } from '../schemas/messages.js';
 
 const DAY_MS = 86_400_000;
@@ -59,18 +55,6 @@ export function countBuckets(from: Date, to: Date, granularity: StatsGranularity
   return Math.max(0, Math.ceil((to.getTime() - first) / span));
 }
 
-/** The lower bound of `field` in a read_group row's `__domain`, e.g. ['timestamp', '>=', '2024-05-05 00:00:00']. */
-export function groupStart(row: ReadGroupRow, field: string): Date | undefined {
-  const domain = row.__domain;
-  if (!Array.isArray(domain)) return undefined;
-  for (const term of domain) {
-    if (Array.isArray(term) && term[0] === field && term[1] === '>=' && typeof term[2] === 'string') {
-      return parseOdooDatetime(term[2]);
-    }
-  }
-  return undefined;
-}
-
 const emptyCounts = (): Counts => ({ total: 0, incoming: 0, outgoing: 0, failed: 0 });
 
 function add(counts: Counts, direction: unknown, state: unknown, n: number): void {
@@ -80,18 +64,9 @@ function add(counts: Counts, direction: unknown, state: unknown, n: number): voi
   if (state === 'failed') counts.failed += n;
 }
 
-/** The read_group count of a row: `__count` when lazy=false (what we ask for), `<field>_count` otherwise. */
-export function rowCount(row: ReadGroupRow): number {
-  const count = row.__count;
-  return typeof count === 'number' ? count : 0;
-}
-
-/**
- * Totals and a gap-free series from the rows of
- * `read_group(window, ['direction', 'state'], ['timestamp:<granularity>', 'direction', 'state'], lazy=false)`.
- */
+/** Totals and a gap-free series from the message counts per (bucket, direction, state). */
 export function summarizeStats(
-  rows: ReadGroupRow[],
+  rows: BucketCount[],
   window: { from: Date; to: Date },
   granularity: StatsGranularity,
 ): StatsSummary {
@@ -101,10 +76,10 @@ export function summarizeStats(
   for (const start of bucketStarts(window.from, window.to, granularity)) buckets.set(start.getTime(), emptyCounts());
 
   for (const row of rows) {
-    const n = rowCount(row);
+    const n = row.count;
     add(totals, row.direction, row.state, n);
-    if (typeof row.state === 'string' && row.state in byState) byState[row.state as MessageState] += n;
-    const start = groupStart(row, 'timestamp');
+    if (row.state !== null && row.state in byState) byState[row.state as MessageState] += n;
+    const start = row.start;
     if (!start) continue;
     const key = bucketStart(start, granularity).getTime();
     let bucket = buckets.get(key);
@@ -120,9 +95,4 @@ export function summarizeStats(
     .sort(([a], [b]) => a - b)
     .map(([start, counts]) => ({ start: new Date(start).toISOString().replace('.000Z', 'Z'), ...counts }));
   return { ...totals, by_state: byState, series };
-}
-
-/** The read_group call behind the summary, so the service and the benchmarks issue the same query. */
-export function statsGroupBy(granularity: StatsGranularity): string[] {
-  return [`timestamp:${granularity}`, 'direction', 'state'];
 }

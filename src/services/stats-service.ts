@@ -7,12 +7,10 @@
  *     (a contact seen both with and without a number in the period counts in both: read_group cannot
  *     tell them apart without fetching rows).
  */
-import { HISTORY_MODEL } from '../domain/message.js';
-import { toOdooDatetime } from '../odoo/datetime.js';
-import type { Domain, OdooClient } from '../odoo/types.js';
+import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { StatsGranularity, StatsQuery } from '../schemas/messages.js';
 import { API_DATE_MAX, parseDateRange, validationError, type FieldProblem } from './query-fns.js';
-import { bucketStart, countBuckets, DEFAULT_STATS_DAYS, MAX_SERIES_BUCKETS, statsGroupBy, summarizeStats, type StatsSummary } from './stats-fns.js';
+import { bucketStart, countBuckets, DEFAULT_STATS_DAYS, MAX_SERIES_BUCKETS, summarizeStats, type StatsSummary } from './stats-fns.js';
 
 const DAY_MS = 86_400_000;
 
@@ -21,13 +19,6 @@ export interface Stats extends StatsSummary {
   date_to: string;
   granularity: StatsGranularity;
   unique_contacts: number;
-}
-
-/** The `n` of a read_group without groupby (no row: zero). */
-function aggregate(rows: unknown): number {
-  const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
-  const n = first && typeof first === 'object' ? (first as { n?: unknown }).n : undefined;
-  return typeof n === 'number' ? n : 0;
 }
 
 const iso = (date: Date): string => date.toISOString().replace('.000Z', 'Z');
@@ -60,8 +51,11 @@ export function statsWindow(query: StatsQuery, now: Date, problems: FieldProblem
   return { from, to };
 }
 
-export function createStatsService(deps: { odoo: Pick<OdooClient, 'readGroup'>; now?: () => Date }) {
-  const { odoo } = deps;
+export function createStatsService(deps: {
+  history: Pick<HistoryRepository, 'countByBucket' | 'distinctPhones' | 'distinctUserIdsWithoutPhone'>;
+  now?: () => Date;
+}) {
+  const { history } = deps;
   const now = deps.now ?? (() => new Date());
 
   return {
@@ -70,16 +64,10 @@ export function createStatsService(deps: { odoo: Pick<OdooClient, 'readGroup'>; 
       const window = statsWindow(query, now(), problems);
       if (problems.length > 0) throw validationError(problems);
 
-      const domain: Domain = [
-        ['timestamp', '>=', toOdooDatetime(window.from)],
-        ['timestamp', '<', toOdooDatetime(window.to)],
-      ];
-      // Day/week buckets in UTC, whatever the integration user's timezone.
-      const context = { tz: 'UTC' };
       const [grouped, distinct, withoutNumber] = await Promise.allSettled([
-        odoo.readGroup(HISTORY_MODEL, domain, ['direction', 'state'], statsGroupBy(query.granularity), { lazy: false, context }),
-        odoo.readGroup(HISTORY_MODEL, domain, ['n:count_distinct(phone)'], [], { context }),
-        odoo.readGroup(HISTORY_MODEL, [...domain, ['phone', '=', false]], ['n:count_distinct(whatsapp_user_id)'], [], { context }),
+        history.countByBucket(window, query.granularity),
+        history.distinctPhones(window),
+        history.distinctUserIdsWithoutPhone(window),
       ]);
       if (grouped.status === 'rejected') throw grouped.reason;
       const summary = summarizeStats(grouped.value, window, query.granularity);
@@ -90,7 +78,7 @@ export function createStatsService(deps: { odoo: Pick<OdooClient, 'readGroup'>; 
         // marshal None"), so that call fails exactly when the period is empty — and the answer is 0.
         if (distinct.status === 'rejected') throw distinct.reason;
         if (withoutNumber.status === 'rejected') throw withoutNumber.reason;
-        uniqueContacts = aggregate(distinct.value) + aggregate(withoutNumber.value);
+        uniqueContacts = distinct.value + withoutNumber.value;
       }
 
       return {

@@ -18,8 +18,8 @@
  * single message still refused goes to the dead letters with the reason.
  */
 import type { Logger } from 'pino';
+import type { NewInboundMessage } from '../domain/history.js';
 import {
-  HISTORY_MODEL,
   type MessageEvent,
   type MessageState,
   type Provider,
@@ -30,9 +30,9 @@ import { createBackgroundLoop, type PassOutcome } from '../lib/background-loop.j
 import { backoffDelay } from '../lib/backoff.js';
 import { isWhatsappUserId } from '../lib/phone.js';
 import { isOdooError, type OdooError } from '../odoo/errors.js';
-import type { Domain, OdooClient } from '../odoo/types.js';
+import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { DeliverySpool, SpooledEvent } from '../spool/types.js';
-import { messageValues, nextState, partnerKeys, type MediaUrlResolver } from './history-values.js';
+import { nextState, partnerKeys, type MediaUrlResolver } from './history-values.js';
 import type { PartnerResolver } from './partner-resolver.js';
 
 export interface WriterOptions {
@@ -60,7 +60,7 @@ export interface WriterOptions {
 }
 
 export interface WriterDeps {
-  odoo: Pick<OdooClient, 'createMany' | 'searchRead' | 'searchCount' | 'write'>;
+  history: Pick<HistoryRepository, 'findByProviderIds' | 'createInbound' | 'setState' | 'setUserId' | 'ping'>;
   spool: DeliverySpool;
   logger: Logger;
   /** Finds the res.partner for each E.164 number or WhatsApp user id (null when none). */
@@ -97,7 +97,7 @@ const isDataError = (e: unknown): e is OdooError =>
   (e.kind === 'unique' || e.kind === 'validation' || e.kind === 'user' || e.kind === 'missing' || (e.kind === 'internal' && e.faultCode !== undefined));
 
 export function createWriter(deps: WriterDeps, options: WriterOptions) {
-  const { odoo, spool, logger } = deps;
+  const { history, spool, logger } = deps;
   const now = options.now ?? Date.now;
   const baseBackoffMs = options.baseBackoffMs ?? 500;
   const maxAttempts = options.maxAttempts ?? 10;
@@ -115,17 +115,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     const byProvider = new Map<Provider, string[]>();
     for (const e of events) byProvider.set(e.provider, [...(byProvider.get(e.provider) ?? []), e.providerMessageId]);
     for (const [provider, ids] of byProvider) {
-      const domain: Domain = [
-        ['provider', '=', provider],
-        ['provider_message_id', 'in', [...new Set(ids)]],
-      ];
-      const rows = await odoo.searchRead<{ id: number; provider_message_id: string; state: MessageState; whatsapp_user_id: string | false }>(
-        HISTORY_MODEL,
-        domain,
-        { fields: ['id', 'provider_message_id', 'state', 'whatsapp_user_id'] },
-      );
-      for (const row of rows) {
-        found.set(keyOf(provider, row.provider_message_id), { id: row.id, state: row.state, userId: row.whatsapp_user_id || null });
+      for (const row of await history.findByProviderIds(provider, ids)) {
+        found.set(keyOf(provider, row.providerMessageId), { id: row.id, state: row.state, userId: row.userId });
       }
     }
     return found;
@@ -138,9 +129,9 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
   }
 
   /** Creates the batch; on a data error splits it in halves until the culprits are isolated. */
-  async function createSplitting(items: SpooledEvent[], values: Record<string, unknown>[], outcome: Outcome): Promise<void> {
+  async function createSplitting(items: SpooledEvent[], values: NewInboundMessage[], outcome: Outcome): Promise<void> {
     try {
-      const ids = await odoo.createMany(HISTORY_MODEL, values);
+      const ids = await history.createInbound(values);
       items.forEach((item, i) => outcome.created.push({ item, recordId: ids[i] as number }));
     } catch (error) {
       if (isOdooError(error) && error.kind === 'too_large') {
@@ -157,14 +148,14 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       if (!isDataError(error)) throw error;
       if (items.length === 1) {
         const item = items[0] as SpooledEvent;
-        const single = values[0] as Record<string, unknown>;
+        const single = values[0] as NewInboundMessage;
         if (error.kind === 'unique') {
           outcome.duplicates.push(item);
-        } else if (single.partner_id) {
+        } else if (single.partnerId !== null) {
           // The cached partner may have been deleted or merged since (Odoo refuses the dangling link
           // as a validation error): forget it and store the message unlinked rather than lose it.
           for (const key of partnerKeys(item.event as MessageEvent)) deps.resolvePartners.forget?.(key);
-          await createSplitting(items, [{ ...single, partner_id: false }], outcome);
+          await createSplitting(items, [{ ...single, partnerId: null }], outcome);
         } else {
           outcome.rejected.push({ item, error });
         }
@@ -191,10 +182,10 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     // Numbers and user ids (old and new ones of an identity change, too); the resolver skips JIDs.
     const keys = [...new Set(fresh.flatMap((b) => partnerKeys(b.event as MessageEvent)))];
     const partners = keys.length > 0 ? await deps.resolvePartners(keys) : new Map<string, number | null>();
-    const values = fresh.map((b) => {
+    const values = fresh.map((b): NewInboundMessage => {
       const e = b.event as MessageEvent;
       const partnerId = partnerKeys(e).map((k) => partners.get(k) ?? null).find((id) => id !== null) ?? null;
-      return messageValues(e, partnerId, deps.mediaUrl);
+      return { event: e, partnerId, mediaUrl: e.media ? deps.mediaUrl(e.media) : null };
     });
 
     const outcome: Outcome = { created: [], duplicates: [], rejected: [] };
@@ -290,13 +281,8 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       group.ids.push(recordId);
       groups.set(key, group);
     }
-    for (const group of groups.values()) {
-      await odoo.write(HISTORY_MODEL, group.ids, {
-        state: group.state,
-        ...(group.state === 'failed' ? { error_message: group.error ?? 'The provider reported a failure' } : {}),
-      });
-    }
-    for (const [recordId, userId] of learnedUserIds) await odoo.write(HISTORY_MODEL, [recordId], { whatsapp_user_id: userId });
+    for (const group of groups.values()) await history.setState(group.ids, group.state, group.error);
+    for (const [recordId, userId] of learnedUserIds) await history.setUserId(recordId, userId);
     spool.complete(applied);
     result.statusesApplied += target.size;
 
@@ -322,7 +308,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
     if (now() - lastProbeAt < probeEveryMs) return false;
     lastProbeAt = now();
     try {
-      await odoo.searchCount(HISTORY_MODEL, [['id', '=', 0]]);
+      await history.ping();
       return true;
     } catch {
       return false;

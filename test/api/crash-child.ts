@@ -8,6 +8,7 @@ import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { openSendJournal } from '../../src/services/outbox/journal.js';
 import { createOutboxWorker } from '../../src/services/outbox/worker.js';
 import { createSenders } from '../../src/providers/registry.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -18,7 +19,7 @@ const env = (name: string): string => {
 const journal = openSendJournal(env('SEND_JOURNAL_PATH'));
 const worker = createOutboxWorker(
   {
-    odoo: createOdooClient({ url: env('ODOO_URL'), db: env('ODOO_DB'), username: env('ODOO_USERNAME'), password: env('ODOO_PASSWORD') }),
+    history: createHistoryRepository(createOdooClient({ url: env('ODOO_URL'), db: env('ODOO_DB'), username: env('ODOO_USERNAME'), password: env('ODOO_PASSWORD') })),
     journal,
     senders: createSenders({
       FONNTE_TOKEN: 'fonnte-device-token-3f9a1c',

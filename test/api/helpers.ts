@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/app.js';
+import { createRepositories, createRestServices } from '../../src/gateway.js';
+import { createReadinessProbe } from '../../src/services/readiness.js';
 import { createOdooClient, type XmlRpcOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { Config } from '../../src/config.js';
 import type { OdooClient } from '../../src/odoo/types.js';
@@ -57,12 +59,17 @@ export async function buildApiApp(options: ApiTestOptions = {}): Promise<ApiTest
   const journal = openSendJournal(join(dir, 'outbox.db'));
   const metrics = createMetrics({ spoolStats: () => spool.stats() });
   const odoo = options.odoo ?? createUnreachableOdoo();
+  const repositories = createRepositories(odoo);
   const app = await buildApp({
     config,
     logger: options.logger ?? pino({ level: 'silent' }),
-    odoo,
     spool,
-    api: { metrics, sendJournal: options.wrapJournal ? options.wrapJournal(journal) : journal, ...(options.outbox ? { outbox: options.outbox } : {}) },
+    services: createRestServices(config, repositories, {
+      sendJournal: options.wrapJournal ? options.wrapJournal(journal) : journal,
+      ...(options.outbox ? { outbox: options.outbox } : {}),
+    }),
+    readiness: createReadinessProbe({ history: repositories.history, spool, stallAfterMs: config.DELIVERY_STALL_SECONDS * 1000 }),
+    metrics,
   });
   await app.ready();
   return {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHistoryService } from '../../src/services/history-service.js';
 import { bearer, buildApiApp, READ_TOKEN, rpcsSince, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 let odoo: OdooUnderTest;
 let api: ApiTestApp;
@@ -196,7 +197,7 @@ describe('conversation', () => {
 describe('conversation identity', () => {
   test('the name and partner are remembered for 30 s: later pages cost one Odoo call less, changes show after', async () => {
     let clock = 1_000_000;
-    const service = createHistoryService({ odoo: odoo.odoo, defaultCountry: 'ID', now: () => clock });
+    const service = createHistoryService({ history: createHistoryRepository(odoo.odoo), defaultCountry: 'ID', now: () => clock });
     const query = { limit: 2, offset: 0, order: 'asc' as const };
     let before = odoo.double.log.length;
     expect((await service.getConversation('081311112222', query)).data.contact_name).toBe('Sari');

@@ -12,6 +12,7 @@ import { createSendAgent } from '../../src/providers/common/http.js';
 import { createSenders } from '../../src/providers/registry.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { bearer, buildApiApp, SEND_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 const BUDI = '+6281234567890';
 const BUDI_NEW = '+6281377778888';
@@ -135,7 +136,7 @@ describe('sending to a contact known only by user id', () => {
     app.inject({ method: 'POST', url: '/api/wa/send_message', headers: bearer(SEND_TOKEN), payload: { phone, message: 'Halo Budi' } });
   const outboxFor = (app: ApiTestApp) =>
     createOutboxWorker(
-      { odoo: odoo.odoo, journal: app.journal, senders: createSenders(app.config, agent), logger: pino({ level: 'silent' }), defaultCountry: 'ID' },
+      { history: createHistoryRepository(odoo.odoo), journal: app.journal, senders: createSenders(app.config, agent), logger: pino({ level: 'silent' }), defaultCountry: 'ID' },
       { pollMs: 60_000, concurrency: 1, maxAttempts: 1, retryBaseMs: 5, retryMaxMs: 10, idempotencyTtlMs: 86_400_000 },
     );
 

@@ -17,6 +17,8 @@ import { createSenders } from '../../src/providers/registry.js';
 import { testConfig } from '../helpers/build.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { startFakeProvider, type FakeProvider } from './fake-provider.js';
+import { createLeaseRepository } from '../../src/odoo/repositories/lease-repository.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 const silent = pino({ level: 'silent' });
 const agent = createSendAgent({ timeoutMs: 500 });
@@ -37,10 +39,10 @@ const instances: Instance[] = [];
 function gatewayInstance(name: string, login: string, password: string): Instance {
   const odoo = createOdooClient({ url: double.url, db: double.db, username: login, password, timeoutMs: 2000 });
   const journal = openSendJournal(join(dir, `${name}-outbox.db`));
-  const lease = createLease({ odoo, logger: silent }, { ttlMs: 60_000, sendBudgetMs: 10_000, instanceId: name, now: clock });
+  const lease = createLease({ leases: createLeaseRepository(odoo), logger: silent }, { ttlMs: 60_000, sendBudgetMs: 10_000, instanceId: name, now: clock });
   const config = testConfig({ FONNTE_TOKEN: 'fonnte-device-token-3f9a1c', FONNTE_BASE_URL: fonnte.url });
   const worker = createOutboxWorker(
-    { odoo, journal, senders: createSenders(config, agent), logger: silent, defaultCountry: 'ID', mayStartSend: () => lease.mayStartSend() },
+    { history: createHistoryRepository(odoo), journal, senders: createSenders(config, agent), logger: silent, defaultCountry: 'ID', mayStartSend: () => lease.mayStartSend() },
     { pollMs: 60_000, concurrency: 2, maxAttempts: 3, retryBaseMs: 5, retryMaxMs: 10, idempotencyTtlMs: 86_400_000, now: clock },
   );
   const instance = { lease, worker, journal };

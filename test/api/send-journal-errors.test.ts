@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { HISTORY_MODEL } from '../../src/domain/message.js';
+import { HISTORY_MODEL } from '../../src/odoo/repositories/history-fields.js';
 import { expectError } from '../webhooks/support.js';
 import { bearer, buildApiApp, SEND_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
 

@@ -15,6 +15,7 @@ import { createSendAgent } from '../../src/providers/common/http.js';
 import { createSenders } from '../../src/providers/registry.js';
 import { closedPortUrl, startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { bearer, buildApiApp, FULL_TOKEN, READ_TOKEN, SEND_TOKEN, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 let odoo: OdooUnderTest;
 let fonnte: FakeProvider;
@@ -73,7 +74,7 @@ async function setup(options: Setup = {}): Promise<{ api: ApiTestApp; worker: Ou
   const metrics = api.metrics;
   worker = createOutboxWorker(
     {
-      odoo: odoo.odoo,
+      history: createHistoryRepository(odoo.odoo),
       journal: api.journal,
       senders: createSenders(api.config, agent),
       logger: pino({ level: 'silent' }),

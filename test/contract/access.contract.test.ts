@@ -5,7 +5,7 @@
  * nothing else: it reads no attachment. A user without groups may log in but do nothing.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PARTNER_LOOKUP_METHOD } from '../../src/services/partner-resolver.js';
+import { PARTNER_LOOKUP_METHOD } from '../../src/odoo/repositories/partner-repository.js';
 import { ATTACHMENT, HISTORY, historyValues, newId, odooError, PARTNER, setupContractEnv } from './harness.js';
 
 const env = await setupContractEnv(import.meta.url);

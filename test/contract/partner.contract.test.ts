@@ -8,7 +8,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { nationalSignificantDigits } from '../../src/lib/phone.js';
 import type { Domain } from '../../src/odoo/types.js';
-import { createPartnerResolver, PARTNER_LOOKUP_METHOD, type PartnerCandidate } from '../../src/services/partner-resolver.js';
+import { createRepositories } from '../../src/gateway.js';
+import { PARTNER_LOOKUP_METHOD } from '../../src/odoo/repositories/partner-repository.js';
+import { createPartnerResolver } from '../../src/services/partner-resolver.js';
 import { HISTORY, historyValues, PARTNER, setupContractEnv } from './harness.js';
 
 const env = await setupContractEnv(import.meta.url);
@@ -20,6 +22,14 @@ const scope = (): Domain => [['email', '=like', `${env.tag}%`]];
 const NUMBER = '+6281277776543';
 const OTHER_NUMBER = '+62361123456';
 const USER_ID = `US.${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+/** One row of the lookup as the addon returns it: exactly these fields. */
+interface PartnerCandidate {
+  id: number;
+  name: string | false;
+  phone: string | false;
+  mobile: string | false;
+  whatsapp_user_id: string | false;
+}
 const lookup = (numbers: string[], userIds: string[] = []) =>
   env.gateway.call<PartnerCandidate[]>(PARTNER, PARTNER_LOOKUP_METHOD, [numbers.map(nationalSignificantDigits), userIds]);
 
@@ -54,7 +64,7 @@ describe('the partner lookup', () => {
     await env.gateway.create(HISTORY, historyValues(env, { phone: false, whatsapp_user_id: USER_ID, partner_id: p.username }));
     expect((await lookup([], [USER_ID]))?.map((r) => r.id)).toEqual([p.username]);
     // The gateway's resolver on top of it: the user id and a number in one batch.
-    const resolve = createPartnerResolver(env.gateway, { defaultCountry: 'ID' });
+    const resolve = createPartnerResolver(createRepositories(env.gateway), { defaultCountry: 'ID' });
     const found = await resolve([USER_ID, NUMBER, '120363025246125486@g.us']);
     expect(Object.fromEntries(found)).toEqual({ [USER_ID]: p.username, [NUMBER]: p.dashes, '120363025246125486@g.us': null });
   });

@@ -10,6 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { SettingName } from '../../config/schema.js';
 import { buildApp } from '../../src/app.js';
+import { createRepositories, createRestServices } from '../../src/gateway.js';
+import { createMetrics } from '../../src/plugins/metrics.js';
+import { createReadinessProbe } from '../../src/services/readiness.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import type { OdooClient } from '../../src/odoo/types.js';
@@ -109,11 +112,15 @@ export async function buildTestApp(overrides: TestAppOverrides = {}): Promise<Te
   const commitEvents =
     overrides.commitEvents ?? (committer ? (events: InboundEvent[], quarantine?: QuarantineInput | null) => committer.enqueue(events, quarantine) : undefined);
   try {
+    const appSpool = overrides.wrapSpool ? overrides.wrapSpool(spool) : spool;
+    const repositories = createRepositories(odoo);
     const app = await buildApp({
       config,
       logger: overrides.logger ?? pino({ level: 'silent' }),
-      odoo,
-      spool: overrides.wrapSpool ? overrides.wrapSpool(spool) : spool,
+      spool: appSpool,
+      services: createRestServices(config, repositories),
+      readiness: createReadinessProbe({ history: repositories.history, spool: appSpool, stallAfterMs: config.DELIVERY_STALL_SECONDS * 1000 }),
+      metrics: createMetrics({ spoolStats: () => appSpool.stats() }),
       ...(overrides.onAccepted ? { onAccepted: overrides.onAccepted } : {}),
       ...(commitEvents ? { commitEvents } : {}),
     });

@@ -19,6 +19,8 @@ import { createWriter } from '../../src/services/writer.js';
 import { buildTestApp, TEST_SECRETS, type TestApp } from '../helpers/build.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { formParams, metaSignature, TWILIO_PATH, TWILIO_URL, twilioSignature } from '../webhooks/support.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
+import { createRepositories } from '../../src/gateway.js';
 
 const SAMPLES = new URL('../../../shared/reference/provider-samples/', import.meta.url);
 const SAMPLES_PATH = fileURLToPath(SAMPLES);
@@ -62,10 +64,10 @@ async function startRig(): Promise<Rig> {
   const t = await buildTestApp({ odoo });
   const writer = createWriter(
     {
-      odoo,
+      history: createHistoryRepository(odoo),
       spool: t.spool,
       logger: silent,
-      resolvePartners: createPartnerResolver(odoo, { defaultCountry: 'ID', missTtlMs: 0 }),
+      resolvePartners: createPartnerResolver(createRepositories(odoo), { defaultCountry: 'ID', missTtlMs: 0 }),
       mediaUrl: (m) => m.url ?? (m.mediaId ? `https://graph.example/${m.mediaId}` : null),
     },
     { batchSize: 200, maxBackoffMs: 1000 },

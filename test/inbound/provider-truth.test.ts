@@ -13,6 +13,8 @@ import { createWriter } from '../../src/services/writer.js';
 import { buildTestApp, TEST_SECRETS, testConfig, type TestApp } from '../helpers/build.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { metaSignature, spooled } from '../webhooks/support.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
+import { createRepositories } from '../../src/gateway.js';
 
 const silent = pino({ level: 'silent' });
 const fixture = (provider: string, name: string) => readFileSync(new URL(`../fixtures/providers/${provider}/${name}.json`, import.meta.url), 'utf8');
@@ -33,10 +35,10 @@ async function start() {
   t = await buildTestApp({ odoo });
   const writer = createWriter(
     {
-      odoo,
+      history: createHistoryRepository(odoo),
       spool: t.spool,
       logger: silent,
-      resolvePartners: createPartnerResolver(odoo, { defaultCountry: 'ID', missTtlMs: 0 }),
+      resolvePartners: createPartnerResolver(createRepositories(odoo), { defaultCountry: 'ID', missTtlMs: 0 }),
       mediaUrl: (m) => m.url ?? (m.mediaId ? `https://graph.example/${m.mediaId}` : null),
     },
     { batchSize: 200, maxBackoffMs: 1000 },

@@ -14,6 +14,8 @@ import { createWriter, type WriterOptions } from '../../src/services/writer.js';
 import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
 import type { Spool } from '../../src/spool/types.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
+import { createRepositories } from '../../src/gateway.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -45,10 +47,10 @@ export async function startRig(options: Partial<WriterOptions> & { odoo?: (real:
   const clock = { now: Date.now() };
   const writer = createWriter(
     {
-      odoo,
+      history: createHistoryRepository(odoo),
       spool,
       logger: silent,
-      resolvePartners: createPartnerResolver(odoo, { defaultCountry: 'ID', missTtlMs: 0 }),
+      resolvePartners: createPartnerResolver(createRepositories(odoo), { defaultCountry: 'ID', missTtlMs: 0 }),
       mediaUrl: (m) => m.url ?? (m.mediaId ? `https://graph.example/${m.mediaId}` : null),
     },
     { batchSize: 50, maxBackoffMs: 60_000, now: () => clock.now, random: () => 0.5, ...options },
@@ -72,7 +74,7 @@ export function mediaWorkerFor(rig: Rig, download: (url: string) => Promise<Down
   return createMediaWorker(
     {
       spool: rig.spool,
-      odoo: rig.odoo,
+      history: createHistoryRepository(rig.odoo),
       logger: silent,
       download: (media) => download(media.url ?? `meta:${media.mediaId}`),
     },

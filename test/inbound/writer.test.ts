@@ -7,6 +7,7 @@ import { createMediaWorker, PermanentMediaError } from '../../src/services/media
 import { buildTestApp } from '../helpers/build.js';
 import { startBodyLimitProxy, type BodyLimitProxy } from './body-limit-proxy.js';
 import { fixture, inbound, mediaWorkerFor, silent, startRig, status, type Rig } from './support.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -532,7 +533,7 @@ describe('media: idempotent attachment, and a cap on what the spool holds', () =
     await media.runOnce();
     expect(rig.spool.stats()).toMatchObject({ mediaPending: 2, mediaBytes: 600 });
     const full = createMediaWorker(
-      { spool: rig.spool, odoo: rig.odoo, logger: silent, download: async () => ({ data: Buffer.alloc(1), mimetype: null, filename: null }) },
+      { spool: rig.spool, history: createHistoryRepository(rig.odoo), logger: silent, download: async () => ({ data: Buffer.alloc(1), mimetype: null, filename: null }) },
       { spoolMaxBytes: 600 },
     );
     rig.spool.enqueue([inbound('third', { messageType: 'image', media: { url: 'https://files.example/third.jpg' } })]);

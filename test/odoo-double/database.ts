@@ -5,7 +5,7 @@
  * UNIQUE and FOREIGN KEY constraints fail the way Odoo reports them (see python.ts).
  */
 import { compileDomain, domainMentions, normalizeDomain, type DomainHost } from './domain.js';
-import { GATEWAY_GROUP, GROUPS, MODELS, table, type ComputeEnv, type FieldDef, type MethodEnv, type ModelDef, type Row } from './models.js';
+import { GROUPS, MODELS, table, type ComputeEnv, type FieldDef, type MethodEnv, type ModelDef, type Row } from './models.js';
 import { orderComparator } from './order.js';
 import {
   AccessDenied,
@@ -22,6 +22,8 @@ import {
   valueError,
   type PgCause,
 } from './python.js';
+import { attachMedia, findWhatsappPartners, rememberUserIdOnPartner } from './addon-methods.js';
+import { fieldsGet } from './fields-get.js';
 import { readGroup } from './read-group.js';
 import { PyBinary, PyDateTime, PyFloat, type PyValue, type ResultValue } from './xmlrpc.js';
 
@@ -42,7 +44,7 @@ export interface NewUser {
   groups?: string[];
 }
 
-interface CallEnv {
+export interface CallEnv {
   uid: number;
   user: DoubleUser;
   su: boolean;
@@ -50,7 +52,7 @@ interface CallEnv {
   groups: Set<string>;
 }
 
-type Mode = 'read' | 'write' | 'create' | 'unlink';
+export type Mode = 'read' | 'write' | 'create' | 'unlink';
 
 const SUPERUSER_ID = 1;
 const ADMIN_ID = 2;
@@ -181,7 +183,8 @@ export class OdooDatabase implements DomainHost {
     return { row: (model, id) => this.row(model, id), context, userIsSystem: false };
   }
 
-  private superEnv(context: Record<string, unknown> = {}): CallEnv {
+  /** Internal to the double (addon-methods.ts uses it). */
+  superEnv(context: Record<string, unknown> = {}): CallEnv {
     const user = this.users.get(SUPERUSER_ID) as DoubleUser;
     return { uid: SUPERUSER_ID, user, su: true, context, groups: this.groupClosure(user.groups) };
   }
@@ -333,10 +336,14 @@ export class OdooDatabase implements DomainHost {
           .slice(0, limit)
           .map((id) => [id, this.displayName(model.name, id)]);
       }
+      case 'fields_get': {
+        const a = bind('fields_get', [['allfields', null], ['attributes', null]], args, kw);
+        return fieldsGet(model, a.allfields, a.attributes);
+      }
       case 'whatsapp_headless_find_partners': {
         if (model.name !== 'res.partner') break;
         const a = bind(method, [['national_numbers', null], ['user_ids', null]], args, kw);
-        return this.findWhatsappPartners(env, a.national_numbers, a.user_ids);
+        return findWhatsappPartners(this, env, a.national_numbers, a.user_ids);
       }
       case 'flush': {
         recordIds();
@@ -347,7 +354,7 @@ export class OdooDatabase implements DomainHost {
         if (model.name !== 'whatsapp.history') break;
         const ids = recordIds();
         const a = bind('attach_media', [['name', REQUIRED], ['datas', REQUIRED], ['mimetype', false], ['filename', false]], args, kw);
-        return this.attachMedia(env, model, ids, a);
+        return attachMedia(this, env, model, ids, a);
       }
       default: {
         // Methods of the addon's own models (e.g. the outbox lease), declared with the model.
@@ -363,70 +370,7 @@ export class OdooDatabase implements DomainHost {
     });
   }
 
-  // ---------------------------------------------------------------- whatsapp_headless methods
-
-  /**
-   * res.partner.whatsapp_headless_find_partners (odoo-addon/.../models/res_partner.py): the gateway's
-   * only view of contacts. Gateway group or read access on res.partner; checked, bounded input; as
-   * superuser inside, active non-private partners only; id, name, phone, mobile, whatsapp_user_id.
-   */
-  private findWhatsappPartners(env: CallEnv, nationalNumbers: unknown, userIds: unknown): ResultValue {
-    const partnerModel = this.model('res.partner');
-    if (!env.groups.has(GATEWAY_GROUP)) {
-      try {
-        this.checkAccess(env, partnerModel, 'read'); // check_access_rights('read', raise_exception=False)
-      } catch {
-        throw new AccessError('You are not allowed to look up WhatsApp contacts.');
-      }
-    }
-    const checked = (values: unknown, pattern: RegExp, argument: string): string[] => {
-      if (values === null || values === false || values === undefined) return [];
-      if (!Array.isArray(values) || !values.every((v) => typeof v === 'string' && pattern.test(v))) {
-        throw validationError(`${argument} must be a list of values of the form ${pattern.source.slice(1, -1)}.`);
-      }
-      return [...new Set(values as string[])].sort();
-    };
-    const numbers = checked(nationalNumbers, /^[0-9]{4,17}$/, 'national_numbers');
-    const waIds = checked(userIds, /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/, 'user_ids');
-    if (numbers.length + waIds.length > 100) throw validationError('At most 100 numbers and user ids per lookup.');
-    const terms: unknown[][] = [];
-    for (const digits of numbers) {
-      const pattern = `%${digits.split('').join('%')}%`;
-      terms.push([['phone', '=like', pattern]], [['mobile', '=like', pattern]]);
-    }
-    if (waIds.length > 0) terms.push([['whatsapp_user_id', 'in', waIds]]);
-    if (terms.length === 0) return [];
-    const domain = [
-      '&',
-      ...Array<string>(terms.length - 1).fill('|'),
-      ...terms.flat(),
-      '|',
-      ['type', '!=', 'private'],
-      ['type', '=', false],
-    ];
-    const rows = this.searchRows(this.superEnv(), 'res.partner', domain, { order: 'id', limit: 1000 });
-    return rows.map((row) => ({
-      id: row.id,
-      name: (row.name as string | null) ?? false,
-      phone: (row.phone as string | null) ?? false,
-      mobile: (row.mobile as string | null) ?? false,
-      whatsapp_user_id: (row.whatsapp_user_id as string | null) ?? false,
-    }));
-  }
-
-  /** whatsapp.history._remember_user_id_on_partner: a linked partner keeps the first user id, or follows a change notice. */
-  private rememberUserIdOnPartner(ids: number[]): void {
-    const partners = this.model('res.partner');
-    for (const id of ids) {
-      const row = this.row('whatsapp.history', id);
-      if (!row || typeof row.partner_id !== 'number' || !row.whatsapp_user_id) continue;
-      const partner = this.row('res.partner', row.partner_id);
-      if (!partner || partner.whatsapp_user_id === row.whatsapp_user_id) continue;
-      if (!partner.whatsapp_user_id || partner.whatsapp_user_id === row.previous_whatsapp_user_id) {
-        this.updateRow(partners, partner.id, { whatsapp_user_id: row.whatsapp_user_id });
-      }
-    }
-  }
+  // ---------------------------------------------------------------- addon methods' environment (see addon-methods.ts)
 
   /** The database's clock (ms epoch), PostgreSQL's now(): tests move it forward (e.g. to expire a lease). */
   clockOffsetMs = 0;
@@ -452,28 +396,10 @@ export class OdooDatabase implements DomainHost {
     };
   }
 
-  /** whatsapp.history.attach_media (the addon's): create and link the attachment in one transaction, once. */
-  private attachMedia(env: CallEnv, model: ModelDef, ids: number[], a: Record<string, unknown>): number {
-    // ensure_one()
-    if (ids.length !== 1) throw new PythonException('ValueError', `Expected singleton: ${model.name}(${ids.join(', ')}${ids.length === 1 ? ',' : ''})`);
-    const id = ids[0] as number;
-    // self.attachment_id reads the record: read rights, and MissingError once it is gone
-    const [row] = this.read(env, model, ids, ['attachment_id']) as { attachment_id?: unknown }[];
-    if (!row) throw new MissingError(`Record does not exist or has been deleted.\n(Record: ${model.name}(${id},), User: ${env.uid})`);
-    if (Array.isArray(row.attachment_id)) return row.attachment_id[0] as number;
-    const values: Record<string, unknown> = { name: a.name, datas: a.datas, res_model: model.name, res_id: id };
-    if (a.mimetype) values.mimetype = a.mimetype;
-    const [attachmentId] = this.create(env, this.model('ir.attachment'), [values]);
-    const links: Record<string, unknown> = { attachment_id: attachmentId };
-    if (a.mimetype) links.media_mimetype = a.mimetype;
-    if (a.filename) links.media_filename = a.filename;
-    this.write(env, model, ids, links);
-    return attachmentId as number;
-  }
-
   // ---------------------------------------------------------------- access
 
-  private checkAccess(env: CallEnv, model: ModelDef, mode: Mode): void {
+  /** Internal to the double (addon-methods.ts uses it). */
+  checkAccess(env: CallEnv, model: ModelDef, mode: Mode): void {
     if (env.su) return;
     const specific = model.access.filter((line) => line.group !== null && env.groups.has(line.group));
     const lines = specific.length ? specific : model.access.filter((line) => line.group === null);
@@ -573,7 +499,8 @@ export class OdooDatabase implements DomainHost {
 
   // ---------------------------------------------------------------- read
 
-  private read(env: CallEnv, model: ModelDef, ids: number[], fields: unknown[] | null): ResultValue[] {
+  /** Internal to the double (addon-methods.ts uses it). */
+  read(env: CallEnv, model: ModelDef, ids: number[], fields: unknown[] | null): ResultValue[] {
     // ir.attachment.read(): check('read') before the ORM's read
     if (model.name === 'ir.attachment') this.checkAttachmentAccess(env, this.existingRows(model, ids), 'read');
     this.checkAccess(env, model, 'read');
@@ -634,7 +561,8 @@ export class OdooDatabase implements DomainHost {
     this.log(() => table.delete(row.id));
   }
 
-  private updateRow(model: ModelDef, id: number, changes: Record<string, unknown>): void {
+  /** Internal to the double (addon-methods.ts uses it). */
+  updateRow(model: ModelDef, id: number, changes: Record<string, unknown>): void {
     const table = this.tableOf(model.name);
     const before = table.get(id) as Row;
     table.set(id, { ...before, ...changes });
@@ -773,7 +701,8 @@ export class OdooDatabase implements DomainHost {
     }
   }
 
-  private create(env: CallEnv, model: ModelDef, valsList: Record<string, unknown>[]): number[] {
+  /** Internal to the double (addon-methods.ts uses it). */
+  create(env: CallEnv, model: ModelDef, valsList: Record<string, unknown>[]): number[] {
     if (model.name === 'ir.attachment') {
       // ir.attachment.create(): check('write', values) on each target, before the ORM's create
       for (const vals of valsList) if (vals && typeof vals === 'object') this.checkAttachmentAccess(env, [], 'write', vals);
@@ -815,11 +744,12 @@ export class OdooDatabase implements DomainHost {
     }
     // _create ends with check_access_rule('create') on the new rows (the call is then rolled back)
     if (this.forbidden(env, model, ids, 'create').length) throw this.ruleError(env, model, 'create');
-    if (model.name === 'whatsapp.history') this.rememberUserIdOnPartner(ids);
+    if (model.name === 'whatsapp.history') rememberUserIdOnPartner(this, ids);
     return ids;
   }
 
-  private write(env: CallEnv, model: ModelDef, ids: number[], vals: Record<string, unknown>): boolean {
+  /** Internal to the double (addon-methods.ts uses it). */
+  write(env: CallEnv, model: ModelDef, ids: number[], vals: Record<string, unknown>): boolean {
     if (ids.length === 0) return true;
     if (model.name === 'ir.attachment') {
       // ir.attachment.write(): check('write', values) before the ORM's own checks
@@ -852,7 +782,7 @@ export class OdooDatabase implements DomainHost {
       this.checkConstraints(env, model, row, 'update');
       this.updateRow(model, id, row);
     }
-    if (model.name === 'whatsapp.history' && ('partner_id' in vals || 'whatsapp_user_id' in vals)) this.rememberUserIdOnPartner(ids);
+    if (model.name === 'whatsapp.history' && ('partner_id' in vals || 'whatsapp_user_id' in vals)) rememberUserIdOnPartner(this, ids);
     return true;
   }
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { loadFixture } from '../fixtures/providers/index.js';
 import { buildTestApp, createUnreachableOdoo, TEST_SECRETS, type TestApp } from '../helpers/build.js';
 import type { OdooClient } from '../../src/odoo/types.js';
-import { createReadinessProbe } from '../../src/routes/health.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
+import { createReadinessProbe } from '../../src/services/readiness.js';
 import { SpoolCommitError } from '../../src/spool/committer.js';
 import type { SpoolStats } from '../../src/spool/types.js';
 import { captureLogs, drainSpool, expectError, formEncode, metaSignature, toFormParams, TWILIO_PATH, TWILIO_URL, twilioSignature } from './support.js';
@@ -191,7 +192,7 @@ describe('stalled delivery', () => {
   const probe = (spoolStats: SpoolStats | (() => SpoolStats), odoo = answeringOdoo(), startedMsAgo = 2 * hour) => {
     let clock = NOON - startedMsAgo;
     const readiness = createReadinessProbe(
-      { odoo, spool: { ...t.spool, stats: typeof spoolStats === 'function' ? spoolStats : () => spoolStats, probe: () => undefined }, stallAfterMs: 300_000, now: () => clock },
+      { history: createHistoryRepository(odoo), spool: { ...t.spool, stats: typeof spoolStats === 'function' ? spoolStats : () => spoolStats, probe: () => undefined }, stallAfterMs: 300_000, now: () => clock },
       0,
     );
     clock = NOON;

@@ -14,6 +14,7 @@ import { bearer, buildApiApp, FULL_TOKEN, type ApiTestApp } from '../api/helpers
 import { buildTestApp } from '../helpers/build.js';
 import { fixture, startRig, type Rig } from '../inbound/support.js';
 import { expectError } from './support.js';
+import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 const LID = '201234567890123@lid';
 const LID_PATH = encodeURIComponent(LID);
@@ -82,7 +83,7 @@ describe('answering the thread', () => {
     expect(response.statusCode, response.body).toBe(202);
     expect(response.json().data).toMatchObject({ phone: LID, provider: 'fonnte' });
     const worker = createOutboxWorker(
-      { odoo: rig.odoo, journal: api.journal, senders: createSenders(api.config, agent), logger: pino({ level: 'silent' }), defaultCountry: 'ID' },
+      { history: createHistoryRepository(rig.odoo), journal: api.journal, senders: createSenders(api.config, agent), logger: pino({ level: 'silent' }), defaultCountry: 'ID' },
       { pollMs: 60_000, concurrency: 1, maxAttempts: 1, retryBaseMs: 5, retryMaxMs: 10, idempotencyTtlMs: 86_400_000 },
     );
     await worker.runOnce();

@@ -10,7 +10,8 @@ from . import phone_normalize
 
 _logger = logging.getLogger(__name__)
 
-# The gateway (src/domain/message.ts) uses the same keys: keep them in step.
+# The gateway (src/domain/selections.ts) uses the same keys and labels:
+# test/model/selections.test.ts and the live contract suite compare them.
 DIRECTIONS = [("in", "Incoming"), ("out", "Outgoing")]
 PROVIDERS = [("fonnte", "Fonnte"), ("meta", "Meta Cloud API"), ("twilio", "Twilio")]
 MESSAGE_TYPES = [

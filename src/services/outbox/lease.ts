@@ -1,7 +1,7 @@
 /**
  * The outbox lease: at most one gateway instance sends queued messages at a time. Every instance
  * accepts webhooks and delivers them to Odoo; only the holder of the lease `outbox`, kept in Odoo
- * (addon model whatsapp.gateway.lease, methods acquire/release), reads Odoo's send queue. Without it,
+ * (the addon's lease model, through src/odoo/repositories/lease-repository.ts), reads Odoo's send queue. Without it,
  * two gateways against one database (a second instance, an overlapping rolling deploy) would both
  * send each queued message: the send journal that prevents duplicates is local to one instance.
  *
@@ -17,21 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { isOdooError } from '../../odoo/errors.js';
+import { LeaseModelMissingError, type LeaseRepository } from '../../odoo/repositories/lease-repository.js';
 
-export const LEASE_MODEL = 'whatsapp.gateway.lease';
 export const OUTBOX_LEASE_NAME = 'outbox';
-
-/** The one call the lease needs: an addon method (XmlRpcOdooClient.call). */
-export interface LeaseOdoo {
-  call<T = unknown>(model: string, method: string, args?: unknown[], kwargs?: Record<string, unknown>): Promise<T | null>;
-}
-
-/** whatsapp.gateway.lease.acquire's answer. */
-interface AcquireAnswer {
-  acquired: boolean;
-  holder: string | false;
-  expires_in: number;
-}
 
 export interface LeaseStatus {
   /** This instance may send now. */
@@ -75,7 +63,7 @@ export function newInstanceId(): string {
 }
 
 export function createLease(
-  deps: { odoo: LeaseOdoo; logger: Logger; onAcquired?: () => void },
+  deps: { leases: LeaseRepository; logger: Logger; onAcquired?: () => void },
   options: LeaseOptions,
 ): Lease {
   const now = options.now ?? Date.now;
@@ -99,12 +87,11 @@ export function createLease(
     const sentAt = now();
     const wasHeld = held();
     try {
-      const answer = await deps.odoo.call<AcquireAnswer>(LEASE_MODEL, 'acquire', [name, instanceId, ttlSeconds]);
-      if (!answer || typeof answer !== 'object') throw new Error('whatsapp.gateway.lease.acquire returned nothing');
+      const answer = await deps.leases.acquire(name, instanceId, ttlSeconds);
       lastError = undefined;
-      holder = typeof answer.holder === 'string' ? answer.holder : null;
+      holder = answer.holder;
       if (answer.acquired) {
-        heldUntil = sentAt + Math.max(0, Number(answer.expires_in) || 0) * 1000;
+        heldUntil = sentAt + answer.expiresInMs;
         if (!wasHeld) {
           deps.logger.info({ lease: name, instanceId }, 'outbox lease taken: this instance sends the queued messages');
           deps.onAcquired?.();
@@ -115,11 +102,13 @@ export function createLease(
       }
     } catch (error) {
       // Keep what we hold until it runs out: heldUntil is already bounded by Odoo's expiry.
-      const message = isOdooError(error) ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
-      const missingModel = /has no attribute|doesn't exist|does not exist/i.test(message);
-      const reason = missingModel
-        ? `the Odoo addon has no ${LEASE_MODEL} (upgrade whatsapp_headless): ${message}`
-        : message;
+      // LeaseModelMissingError's message already says to upgrade the addon.
+      const reason =
+        error instanceof LeaseModelMissingError || !isOdooError(error)
+          ? error instanceof Error
+            ? error.message
+            : String(error)
+          : `${error.kind}: ${error.message}`;
       if (reason !== lastError) {
         deps.logger.error({ lease: name, instanceId, reason }, 'cannot take or renew the outbox lease; this instance sends nothing until it can');
       }
@@ -156,7 +145,7 @@ export function createLease(
       if (!held()) return;
       heldUntil = 0;
       try {
-        await deps.odoo.call<boolean>(LEASE_MODEL, 'release', [name, instanceId]);
+        await deps.leases.release(name, instanceId);
         deps.logger.info({ lease: name, instanceId }, 'outbox lease released');
       } catch (error) {
         // It expires on its own after the TTL.

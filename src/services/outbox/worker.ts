@@ -21,14 +21,14 @@
  * it already has are still written to Odoo without it.
  */
 import type { Logger } from 'pino';
-import { HISTORY_MODEL, type Provider } from '../../domain/message.js';
+import type { QueuedSend } from '../../domain/history.js';
+import type { Provider } from '../../domain/message.js';
 import { createBackgroundLoop, type PassOutcome } from '../../lib/background-loop.js';
 import { backoffDelay } from '../../lib/backoff.js';
 import { canSendToUserId, describePhoneRejection, isWhatsappUserId, normalizePhone, userIdTargetRefusal, type CountryCode } from '../../lib/phone.js';
-import { AppError } from '../../errors.js';
-import { parseOdooDatetime } from '../../odoo/datetime.js';
+import { SendTargetError } from '../../domain/errors.js';
 import { isOdooError } from '../../odoo/errors.js';
-import type { OdooClient } from '../../odoo/types.js';
+import type { HistoryRepository } from '../../odoo/repositories/history-repository.js';
 import type { SendMetricOutcome } from '../../metrics/registry.js';
 import type { SenderRegistry } from '../../providers/registry.js';
 import type { SendResult } from '../../providers/types.js';
@@ -60,7 +60,7 @@ const RECORD_RETRY_BASE_MS = 60_000;
 const RECORD_RETRY_MAX_MS = 3_600_000;
 
 export interface OutboxDeps {
-  odoo: Pick<OdooClient, 'searchRead' | 'write'>;
+  history: Pick<HistoryRepository, 'oldestQueuedAt' | 'queuedSends' | 'recordSent' | 'recordSentWithTakenId' | 'recordFailed'>;
   journal: SendJournal;
   /** The REST Idempotency-Keys, kept in the journal's file: their hourly purge runs with the journal's. */
   idempotencyKeys?: Pick<IdempotencyKeys, 'purgeExpired'>;
@@ -89,16 +89,7 @@ export interface OutboxOptions {
   random?: () => number;
 }
 
-interface QueuedRow {
-  id: number;
-  phone: unknown;
-  whatsapp_user_id: unknown;
-  message: unknown;
-  media_url: unknown;
-  media_filename: unknown;
-  provider: unknown;
-  [key: string]: unknown;
-}
+type QueuedRow = QueuedSend;
 
 export interface PassResult {
   /** Records handed to a provider in this pass. */
@@ -114,7 +105,7 @@ export interface PassResult {
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
-  const { odoo, journal, senders, logger } = deps;
+  const { history, journal, senders, logger } = deps;
   const now = options.now ?? Date.now;
   const batchSize = options.batchSize ?? Math.max(20, options.concurrency * 5);
   const inFlight = new Set<number>();
@@ -134,16 +125,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     if (now() - queueCheckedAt < options.pollMs) return;
     queueCheckedAt = now();
     try {
-      const [oldest] = await odoo.searchRead<{ id: number; write_date: unknown }>(
-        HISTORY_MODEL,
-        [
-          ['direction', '=', 'out'],
-          ['state', '=', 'queued'],
-          ['provider_message_id', '=', false],
-        ],
-        { fields: ['write_date'], order: 'write_date asc, id asc', limit: 1 },
-      );
-      const at = typeof oldest?.write_date === 'string' ? parseOdooDatetime(oldest.write_date) : undefined;
+      const at = await history.oldestQueuedAt();
       queueStatus = { oldestQueuedAt: at ? at.toISOString() : null, checkedAt: new Date(now()).toISOString() };
     } catch (error) {
       logger.debug({ err: error }, 'could not read the age of the send queue');
@@ -156,11 +138,10 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   const count = (provider: string, outcome: SendMetricOutcome) => deps.countSend?.(provider, outcome);
   const mayStartSend = () => deps.mayStartSend?.() ?? true;
 
-  function outcomeValues(entry: SendEntry): Record<string, unknown> {
-    return entry.outcome === 'sent'
-      ? { state: 'sent', provider_message_id: entry.providerMessageId, error_message: false }
-      : { state: 'failed', error_message: entry.error ?? 'failed' };
-  }
+  const storeOutcome = (entry: SendEntry): Promise<void> =>
+    entry.outcome === 'sent'
+      ? history.recordSent(entry.recordId, entry.providerMessageId)
+      : history.recordFailed(entry.recordId, entry.error ?? 'failed');
 
   /**
    * Odoo cannot be reached, or refuses the gateway as a whole, so no other write would succeed either.
@@ -179,16 +160,13 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
   async function record(entry: SendEntry): Promise<'stored' | 'down' | 'deferred'> {
     try {
       try {
-        await odoo.write(HISTORY_MODEL, [entry.recordId], outcomeValues(entry));
+        await storeOutcome(entry);
       } catch (error) {
         if (isOdooError(error) && error.kind === 'missing') {
           logger.warn({ recordId: entry.recordId }, 'outgoing record was deleted in Odoo before its outcome could be stored');
         } else if (isOdooError(error) && error.kind === 'unique' && entry.outcome === 'sent') {
           // Another record already holds this provider id (e.g. an echo stored by a webhook): keep the state, note why.
-          await odoo.write(HISTORY_MODEL, [entry.recordId], {
-            state: 'sent',
-            error_message: `Sent as ${entry.providerMessageId}, an id another record already holds`,
-          });
+          await history.recordSentWithTakenId(entry.recordId, `Sent as ${entry.providerMessageId}, an id another record already holds`);
         } else {
           throw error;
         }
@@ -254,7 +232,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       return false;
     }
     // No number but a WhatsApp user id: only a provider that addresses user ids (Meta) can send it.
-    const userId = str(row.phone) === '' && isWhatsappUserId(row.whatsapp_user_id) ? str(row.whatsapp_user_id) : null;
+    const userId = str(row.phone) === '' && isWhatsappUserId(row.userId) ? str(row.userId) : null;
     if (userId !== null && !canSendToUserId(provider)) {
       settleFailed(row.id, provider, `Cannot send: ${userIdTargetRefusal(provider)}`);
       await recordNow(row.id);
@@ -266,8 +244,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
       await recordNow(row.id);
       return false;
     }
-    const text = str(row.message);
-    const mediaUrl = str(row.media_url);
+    const text = str(row.text);
+    const mediaUrl = str(row.mediaUrl);
     if (text.trim() === '' && mediaUrl === '') {
       settleFailed(row.id, provider, 'Cannot send: the message has neither text nor media');
       await recordNow(row.id);
@@ -281,11 +259,11 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
         phone: normalized === null ? (userId as string) : normalized.kind === 'phone' ? normalized.e164 : normalized.jid,
         text,
         ...(mediaUrl ? { mediaUrl } : {}),
-        ...(str(row.media_filename) ? { filename: str(row.media_filename) } : {}),
+        ...(str(row.mediaFilename) ? { filename: str(row.mediaFilename) } : {}),
       });
     } catch (error) {
       // A sender refuses a target before any request (a group on Meta/Twilio): nothing left the gateway.
-      if (error instanceof AppError && error.statusCode < 500) result = { kind: 'rejected', reason: error.message };
+      if (error instanceof SendTargetError) result = { kind: 'rejected', reason: error.message };
       else result = { kind: 'unknown', reason: `Sending failed unexpectedly (${error instanceof Error ? error.message : String(error)}); not resent automatically` };
     }
 
@@ -312,7 +290,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
           Math.min(result.retryAfterMs ?? 0, options.retryMaxMs),
         );
         journal.retryLater(row.id, now() + wait, result.reason, now());
-        waitingContacts.set(row.id, contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id));
+        waitingContacts.set(row.id, contactKey(row.phone, deps.defaultCountry, row.userId));
         count(provider, 'retried');
         logger.info({ recordId: row.id, provider, attempt, retryInMs: wait, reason: result.reason }, 'send failed; will retry');
         break;
@@ -359,18 +337,8 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     const exclude = [...new Set([...inFlight, ...waiting, ...journal.unrecordedIds()])];
     let rows: QueuedRow[];
     try {
-      rows = await odoo.searchRead<QueuedRow>(
-        HISTORY_MODEL,
-        [
-          ['direction', '=', 'out'],
-          ['state', '=', 'queued'],
-          ['provider_message_id', '=', false],
-          ...(exclude.length > 0 ? [['id', 'not in', exclude] as ['id', 'not in', number[]]] : []),
-          // Odoo's `not in` keeps NULLs: records known by user id pass here and are held back below.
-          ...(blockedContacts.length > 0 ? [['phone', 'not in', blockedContacts] as ['phone', 'not in', string[]]] : []),
-        ],
-        { fields: ['phone', 'whatsapp_user_id', 'message', 'media_url', 'media_filename', 'provider'], order: 'id asc', limit: batchSize },
-      );
+      // Records known by user id only pass the phone exclusion and are held back below.
+      rows = await history.queuedSends({ excludeIds: exclude, excludePhones: blockedContacts, limit: batchSize });
     } catch (error) {
       logger.warn({ err: error }, 'cannot read the send queue from Odoo; will retry');
       return { attempted: 0, recorded: flushed.recorded, more: false, odooDown: true };
@@ -378,7 +346,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
 
     // A number typed in another form than the stored one still waits behind its contact's retry.
     const blocked = new Set(blockedContacts);
-    const ready = rows.filter((row) => !blocked.has(contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id)));
+    const ready = rows.filter((row) => !blocked.has(contactKey(row.phone, deps.defaultCountry, row.userId)));
     const more = rows.length >= batchSize && ready.length > 0;
     if (rows.length < batchSize) {
       // A retry that is due but no longer queued in Odoo (deleted, or changed by an admin) is dropped.
@@ -392,7 +360,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: OutboxOptions) {
     let attempted = 0;
     const lanes = {
       concurrency: options.concurrency,
-      contactOf: (row: QueuedRow) => contactKey(row.phone, deps.defaultCountry, row.whatsapp_user_id),
+      contactOf: (row: QueuedRow) => contactKey(row.phone, deps.defaultCountry, row.userId),
       mayGoOn: () => !stopRequested && mayStartSend(),
       holdsContact: (row: QueuedRow) => journal.get(row.id)?.state === 'retry',
     };
