@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { createHistoryRepository, type HistoryRepository } from './odoo/repositories/history-repository.js';
-import { createPartnerRepository, type PartnerRepository } from './odoo/repositories/partner-repository.js';
+import { createRepositories, type Repositories } from './odoo/repositories/index.js';
 import { createLeaseRepository } from './odoo/repositories/lease-repository.js';
 import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { instrumentOdooClient } from './metrics/odoo-calls.js';
@@ -36,16 +35,6 @@ export interface GatewayOverrides {
   /** An injected client (tests); with `call` (like the XML-RPC client) it also holds the outbox lease. */
   odoo?: OdooClient;
   spool?: Spool;
-}
-
-/** The Odoo repositories: the only code that knows Odoo's model and field names. */
-export interface Repositories {
-  history: HistoryRepository;
-  partners: PartnerRepository;
-}
-
-export function createRepositories(odoo: OdooClient): Repositories {
-  return { history: createHistoryRepository(odoo), partners: createPartnerRepository(odoo) };
 }
 
 /**

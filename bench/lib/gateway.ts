@@ -14,7 +14,7 @@ import { createWriter } from '../../src/services/writer.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
-import { createRepositories } from '../../src/gateway.js';
+import { createRepositories } from '../../src/odoo/repositories/index.js';
 
 export const BENCH_WEBHOOK_SECRET = 'bench-fonnte-secret-8d1f0c';
 export const BENCH_READ_TOKEN = 'bench-read-token-4b7e9a2c51';

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { nationalSignificantDigits } from '../../src/lib/phone.js';
 import type { Domain } from '../../src/odoo/types.js';
-import { createRepositories } from '../../src/gateway.js';
+import { createRepositories } from '../../src/odoo/repositories/index.js';
 import { PARTNER_LOOKUP_METHOD } from '../../src/odoo/repositories/partner-repository.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
 import { HISTORY, historyValues, PARTNER, setupContractEnv } from './harness.js';

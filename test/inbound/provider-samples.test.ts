@@ -20,7 +20,7 @@ import { buildTestApp, TEST_SECRETS, type TestApp } from '../helpers/build.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { formParams, metaSignature, TWILIO_PATH, TWILIO_URL, twilioSignature } from '../webhooks/support.js';
 import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
-import { createRepositories } from '../../src/gateway.js';
+import { createRepositories } from '../../src/odoo/repositories/index.js';
 
 const SAMPLES = new URL('../../../shared/reference/provider-samples/', import.meta.url);
 const SAMPLES_PATH = fileURLToPath(SAMPLES);

@@ -14,7 +14,7 @@ import { buildTestApp, TEST_SECRETS, testConfig, type TestApp } from '../helpers
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { metaSignature, spooled } from '../webhooks/support.js';
 import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
-import { createRepositories } from '../../src/gateway.js';
+import { createRepositories } from '../../src/odoo/repositories/index.js';
 
 const silent = pino({ level: 'silent' });
 const fixture = (provider: string, name: string) => readFileSync(new URL(`../fixtures/providers/${provider}/${name}.json`, import.meta.url), 'utf8');

@@ -15,7 +15,7 @@ import { openSqliteSpool } from '../../src/spool/sqlite-spool.js';
 import type { Spool } from '../../src/spool/types.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
-import { createRepositories } from '../../src/gateway.js';
+import { createRepositories } from '../../src/odoo/repositories/index.js';
 
 export const silent = pino({ level: 'silent' });
 

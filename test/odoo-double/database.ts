@@ -23,9 +23,10 @@ import {
   type PgCause,
 } from './python.js';
 import { attachMedia, findWhatsappPartners, rememberUserIdOnPartner } from './addon-methods.js';
+import { toColumn } from './columns.js';
 import { fieldsGet } from './fields-get.js';
 import { readGroup } from './read-group.js';
-import { PyBinary, PyDateTime, PyFloat, type PyValue, type ResultValue } from './xmlrpc.js';
+import { PyFloat, type PyValue, type ResultValue } from './xmlrpc.js';
 
 export interface DoubleUser {
   id: number;
@@ -575,68 +576,6 @@ export class OdooDatabase implements DomainHost {
     return id;
   }
 
-  /** Field.convert_to_column, with the errors Odoo 13 raises for bad values. */
-  private toColumn(model: ModelDef, name: string, def: FieldDef, value: unknown): unknown {
-    if (value instanceof PyDateTime && def.type !== 'datetime' && def.type !== 'date') value = value.value;
-    switch (def.type) {
-      case 'char':
-      case 'text':
-        if (value === false || value === null || value === undefined) return null;
-        if (typeof value === 'boolean') return value ? 'True' : 'False';
-        if (typeof value === 'object') return pyRepr(value);
-        return String(value);
-      case 'selection': {
-        if (value === false || value === null || value === undefined || value === '') return null;
-        if (!def.selection?.some(([key]) => key === value)) throw valueError(`Wrong value for ${model.name}.${name}: ${pyRepr(value)}`);
-        return value;
-      }
-      case 'integer':
-        if (value === false || value === null || value === undefined) return 0;
-        if (typeof value === 'number') return Math.trunc(value);
-        if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
-        if (typeof value === 'boolean') return Number(value);
-        throw valueError(`invalid literal for int() with base 10: ${pyRepr(value)}`);
-      case 'float':
-        if (value === false || value === null || value === undefined) return 0;
-        return Number(value);
-      case 'boolean':
-        return Boolean(value);
-      case 'many2one':
-        if (value === false || value === null || value === undefined || value === 0) return null;
-        if (typeof value !== 'number') throw new PythonException('psycopg2.ProgrammingError', `can't adapt type ${pyRepr(typeof value === 'object' ? 'list' : typeof value)}`);
-        return value;
-      case 'datetime':
-      case 'date':
-        return this.toDateColumn(def.type, value);
-      case 'binary':
-        if (value === false || value === null || value === undefined) return null;
-        if (value instanceof PyBinary) throw typeError("argument should be a bytes-like object or ASCII string, not 'Binary'");
-        return String(value);
-    }
-  }
-
-  /** Datetime/Date: 'YYYY-MM-DD HH:MM:SS' (a bare date is midnight); anything else fails like Odoo 13. */
-  private toDateColumn(type: 'datetime' | 'date', value: unknown): string | null {
-    if (value === false || value === null || value === undefined || value === '') return null;
-    if (value instanceof PyDateTime) throw typeError("object of type 'DateTime' has no len()");
-    if (typeof value !== 'string') {
-      throw new PythonException('psycopg2.errors.InvalidDatetimeFormat', `invalid input syntax for type ${type === 'date' ? 'date' : 'timestamp'}: "${String(value)}"\n`);
-    }
-    const format = type === 'date' ? '%Y-%m-%d' : '%Y-%m-%d %H:%M:%S';
-    const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-    const full = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(.*)$/.exec(value);
-    const valid = (y: string, m: string, d: string, h = '0', mi = '0', s = '0') => {
-      const t = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d), Number(h), Number(mi), Number(s)));
-      return t.getUTCMonth() === Number(m) - 1 && t.getUTCDate() === Number(d) && Number(h) < 24 && Number(mi) < 60 && Number(s) < 60;
-    };
-    if (date && valid(date[1] as string, date[2] as string, date[3] as string)) return type === 'date' ? value : `${value} 00:00:00`;
-    if (type === 'datetime' && full && valid(full[1] as string, full[2] as string, full[3] as string, full[4], full[5], full[6])) {
-      if (full[7]) throw valueError(`unconverted data remains: ${full[7]}`);
-      return value;
-    }
-    throw valueError(`time data ${pyRepr(value)} does not match format ${pyRepr(format)}`);
-  }
-
   private failingRow(model: ModelDef, row: Row): string {
     const cols = ['id', ...Object.keys(model.fields).filter((n) => n !== 'id' && !model.fields[n]?.compute)];
     return `(${cols.map((c) => (row[c] === null || row[c] === undefined ? 'null' : String(row[c]))).join(', ')})`;
@@ -730,7 +669,7 @@ export class OdooDatabase implements DomainHost {
       for (const name of Object.keys(vals).sort()) {
         const def = model.fields[name];
         if (!def || def.compute || name === 'id' || def.storedCompute) continue; // unknown fields are ignored (logged) by Odoo
-        row[name] = this.toColumn(model, name, def, vals[name]);
+        row[name] = toColumn(model, name, def, vals[name]);
       }
       const now = nowUtc();
       row.create_uid = typeof vals.create_uid === 'number' ? vals.create_uid : env.uid;
@@ -773,7 +712,7 @@ export class OdooDatabase implements DomainHost {
     for (const name of Object.keys(vals).sort()) {
       const def = model.fields[name] as FieldDef;
       if (name === 'id' || LOG_ACCESS.includes(name) || def.compute || def.storedCompute) continue;
-      changes[name] = this.toColumn(model, name, def, vals[name]);
+      changes[name] = toColumn(model, name, def, vals[name]);
     }
     const computeEnv = this.computeEnv(env.context);
     for (const id of [...new Set(ids)]) {
