@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createGateway, type Gateway, type GatewayOverrides } from '../../src/gateway.js';
-import { createWriter } from '../../src/services/writer.js';
+import { createWriter } from '../../src/delivery/writer.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';

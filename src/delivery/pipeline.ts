@@ -7,10 +7,10 @@ import type { Config } from '../config.js';
 import { createHistoryRepository } from '../odoo/repositories/history-repository.js';
 import { createPartnerRepository } from '../odoo/repositories/partner-repository.js';
 import type { OdooClient } from '../odoo/types.js';
-import { createMediaDownloader, createMediaWorker } from '../services/media.js';
+import { createMediaDownloader, createMediaWorker } from './media.js';
 import { mediaAccessByProvider } from '../providers/registry.js';
 import { createPartnerResolver } from '../services/partner-resolver.js';
-import { createWriter } from '../services/writer.js';
+import { createWriter } from './writer.js';
 import type { DeliverySpool, MediaSpool } from '../spool/types.js';
 import type { DeliveryStatus } from '../metrics/registry.js';
 

@@ -3,7 +3,7 @@
  * access to the message history, the spool writable, and delivery not stalled. Details: reasons, counts,
  * ages, the outbox lease.
  */
-import type { DeliveryStatus } from '../delivery/pipeline.js';
+import type { DeliveryStatus } from '../metrics/registry.js';
 import { isOdooError } from '../odoo/errors.js';
 import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { Spool, SpoolStats } from '../spool/types.js';

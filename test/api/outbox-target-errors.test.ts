@@ -17,7 +17,7 @@ import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { errorHandler } from '../../src/plugins/error-handler.js';
 import { openSendJournal } from '../../src/services/outbox/journal.js';
 import { createOutboxWorker } from '../../src/services/outbox/worker.js';
-import type { Sender } from '../../src/services/senders/types.js';
+import type { Sender } from '../../src/providers/types.js';
 import { startOdoo, type OdooUnderTest } from './helpers.js';
 
 let odoo: OdooUnderTest;

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Provider } from '../../src/domain/message.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
-import { createWriter } from '../../src/services/writer.js';
+import { createWriter } from '../../src/delivery/writer.js';
 import { buildTestApp, TEST_SECRETS, type TestApp } from '../helpers/build.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { formParams, metaSignature, TWILIO_PATH, TWILIO_URL, twilioSignature } from '../webhooks/support.js';

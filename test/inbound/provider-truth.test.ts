@@ -9,7 +9,7 @@ import { afterEach, expect, test } from 'vitest';
 import { SETTINGS } from '../../config/schema.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import { createPartnerResolver } from '../../src/services/partner-resolver.js';
-import { createWriter } from '../../src/services/writer.js';
+import { createWriter } from '../../src/delivery/writer.js';
 import { buildTestApp, TEST_SECRETS, testConfig, type TestApp } from '../helpers/build.js';
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 import { metaSignature, spooled } from '../webhooks/support.js';

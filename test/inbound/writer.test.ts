@@ -3,7 +3,7 @@ import type { MessageEvent } from '../../src/domain/message.js';
 import { OdooError } from '../../src/odoo/errors.js';
 import { createOdooClient } from '../../src/odoo/xmlrpc-client.js';
 import type { OdooClient } from '../../src/odoo/types.js';
-import { createMediaWorker, PermanentMediaError } from '../../src/services/media.js';
+import { createMediaWorker, PermanentMediaError } from '../../src/delivery/media.js';
 import { buildTestApp } from '../helpers/build.js';
 import { startBodyLimitProxy, type BodyLimitProxy } from './body-limit-proxy.js';
 import { fixture, inbound, mediaWorkerFor, silent, startRig, status, type Rig } from './support.js';

@@ -33,7 +33,7 @@ import { isOdooError, type OdooError } from '../odoo/errors.js';
 import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { DeliverySpool, SpooledEvent } from '../spool/types.js';
 import { nextState, partnerKeys, type MediaUrlResolver } from './history-values.js';
-import type { PartnerResolver } from './partner-resolver.js';
+import type { PartnerResolver } from '../services/partner-resolver.js';
 
 export interface WriterOptions {
   batchSize: number;
