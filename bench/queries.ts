@@ -18,7 +18,6 @@ import { Pool } from 'undici';
 import { HISTORY_MODEL } from '../src/odoo/repositories/history-fields.js';
 import type { XmlRpcOdooClient } from '../src/odoo/xmlrpc-client.js';
 import type { Domain } from '../src/odoo/types.js';
-import type { StatsQuery } from '../src/schemas/messages.js';
 import { historyDomain, MESSAGE_FIELDS, timestampOrder } from '../src/odoo/repositories/history-fields.js';
 import { statsGroupBy } from '../src/odoo/repositories/history-stats.js';
 import { statsWindow } from '../src/services/stats-service.js';

@@ -204,7 +204,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
         ...[...alreadyThere, ...outcome.duplicates].map((item) => {
           const e = item.event as MessageEvent;
           const hit = existing.get(keyOf(e.provider, e.providerMessageId)) ?? raced.get(keyOf(e.provider, e.providerMessageId));
-          return { item, recordId: hit?.id as number | undefined };
+          return { item, recordId: hit?.id };
         }),
       ];
       const linked = delivered
@@ -253,7 +253,7 @@ export function createWriter(deps: WriterDeps, options: WriterOptions) {
       return { item, event: e, id };
     });
     const known = resolved.filter((r): r is typeof r & { id: string } => r.id !== null);
-    const records = known.length > 0 ? await findExisting(known.map((r) => ({ provider: r.event.provider, providerMessageId: r.id }))) : new Map();
+    const records = known.length > 0 ? await findExisting(known.map((r) => ({ provider: r.event.provider, providerMessageId: r.id }))) : new Map<string, ExistingRecord>();
 
     // Fold all statuses of one record into the furthest state, then write per target state.
     const target = new Map<number, { state: MessageState; error: string | null }>();

@@ -109,11 +109,11 @@ export function createGuardedAgent(policy: FetchPolicy = {}): Agent {
         const refused = answers.find((a) => !isAllowed(a.address));
         if (refused) {
           const error = new MediaRefusedError(`refused: ${hostname} resolves to ${describeAddress(refused.address)}, not a public address`, 'media_address_not_allowed');
-          return callback(error as NodeJS.ErrnoException, '', 0);
+          return callback(error, '', 0);
         }
         const first = wanted[0];
         if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
-        if (options.all) return callback(null, wanted as unknown as string);
+        if (options.all) return callback(null, wanted);
         return callback(null, first.address, first.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, '', 0),

@@ -196,7 +196,7 @@ export function nationalSignificantDigits(e164: string): string {
 export function partnerPhoneMatches(stored: unknown, e164: string, defaultCountry: CountryCode): boolean {
   if (typeof stored !== 'string' || stored.length > 256) return false;
   for (const piece of stored.split(/[,;/|]|\bor\b|\batau\b/i)) {
-    const cleaned = piece.replace(/[^0-9+\s().\-]/g, ' ').trim();
+    const cleaned = piece.replace(/[^0-9+\s().-]/g, ' ').trim();
     if (cleaned === '') continue;
     const result = normalizePhone(cleaned, defaultCountry);
     if (result.ok && result.kind === 'phone' && result.e164 === e164) return true;

@@ -188,7 +188,7 @@ const firstLine = (text: string): string => text.trim().split('\n')[0]?.slice(0,
 
 /** Classifies one XML-RPC fault from Odoo 13's `/xmlrpc/2/*` endpoints. */
 export function parseOdooFault(faultCode: unknown, faultString: unknown): ParsedFault {
-  const text = typeof faultString === 'string' ? faultString : String(faultString ?? '');
+  const text = faultString == null ? '' : typeof faultString === 'string' ? faultString : JSON.stringify(faultString);
   switch (Number(faultCode)) {
     case 3:
       return { kind: 'authentication', message: text || 'Access denied', exceptionName: 'odoo.exceptions.AccessDenied' };

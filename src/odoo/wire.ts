@@ -5,6 +5,7 @@
 import { toOdooDatetime } from './datetime.js';
 
 // Tab, LF and CR are allowed; other C0 controls, U+FFFE/U+FFFF and unpaired surrogates are not.
+// eslint-disable-next-line no-control-regex -- XML 1.0 forbids these control characters: finding them is the point
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export const toXmlSafeText = (text: string): string => text.replace(XML_INVALID, '\uFFFD');

@@ -109,6 +109,8 @@ class Transport extends OdooAwait {
     const options = this.createClientOptions('/xmlrpc/2/common') as unknown as Parameters<typeof xmlrpc.createClient>[0];
     const client = this.endpoint.secure ? xmlrpc.createSecureClient(options) : xmlrpc.createClient(options);
     return new Promise((resolve, reject) => {
+      // The library's error is passed on as it is: transport-errors.ts reads its fields (code, res.statusCode).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       client.methodCall(method, params, (error: unknown, value: unknown) => (error ? reject(error) : resolve(value)));
     });
   }
@@ -213,7 +215,7 @@ export function createOdooClient(options: OdooClientOptions): XmlRpcOdooClient {
     transport.uid = await authenticate();
     const started = performance.now();
     try {
-      const result = await roundTrip(`${model}.${method}`, () => transport.execute_kw(model, method, params.slice()));
+      const result: unknown = await roundTrip(`${model}.${method}`, () => transport.execute_kw(model, method, params.slice()));
       logger.debug({ odoo: { model, method, ms: elapsed(started) } }, 'odoo call');
       return result;
     } catch (error) {

@@ -59,7 +59,7 @@ export interface KeptBody {
 /** A body read for the parser, and (computed only when needed) what the quarantine keeps of it. */
 export interface ReceivedBody {
   body: unknown;
-  kept(): KeptBody;
+  kept(this: void): KeptBody;
 }
 
 /**

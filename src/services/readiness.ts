@@ -125,7 +125,7 @@ export function createReadinessProbe(
         try {
           store.probe();
         } catch (e) {
-          throw new Error(`${store.name}: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`${store.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
       }
     } catch (e) {

@@ -99,7 +99,7 @@ export function odooCallSurelyFailed(error: unknown): boolean {
   if (!isOdooError(error)) return false;
   if (error.kind === 'timeout') return false;
   if (error.kind !== 'unavailable') return true;
-  const cause = error.cause as { code?: unknown } | undefined;
+  const cause = error.cause as { code?: string | number } | undefined;
   // Refused or unresolvable: the request never reached Odoo.
   return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(`${String(cause?.code ?? '')} ${error.message}`);
 }

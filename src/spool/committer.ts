@@ -163,7 +163,7 @@ export function startSpoolCommitter(
       if (!thread.current() || thread.stopping()) throw new Error(thread.down() ?? 'the spool committer is stopped');
       // Map order is insertion order: the first entry is the oldest commit the thread has not answered
       // (answered 503 on timeout or not: a stuck thread is stuck even once the webhooks stop).
-      const oldest = handedOver.values().next().value as number | undefined;
+      const oldest = handedOver.values().next().value;
       const waited = oldest === undefined ? 0 : Date.now() - oldest;
       if (waited > timeoutMs / 2) throw new Error(`spool commits are stalled: the oldest has waited ${waited} ms`);
     },

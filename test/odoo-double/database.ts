@@ -12,7 +12,6 @@ import {
   AccessError,
   MissingError,
   PythonException,
-  PyTuple,
   UserError,
   keyError,
   pyRepr,
@@ -140,7 +139,7 @@ export class OdooDatabase implements DomainHost {
   row(model: string, id: number): Row | undefined {
     if (model === 'res.users') {
       const user = this.users.get(id);
-      return user ? ({ id, name: user.name, login: user.login } as Row) : undefined;
+      return user ? ({ id, name: user.name, login: user.login }) : undefined;
     }
     return this.tables.get(model)?.get(id);
   }
@@ -263,7 +262,7 @@ export class OdooDatabase implements DomainHost {
       case 'create': {
         const { vals_list } = bind('create', [['vals_list', REQUIRED]], args, kw);
         if (Array.isArray(vals_list)) return this.create(env, model, vals_list as Record<string, unknown>[]);
-        return this.create(env, model, [vals_list as Record<string, unknown>])[0] as number;
+        return this.create(env, model, [vals_list as Record<string, unknown>])[0];
       }
       case 'search': {
         const a = bind('search', [['args', REQUIRED], ['offset', 0], ['limit', null], ['order', null], ['count', false]], args, kw);
@@ -810,7 +809,7 @@ export class OdooDatabase implements DomainHost {
     const env = this.superEnv(context);
     this.undo = [];
     try {
-      const ids = this.create(env, this.model(model), rows as Record<string, unknown>[]);
+      const ids = this.create(env, this.model(model), rows);
       this.undo = undefined;
       return ids;
     } catch (error) {

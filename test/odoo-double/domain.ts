@@ -87,12 +87,12 @@ export function distributeNot(domain: Token[]): Token[] {
   for (const token of domain) {
     const negate = stack.pop() ?? false;
     if (isLeafLike(token)) {
-      const [left, operator, right] = token as Leaf;
+      const [left, operator, right] = token;
       if (negate) {
         const negated = TERM_OPERATORS_NEGATION[operator];
         if (negated) result.push([left, negated, right]);
-        else result.push('!', token as Leaf);
-      } else result.push(token as Leaf);
+        else result.push('!', token);
+      } else result.push(token);
     } else if (token === '!') {
       stack.push(!negate);
     } else if (token === '&' || token === '|') {
@@ -269,7 +269,8 @@ function invalidField(left: unknown, leaf: Leaf, model: ModelDef): PythonExcepti
 }
 
 function compileLeaf(leaf: Leaf, opts: CompileOptions): Predicate {
-  let [left, operator, right] = leaf;
+  const left = leaf[0];
+  let [, operator, right] = leaf;
   const model = opts.host.model(opts.modelName);
   operator = String(operator).toLowerCase();
   if (operator === '<>') operator = '!=';

@@ -51,11 +51,11 @@ function buildKey(host: OrderHost, model: ModelDef, spec: string, reverse: boole
       const comodelOrder = REGEX_ORDER.test(comodel.order) ? comodel.order : comodel.recName;
       const inner = buildKey(host, comodel, comodelOrder, desc, seen);
       // LEFT JOIN: a NULL many2one yields NULL in every joined column.
-      const width = inner({ id: 0 } as Row).length;
+      const width = inner({ id: 0 }).length;
       parts.push((row) => {
         const id = row[name];
         const target = typeof id === 'number' ? host.row(comodel.name, id) : undefined;
-        if (!target) return inner({ id: 0 } as Row).map((k) => ({ ...k, value: null })).slice(0, width);
+        if (!target) return inner({ id: 0 }).map((k) => ({ ...k, value: null })).slice(0, width);
         return inner(target);
       });
     } else if (!field.compute) {

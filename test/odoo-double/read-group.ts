@@ -79,7 +79,7 @@ function annotate(model: ModelDef, gb: string, context: Record<string, unknown>)
     if (!(GRANULARITIES as readonly string[]).includes(fn)) throw keyError(fn);
     granularity = fn as Granularity;
   }
-  const tz = def.type === 'datetime' && isValidTimeZone(context.tz) ? (context.tz as string) : undefined;
+  const tz = def.type === 'datetime' && isValidTimeZone(context.tz) ? (context.tz) : undefined;
   return { field: name, groupby: gb, def, granularity, tz };
 }
 
@@ -230,8 +230,8 @@ export function readGroup(host: ReadGroupHost, args: ReadGroupArgs): ResultValue
         const comodel = host.model(gb.def.comodel);
         const cmp = orderComparator(host, comodel, desc ? reverseOrder(comodel.order) : comodel.order);
         comparators.push((a, b) => {
-          const ra = typeof a.buckets[index] === 'number' ? host.row(comodel.name, a.buckets[index] as number) : undefined;
-          const rb = typeof b.buckets[index] === 'number' ? host.row(comodel.name, b.buckets[index] as number) : undefined;
+          const ra = typeof a.buckets[index] === 'number' ? host.row(comodel.name, a.buckets[index]) : undefined;
+          const rb = typeof b.buckets[index] === 'number' ? host.row(comodel.name, b.buckets[index]) : undefined;
           if (!ra || !rb) return ra === rb ? 0 : (ra ? -1 : 1) * (desc ? -1 : 1);
           return cmp(ra, rb);
         });

@@ -118,7 +118,7 @@ export async function startOdooDouble(options: OdooDoubleOptions = {}): Promise<
       if (service === 'common') {
         switch (methodName) {
           case 'version':
-            result = DOUBLE_VERSION as unknown as ResultValue;
+            result = DOUBLE_VERSION;
             break;
           case 'login':
             result = database.authenticate(params[0], params[1], params[2]);

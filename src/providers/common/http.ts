@@ -89,7 +89,7 @@ class WriteObservingDispatcher extends Dispatcher {
     const onWritten = () => {
       this.requestWritten = true;
     };
-    const observed = new Proxy(handler as HandlerWithRequestSent, {
+    const observed = new Proxy<HandlerWithRequestSent>(handler, {
       get(target, property) {
         if (property === 'onRequestSent') {
           return () => {

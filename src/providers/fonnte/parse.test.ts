@@ -163,6 +163,7 @@ describe('Fonnte numeric ids beyond 2^53 (JSON.parse rounds them)', () => {
   });
 
   test('a status with an exact id and a rounded stateid keeps the id', () => {
+    // eslint-disable-next-line no-loss-of-precision -- the point: Fonnte sends ids past 2^53 that JSON rounds
     const result = parseFonnte({ id: '80367175', stateid: 9007199254740993, status: 'sent', state: 'delivered' }, ctx);
     expect(result).toEqual({
       ok: true,
@@ -370,7 +371,7 @@ describe('Fonnte fuzzing: never throws, always a well-formed answer', () => {
     ['deep nesting as choices', { sender: '6281299990000', pollname: 'p', choices: deeplyNested(5000) }, ''],
     ['a 1 MB sender', { sender: '6'.repeat(1_000_000) }, '/sender'],
   ])('%s is rejected, not thrown on', (_name, input, path) => {
-    const result = parseFonnte(input as Json, ctx);
+    const result = parseFonnte(input, ctx);
     expect(resultProblems(result)).toEqual([]);
     expect(result).toMatchObject({ ok: false, errors: [{ path }] });
   });

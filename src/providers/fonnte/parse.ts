@@ -365,7 +365,7 @@ function parseMessage(
   const event: MessageEvent = {
     kind: 'message',
     provider: 'fonnte',
-    providerMessageId: messageIdOf(fonnte, raw as FonnteBody, warnings),
+    providerMessageId: messageIdOf(fonnte, raw, warnings),
     direction: 'in',
     // A group chat's or a linked identity's JID (see lib/phone.ts); in a group, who wrote stays in raw.member.
     phone: sender.kind === 'phone' ? sender.e164 : sender.jid,

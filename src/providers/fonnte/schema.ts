@@ -58,5 +58,5 @@ export function fonnteWebhookSchema(path: string): FastifySchema {
     security: [{ fonnteSecret: [] }, { fonnteSecretHeader: [] }],
     body: { content: { 'application/json': { schema: fonnteBody } } },
     response: { 200: acknowledged, ...webhookErrors('invalid_json: the body is not JSON') },
-  } as FastifySchema;
+  };
 }

@@ -91,7 +91,7 @@ export function parseMeta(body: unknown, ctx: ParseContext): ParseResult {
   if (shape) return shape;
   const envelope = body as Loose;
   if (envelope.object !== 'whatsapp_business_account') {
-    return fail('/object', `must be "whatsapp_business_account" (a WhatsApp Business Account webhook), not ${JSON.stringify(String(envelope.object ?? 'absent')).slice(0, 80)}`);
+    return fail('/object', `must be "whatsapp_business_account" (a WhatsApp Business Account webhook), not ${JSON.stringify(envelope.object ?? 'absent').slice(0, 80)}`);
   }
   if (!Array.isArray(envelope.entry)) return fail('/entry', 'must be an array of entries');
 

@@ -117,7 +117,7 @@ export const metaWebhookSchema: FastifySchema = {
   security: [{ metaSignature: [] }],
   body: { content: { 'application/json': { schema: metaBody } } },
   response: { 200: acknowledged, ...webhookErrors('invalid_json: the body is not JSON') },
-} as FastifySchema;
+};
 
 export const metaHandshakeSchema: FastifySchema = {
   tags: ['webhooks'],
@@ -137,4 +137,4 @@ export const metaHandshakeSchema: FastifySchema = {
     403: error('invalid_verify_token'),
     503: error('provider_disabled: META_VERIFY_TOKEN is not set'),
   },
-} as FastifySchema;
+};

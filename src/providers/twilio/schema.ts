@@ -54,4 +54,4 @@ export const twilioWebhookSchema: FastifySchema = {
     200: { description: 'Acknowledged (empty TwiML): on disk before this answer', content: { 'text/xml': { schema: { type: 'string' } } } },
     ...webhookErrors('invalid_form: the body holds no form parameters'),
   },
-} as FastifySchema;
+};
