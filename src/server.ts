@@ -1,11 +1,12 @@
 /**
- * Entry point: `npm start` (built) or `npm run dev`. Configuration problems, and a spool or send
- * journal file that cannot be used, end the process with one message and exit code 1; Odoo being down
- * does not (the gateway runs, /readyz says why).
+ * Entry point: `npm start` (built) or `npm run dev`. Configuration problems, a SQLite binding that
+ * would abort on this Node, and a spool or send journal file that cannot be used, end the process with
+ * one message and exit code 1; Odoo being down does not (the gateway runs, /readyz says why).
  */
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
+import { sqliteBindingProblem } from './lib/sqlite-binding.js';
 import { StoreFileError } from './lib/sqlite-store.js';
 import { loggerOptions } from './logger.js';
 
@@ -18,6 +19,12 @@ try {
     process.exit(1);
   }
   throw error;
+}
+
+const bindingProblem = sqliteBindingProblem();
+if (bindingProblem) {
+  process.stderr.write(`${bindingProblem}\n`);
+  process.exit(1);
 }
 
 const logger = pino(loggerOptions(config.LOG_LEVEL));
