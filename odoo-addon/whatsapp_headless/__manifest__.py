@@ -16,5 +16,7 @@
         "views/whatsapp_history_views.xml",
         "views/res_partner_views.xml",
         "views/whatsapp_menus.xml",
+        "views/assets.xml",
     ],
+    "qweb": ["static/src/xml/whatsapp_thread.xml"],
 }
