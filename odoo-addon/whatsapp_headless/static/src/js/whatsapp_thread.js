@@ -398,7 +398,7 @@ var ThreadField = AbstractField.extend({
     _onComposerKeydown: function (ev) {
         // Enter sends, Shift+Enter is a new line; not while an input method
         // (e.g. a phone keyboard's suggestion) is still composing.
-        if (ev.key === 'Enter' && !ev.shiftKey && !ev.originalEvent.isComposing && ev.keyCode !== 229) {
+        if (ev.key === 'Enter' && !ev.shiftKey && !(ev.originalEvent && ev.originalEvent.isComposing) && ev.keyCode !== 229) {
             ev.preventDefault();
             ev.stopPropagation();
             this._send();
