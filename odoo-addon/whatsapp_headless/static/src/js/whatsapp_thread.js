@@ -100,6 +100,7 @@ function viewModel(message) {
         state: message.state,
         failed: message.state === 'failed',
         error: message.error_message || '',
+        retryHint: message.retry_hint || '',
         pending: !!message.pending,
     };
 }
@@ -170,6 +171,9 @@ var ThreadField = AbstractField.extend({
     start: function () {
         this.$el.html(QWeb.render('whatsapp_headless.Thread', {widget: this}));
         this.$list = this.$('.o_whatsapp_messages');
+        // Follow the newest message unless the agent scrolled up to read.
+        this._stickToBottom = true;
+        this.$list.on('scroll', this._onListScroll.bind(this));
         this.$input = this.$('.o_whatsapp_composer_input');
         this.call('bus_service', 'onNotification', this, this._onNotification);
         this.call('bus_service', 'startPolling');
@@ -180,6 +184,17 @@ var ThreadField = AbstractField.extend({
         return this._super.apply(this, arguments).then(function () {
             self._scrollToBottom();
         });
+    },
+    /**
+     * Called by the form once the widget is in the page: only then can it
+     * scroll to the newest message.
+     */
+    on_attach_callback: function () {
+        // Odoo 13 Community keeps form sheets at least 650 px wide, which puts
+        // half of the chat off a phone's screen: this sheet may shrink.
+        this.$el.closest('.o_form_sheet').addClass('o_whatsapp_thread_sheet');
+        this._stickToBottom = true;
+        this._scrollToBottom();
     },
     destroy: function () {
         clearTimeout(this._refreshTimer);
@@ -215,6 +230,13 @@ var ThreadField = AbstractField.extend({
             hasOlder: this.hasOlder,
             empty: !this.messages.length,
         }));
+        // Images change the height once loaded: stay at the newest message.
+        var self = this;
+        this.$list.find('img').one('load', function () {
+            if (self._stickToBottom) {
+                self._scrollToBottom();
+            }
+        });
         this._renderComposer();
     },
     _renderComposer: function () {
@@ -395,6 +417,9 @@ var ThreadField = AbstractField.extend({
     // Handlers
     //--------------------------------------------------------------------------
 
+    _onListScroll: function () {
+        this._stickToBottom = this._isAtBottom();
+    },
     _onComposerKeydown: function (ev) {
         // Enter sends, Shift+Enter is a new line; not while an input method
         // (e.g. a phone keyboard's suggestion) is still composing.
