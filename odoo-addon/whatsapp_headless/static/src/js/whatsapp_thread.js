@@ -421,11 +421,17 @@ var ThreadField = AbstractField.extend({
         this._stickToBottom = this._isAtBottom();
     },
     _onComposerKeydown: function (ev) {
+        if (ev.key === 'Tab' || ev.key === 'Escape') {
+            return;  // the form moves the focus / discards as usual
+        }
+        // Arrows and Enter belong to the text being typed: the field's own
+        // keyboard navigation would swallow Shift+Enter's new line.
+        ev.stopPropagation();
         // Enter sends, Shift+Enter is a new line; not while an input method
         // (e.g. a phone keyboard's suggestion) is still composing.
-        if (ev.key === 'Enter' && !ev.shiftKey && !(ev.originalEvent && ev.originalEvent.isComposing) && ev.keyCode !== 229) {
+        var composing = (ev.originalEvent && ev.originalEvent.isComposing) || ev.keyCode === 229;
+        if (ev.key === 'Enter' && !ev.shiftKey && !composing) {
             ev.preventDefault();
-            ev.stopPropagation();
             this._send();
         }
     },
