@@ -1,6 +1,6 @@
 # Copyright 2025 whatsapp-headless contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 
 class CrmLead(models.Model):
@@ -13,10 +13,14 @@ class CrmLead(models.Model):
         string="WhatsApp", compute="_compute_whatsapp_message_count"
     )
 
+    @api.depends("whatsapp_conversation_ids")
+    @api.depends_context("uid")
     def _compute_whatsapp_message_count(self):
         counts = {}
         if self.ids and self.env.user.has_group("whatsapp_headless.group_whatsapp_user"):
             # One query for the whole list: messages per lead through the conversations.
+            self.env["whatsapp.conversation"].flush(["lead_id"])
+            self.env["whatsapp.history"].flush(["conversation_id"])
             self.env.cr.execute(
                 """SELECT c.lead_id, count(h.id)
                      FROM whatsapp_conversation c

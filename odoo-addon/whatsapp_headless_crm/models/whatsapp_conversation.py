@@ -1,6 +1,6 @@
 # Copyright 2025 whatsapp-headless contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 
 from .res_config_settings import DEFAULT_LEAD_CREATION, LEAD_CREATION_PARAM, LEAD_TEAM_PARAM
 
@@ -16,15 +16,6 @@ class WhatsappConversation(models.Model):
         copy=False,
         help="The lead created from (or linked to) this conversation.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # A conversation is created by its first message (the addon's upkeep
-        # in whatsapp.history.create), so "new conversation" = "first message".
-        conversations = super().create(vals_list)
-        if not self.env.context.get("whatsapp_headless_crm_no_lead"):
-            conversations._whatsapp_create_leads()
-        return conversations
 
     def _whatsapp_lead_mode(self):
         return (

@@ -71,6 +71,7 @@ class TestLeadFromWhatsapp(SavepointCase):
     def test_later_messages_create_no_second_lead(self):
         conversation = self.receive()
         self.receive(message="Masih ada?")
+        conversation.lead_id.invalidate_cache()
         self.assertEqual(
             self.env["crm.lead"].search_count([("phone", "=", "+6285700001111")]), 1
         )
