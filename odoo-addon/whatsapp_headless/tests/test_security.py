@@ -37,11 +37,14 @@ class TestWhatsappAccess(WhatsappCase):
         payload = self.message.with_user(self.wa_manager).read(["raw_payload"])[0]["raw_payload"]
         self.assertEqual(payload, '{"device": "6285700000001"}')
 
-    def test_manager_has_full_access(self):
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_manager_queues_but_only_administrators_delete(self):
         history = self.History.with_user(self.wa_manager)
         record = history.create({"phone": "+6281", "direction": "out", "provider": "meta"})
         record.write({"message": "Selamat pagi"})
-        record.unlink()
+        with self.assertRaises(AccessError):
+            record.unlink()
+        record.with_user(self.env.ref("base.user_admin")).unlink()
         self.assertFalse(record.exists())
 
     @mute_logger("odoo.addons.base.models.ir_model")
