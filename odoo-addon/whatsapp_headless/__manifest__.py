@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "views/whatsapp_history_views.xml",
         "views/whatsapp_conversation_views.xml",
+        "views/whatsapp_gateway_health_views.xml",
         "views/res_partner_views.xml",
         "views/whatsapp_menus.xml",
     ],

@@ -459,21 +459,36 @@ class WhatsappConversation(models.Model):
                 extra.add(USER_ID_PREFIX + vals["previous_whatsapp_user_id"])
         user_ids = [vals["whatsapp_user_id"] for vals, _k, _d in keyed if vals.get("whatsapp_user_id")]
         cr.execute(
-            "SELECT id, identity_key, coalesce(device, ''), whatsapp_user_id "
+            "SELECT id, identity_key, coalesce(device, ''), whatsapp_user_id, whatsapp_name "
             "FROM whatsapp_conversation WHERE identity_key = ANY(%s) "
             "OR (whatsapp_user_id = ANY(%s))",
             (list(keys | extra), user_ids),
         )
         by_key = {}
         by_user_id = {}
-        for conversation_id, key, device, user_id in cr.fetchall():
+        names = {}
+        by_key_any = {}  # identity -> its conversation on some business number
+        for conversation_id, key, device, user_id, whatsapp_name in cr.fetchall():
             by_key[(key, device)] = conversation_id
+            by_key_any.setdefault(key, conversation_id)
+            names[conversation_id] = whatsapp_name
             if user_id:
                 by_user_id.setdefault((user_id, device), conversation_id)
         renames = {}  # conversation id -> new (identity_key, phone, user id)
         missing = {}
+        adopted = {}  # device-less conversation id -> the business number it gets
         for vals, key, device in keyed:
             conversation_id = by_key.get((key, device))
+            if not conversation_id and not device:
+                # A message without business number (e.g. queued from the
+                # message list) joins the customer's existing conversation.
+                conversation_id = by_key_any.get(key)
+            if not conversation_id and device and by_key.get((key, "")):
+                # The first message with a business number fixes it on a
+                # conversation started without one.
+                conversation_id = by_key.pop((key, ""))
+                adopted[conversation_id] = device
+                by_key[(key, device)] = conversation_id
             user_id = vals.get("whatsapp_user_id")
             if not conversation_id and not vals.get("phone") and user_id:
                 # Only a user id: the conversation that already knows it
@@ -498,6 +513,9 @@ class WhatsappConversation(models.Model):
                         break
             if conversation_id:
                 vals["conversation_id"] = conversation_id
+                # A reply carries the customer's WhatsApp name, not the partner's.
+                if vals.get("direction") == "out" and not vals.get("contact_name") and names.get(conversation_id):
+                    vals["contact_name"] = names[conversation_id]
             else:
                 missing.setdefault((key, device), []).append(vals)
         for conversation_id, (key, phone, user_id) in renames.items():
@@ -507,6 +525,12 @@ class WhatsappConversation(models.Model):
                 "WHERE id = %s",
                 (key, phone or None, user_id or None, conversation_id),
             )
+        for conversation_id, device in adopted.items():
+            cr.execute(
+                "UPDATE whatsapp_conversation SET device = %s WHERE id = %s", (device, conversation_id)
+            )
+        if adopted:
+            self.invalidate_cache(["device"], list(adopted))
         if renames:
             self.invalidate_cache(["identity_key", "phone", "whatsapp_user_id", "name"], list(renames))
         if missing:

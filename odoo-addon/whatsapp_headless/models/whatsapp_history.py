@@ -389,8 +389,6 @@ class WhatsappHistory(models.Model):
             self.phone = phone_normalize.to_e164(
                 partner.mobile or partner.phone, self._country_code()
             )
-        if partner and not self.contact_name:
-            self.contact_name = partner.name
 
     @api.depends("state", "direction", "error_message")
     def _compute_retry_hint(self):

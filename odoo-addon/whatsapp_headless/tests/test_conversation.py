@@ -32,15 +32,16 @@ class TestConversationUpkeep(WhatsappCase):
     def test_same_contact_same_device_is_one_conversation_per_batch_and_across(self):
         batch = self.History.create(
             [
-                {"phone": "+6281111111111", "direction": "in", "message": "a",
+                {"phone": "+6281111111111", "direction": "in", "message": "a", "device": "6285700000001",
                  "timestamp": "2025-01-15 03:00:00"},
-                {"phone": "+6281111111111", "direction": "in", "message": "b",
+                {"phone": "+6281111111111", "direction": "in", "message": "b", "device": "6285700000001",
                  "timestamp": "2025-01-15 03:01:00"},
-                {"phone": "+6282222222222", "direction": "in", "message": "c",
+                {"phone": "+6282222222222", "direction": "in", "message": "c", "device": "6285700000001",
                  "timestamp": "2025-01-15 03:02:00"},
             ]
         )
-        later = self.make_message(phone="+6281111111111", message="d", timestamp="2025-01-15 04:00:00")
+        later = self.make_message(phone="+6281111111111", message="d", timestamp="2025-01-15 04:00:00",
+                                  device="6285700000001")
         first = batch[0].conversation_id
         self.assertEqual(batch[1].conversation_id, first)
         self.assertEqual(later.conversation_id, first)
@@ -108,6 +109,17 @@ class TestConversationUpkeep(WhatsappCase):
         self.assertEqual(conversation.phone, "+6281400000002")
         later = self.make_message(phone="+6281400000002", timestamp="2025-01-16 04:00:00")
         self.assertEqual(later.conversation_id, conversation)
+
+    def test_message_without_business_number_joins_the_customers_conversation(self):
+        conversation = self.make_message(device="6285700000001").conversation_id
+        queued = self.make_message(direction="out", device=False, timestamp="2025-01-15 04:00:00")
+        self.assertEqual(queued.conversation_id, conversation)
+        # Started without business number: the first message with one fixes it.
+        started = self.make_message(phone="+6281600000001", device=False).conversation_id
+        later = self.make_message(phone="+6281600000001", device="6285700000001",
+                                  timestamp="2025-01-15 04:00:00")
+        self.assertEqual(later.conversation_id, started)
+        self.assertEqual(started.device, "6285700000001")
 
     def test_group_is_its_own_conversation(self):
         message = self.make_message(phone="120363025246125486@g.us", contact_name="Made")

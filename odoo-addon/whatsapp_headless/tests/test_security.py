@@ -57,13 +57,13 @@ class TestWhatsappAccess(WhatsappCase):
         self.assertNotIn(menu.id, visible)
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.wa_user)._visible_menu_ids())
         partners = self.env["res.partner"].with_user(employee)
-        self.assertNotIn("whatsapp_message_count", partners.fields_get())
+        self.assertNotIn("whatsapp_conversation_count", partners.fields_get())
         arch = partners.fields_view_get(view_type="form")["arch"]
-        self.assertNotIn("action_view_whatsapp_messages", arch)
+        self.assertNotIn("action_view_whatsapp_conversations", arch)
         user_arch = self.env["res.partner"].with_user(self.wa_user).fields_view_get(
             view_type="form"
         )["arch"]
-        self.assertIn("action_view_whatsapp_messages", user_arch)
+        self.assertIn("action_view_whatsapp_conversations", user_arch)
 
     def test_form_is_read_only_for_users(self):
         arch = self.History.with_user(self.wa_user).fields_view_get(view_type="form")["arch"]

@@ -153,6 +153,14 @@ class TestWhatsappHistory(WhatsappCase):
         self.assertEqual(
             self.History.with_user(self.wa_user).search_count(action["domain"]), 2
         )
+        self.assertNotIn("default_contact_name", action["context"])
+        # The button shows the conversations: one number, one business number.
+        self.assertEqual(budi.whatsapp_conversation_count, 1)
+        action = budi.action_view_whatsapp_conversations()
+        self.assertEqual(action["res_model"], "whatsapp.conversation")
+        self.assertEqual(
+            self.env["whatsapp.conversation"].with_user(self.wa_user).search_count(action["domain"]), 1
+        )
 
     def test_smart_button_count_of_partner_without_messages(self):
         lonely = self.env["res.partner"].create({"name": "Nobody"})
@@ -166,7 +174,8 @@ class TestWhatsappHistory(WhatsappCase):
             form.message = "Terima kasih!"
         record = form.save()
         self.assertEqual(record.phone, "+6281234567890")
-        self.assertEqual(record.contact_name, "Budi Santoso")
+        # The WhatsApp name is the customer's own, never the partner's name.
+        self.assertFalse(record.contact_name)
         self.assertEqual(record.direction, "out")
         self.assertEqual(record.state, "queued")
 

@@ -55,6 +55,19 @@ def migrate(cr, version):
     progress("identities of messages without conversation", cr.rowcount)
     if not cr.rowcount:
         return
+    # Messages without business number (replies queued from the message list)
+    # join the customer's conversation on the number they last wrote to.
+    cr.execute(
+        """
+        UPDATE wa_mig_identity i SET device = kd.device
+          FROM (SELECT DISTINCT ON (w.identity_key) w.identity_key, w.device
+                  FROM wa_mig_identity w JOIN whatsapp_history h ON h.id = w.id
+                 WHERE w.device <> ''
+                 ORDER BY w.identity_key, h."timestamp" DESC) kd
+         WHERE i.device = '' AND kd.identity_key = i.identity_key
+        """
+    )
+    progress("messages without business number joined their customer", cr.rowcount)
     # 2. One conversation per identity and business number.
     cr.execute(
         """
