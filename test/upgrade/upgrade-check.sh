@@ -26,8 +26,12 @@ git -C "$REPO" archive "$OLD_REF" odoo-addon/whatsapp_headless | tar -x -C "$OLD
 grep -qE '"13.0.1.[01].0"' "$OLD/odoo-addon/whatsapp_headless/__manifest__.py" || { echo "$OLD_REF is not 13.0.1.0.0 or 13.0.1.1.0" >&2; exit 1; }
 NEW_VERSION=$(grep -oE '"13\.0\.[0-9.]+"' "$REPO/odoo-addon/whatsapp_headless/__manifest__.py" | tr -d '"')
 
-"$ODOO13" dropdb "$DB" >/dev/null 2>&1 || true
-"$ODOO13" newdb "$DB"
+# UPGRADE_KEEP_DB=1: DB is a fresh database the caller made (e.g. with base only, so that an
+# auto-installed addon built for the new version, such as a crm bridge, does not join the old install).
+if [ -z "${UPGRADE_KEEP_DB:-}" ]; then
+    "$ODOO13" dropdb "$DB" >/dev/null 2>&1 || true
+    "$ODOO13" newdb "$DB"
+fi
 "$ODOO13" addon "$OLD/odoo-addon/whatsapp_headless" "$DB"
 python3 "$HERE/upgrade_check.py" seed "$ODOO_URL" "$DB" "$SNAPSHOT"
 "$ODOO13" addon "$REPO/odoo-addon/whatsapp_headless" "$DB"

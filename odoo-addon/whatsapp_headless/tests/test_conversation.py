@@ -1,8 +1,12 @@
 # Copyright 2025 whatsapp-headless contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
 import json
+from datetime import timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.module import get_module_resource
 from odoo.tests.common import tagged
 from odoo.tools import mute_logger
 
@@ -245,3 +249,60 @@ class TestConversationActions(WhatsappCase):
         action = unknown.with_user(self.wa_agent).action_link_partner()
         self.assertEqual(action["res_model"], "res.partner")
         self.assertEqual(action["context"]["default_mobile"], "+6281777777777")
+
+
+@tagged("post_install", "-at_install")
+class TestConversationMigration(WhatsappCase):
+    """The 13.0.1.2.0 migration on messages stored before conversations existed."""
+
+    def run_migration(self):
+        path = get_module_resource(
+            "whatsapp_headless", "migrations", "13.0.1.2.0", "post-migrate.py"
+        )
+        spec = importlib.util.spec_from_file_location("whatsapp_headless_post_migrate", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.env["whatsapp.history"].flush()
+        module.migrate(self.env.cr, "13.0.1.1.0")
+        self.env.cache.invalidate()
+
+    def test_existing_messages_get_their_conversations(self):
+        now = fields.Datetime.now()
+        recent = fields.Datetime.to_string(now - timedelta(hours=2))
+        old = self.History.create(
+            [
+                {"phone": "+6281234567890", "direction": "in", "message": "Halo", "device": "628570",
+                 "contact_name": "Wayan", "partner_id": self.budi.id, "timestamp": recent},
+                {"phone": "+6281234567890", "direction": "out", "message": "Ya?", "timestamp": recent},
+                {"phone": "+6281234567890", "direction": "in", "message": "Harga?", "device": "628570",
+                 "contact_name": "Wayan", "timestamp": fields.Datetime.to_string(now - timedelta(hours=1))},
+                {"phone": False, "whatsapp_user_id": "US.777", "direction": "in", "message": "hi",
+                 "timestamp": "2024-01-01 00:00:00"},
+                {"phone": "120363025246125486@g.us", "direction": "in", "message": "grup",
+                 "timestamp": recent},
+            ]
+        )
+        # As stored by 13.0.1.1.0: no conversations.
+        self.env.cr.execute("UPDATE whatsapp_history SET conversation_id = NULL")
+        self.env.cr.execute("DELETE FROM whatsapp_conversation")
+        self.run_migration()
+        customer = old[0].conversation_id
+        self.assertEqual(old[:3].mapped("conversation_id"), customer)
+        self.assertEqual(customer.device, "628570")
+        self.assertEqual(customer.name, "Budi Santoso")
+        self.assertEqual(customer.whatsapp_name, "Wayan")
+        self.assertEqual(customer.last_message_id, old[2])
+        self.assertEqual(customer.last_message_preview, "Harga?")
+        # The customer wrote after the answer: waiting since that message.
+        self.assertTrue(customer.is_waiting)
+        self.assertEqual(customer.waiting_since, old[2].timestamp)
+        self.assertEqual(customer.state, "open")
+        by_user_id = old[3].conversation_id
+        self.assertEqual(by_user_id.identity_key, "user:US.777")
+        # Long silent: filed as done, not waiting in the inbox.
+        self.assertEqual(by_user_id.state, "done")
+        self.assertFalse(by_user_id.is_waiting)
+        self.assertEqual(old[4].conversation_id.identity_key, "120363025246125486@g.us")
+        self.assertEqual(len(old.mapped("conversation_id")), 3)
+        # New messages continue the migrated conversations.
+        self.assertEqual(self.make_message(device="628570").conversation_id, customer)
