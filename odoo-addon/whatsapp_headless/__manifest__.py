@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/whatsapp_menus.xml",
         "views/assets.xml",
+        "views/whatsapp_inbox_live_views.xml",
     ],
     "qweb": ["static/src/xml/whatsapp_thread.xml"],
 }

@@ -24,10 +24,10 @@ var REFRESH_DELAY_MS = 250;
 
 var TICKS = {
     queued: {symbol: '\u25CB', title: _t("Queued: waiting for the gateway to send it")},
-    sent: {symbol: '\u2713', title: _t("Sent")},
-    delivered: {symbol: '\u2713\u2713', title: _t("Delivered to the phone")},
-    read: {symbol: '\u2713\u2713', title: _t("Read"), css: 'o_whatsapp_tick_read'},
-    failed: {symbol: '\u26A0', title: _t("Failed"), css: 'o_whatsapp_tick_failed'},
+    sent: {symbol: '\u2713', title: _t("Sent to WhatsApp, not yet on the customer's phone")},
+    delivered: {symbol: '\u2713\u2713', title: _t("Delivered to the customer's phone")},
+    read: {symbol: '\u2713\u2713', title: _t("Read by the customer"), css: 'o_whatsapp_tick_read'},
+    failed: {symbol: '\u26A0', title: _t("Not sent"), css: 'o_whatsapp_tick_failed'},
 };
 
 function mapsUrl(message) {
