@@ -4,7 +4,8 @@ odoo.define('whatsapp_headless.ThreadField', function (require) {
 /**
  * The conversation's messages as a chat: oldest at the top, incoming left,
  * outgoing right with delivery ticks, media inline, and a reply box below.
- * Used on the conversation form as <field name="id" widget="whatsapp_thread"/>:
+ * Used on the conversation form as <field name="id" widget="whatsapp_thread"/> (not on
+ * message_ids: see views/whatsapp_inbox_live_views.xml):
  * the widget reads the thread itself (get_thread), so the form never loads
  * thousands of messages as records.
  */

@@ -26,7 +26,7 @@ tour.register('whatsapp_headless_agent_reply', {
     url: '/web',
 }, openWhatsappApp().concat([{
     content: "Open the inbox",
-    trigger: '.o_menu_sections a:contains("Inbox")',
+    trigger: '.o_menu_sections a[data-menu-xmlid="whatsapp_headless.menu_whatsapp_inbox"]',
 }, {
     content: "Open the waiting conversation",
     trigger: '.o_kanban_record:contains("' + CUSTOMER + '"), .o_data_row:contains("' + CUSTOMER + '")',
