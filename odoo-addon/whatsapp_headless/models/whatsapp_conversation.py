@@ -123,6 +123,12 @@ class WhatsappConversation(models.Model):
         help="Seconds between the customer's first message and the first answer.",
     )
     color = fields.Integer(compute="_compute_color")
+    # With mail installed, every form holding a field named message_ids also
+    # reads message_attachment_count (mail's FormView assumes a chatter):
+    # without this field the conversation form would not open.
+    message_attachment_count = fields.Integer(
+        string="Files", compute="_compute_message_attachment_count"
+    )
     search_text = fields.Char(
         string="Number, Name or Text",
         compute="_compute_search_text",
@@ -200,6 +206,18 @@ class WhatsappConversation(models.Model):
                 [("message_ids.message", "ilike", text)],
             ]
         )
+
+    def _compute_message_attachment_count(self):
+        counts = {}
+        if self.ids:
+            groups = self.env["whatsapp.history"].read_group(
+                [("conversation_id", "in", self.ids), ("attachment_id", "!=", False)],
+                ["conversation_id"],
+                ["conversation_id"],
+            )
+            counts = {g["conversation_id"][0]: g["conversation_id_count"] for g in groups}
+        for conversation in self:
+            conversation.message_attachment_count = counts.get(conversation.id, 0)
 
     def _compute_color(self):
         # Kanban card colour: red waiting, none otherwise.
@@ -525,6 +543,12 @@ class WhatsappConversation(models.Model):
                 "WHERE id = %s",
                 (key, phone or None, user_id or None, conversation_id),
             )
+        # New customers of this batch: messages without business number join
+        # the customer's conversation on a business number, as above.
+        for key, device in [k for k in missing if not k[1]]:
+            with_device = next((k for k in missing if k[0] == key and k[1]), None)
+            if with_device:
+                missing[with_device] += missing.pop((key, device))
         for conversation_id, device in adopted.items():
             cr.execute(
                 "UPDATE whatsapp_conversation SET device = %s WHERE id = %s", (device, conversation_id)

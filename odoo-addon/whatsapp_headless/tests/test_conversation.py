@@ -118,6 +118,16 @@ class TestConversationUpkeep(WhatsappCase):
         conversation = self.make_message(device="6285700000001").conversation_id
         queued = self.make_message(direction="out", device=False, timestamp="2025-01-15 04:00:00")
         self.assertEqual(queued.conversation_id, conversation)
+        # The same within one batch of a new customer.
+        batch = self.History.create(
+            [
+                {"phone": "+6281500000001", "direction": "in", "device": "6285700000001",
+                 "timestamp": "2025-01-15 03:00:00"},
+                {"phone": "+6281500000001", "direction": "out", "timestamp": "2025-01-15 03:04:00"},
+            ]
+        )
+        self.assertEqual(len(batch.mapped("conversation_id")), 1)
+        self.assertEqual(batch.conversation_id.first_response_seconds, 240)
         # Started without business number: the first message with one fixes it.
         started = self.make_message(phone="+6281600000001", device=False).conversation_id
         later = self.make_message(phone="+6281600000001", device="6285700000001",
