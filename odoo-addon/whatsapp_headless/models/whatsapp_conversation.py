@@ -1,5 +1,6 @@
 # Copyright 2025 whatsapp-headless contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import collections
 import logging
 
 import odoo
@@ -33,6 +34,23 @@ def identity_key_of(phone, whatsapp_user_id):
     if whatsapp_user_id:
         return USER_ID_PREFIX + whatsapp_user_id
     return False
+
+
+# One new message as the upkeep sees it.
+MessageFact = collections.namedtuple(
+    "MessageFact",
+    "id conversation_id direction timestamp contact_name partner_id message_preview",
+)
+
+
+def preview_of(text, message_type, type_labels):
+    """whatsapp.history.message_preview, from values."""
+    text = " ".join((text or "").split())
+    if len(text) > PREVIEW_LENGTH:
+        text = text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+    if not text and message_type:
+        text = "[%s]" % type_labels.get(message_type, message_type)
+    return text
 
 
 def message_type_of_mimetype(mimetype):
@@ -589,15 +607,55 @@ class WhatsappConversation(models.Model):
                     vals["conversation_id"] = conversation_id
 
     @api.model
-    def _upkeep_apply(self, messages):
+    @api.model
+    def _upkeep_facts(self, messages, vals_list):
+        """What the upkeep needs of each new message, from the values it was
+        created with (reading 200 records back through the ORM costs more
+        than the rest of the upkeep)."""
+        if vals_list is None or len(vals_list) != len(messages):
+            return [
+                MessageFact(m.id, m.conversation_id.id, m.direction, m.timestamp,
+                            m.contact_name or False, m.partner_id.id or False, m.message_preview)
+                for m in messages.filtered("conversation_id")
+            ]
+        type_labels = dict(
+            messages._fields["message_type"]._description_selection(self.env)
+        )
+        facts = []
+        for record_id, vals in zip(messages.ids, vals_list):
+            if not vals.get("conversation_id"):
+                continue
+            timestamp = vals.get("timestamp")
+            facts.append(
+                MessageFact(
+                    record_id,
+                    vals["conversation_id"],
+                    vals.get("direction"),
+                    fields.Datetime.to_datetime(timestamp) if timestamp else None,
+                    vals.get("contact_name") or False,
+                    vals.get("partner_id") or False,
+                    preview_of(vals.get("message"), vals.get("message_type") or "text", type_labels),
+                )
+            )
+        if any(fact.timestamp is None for fact in facts):
+            # Defaulted by the ORM (now): read those back.
+            stamps = dict(
+                (m.id, m.timestamp)
+                for m in messages.browse([f.id for f in facts if f.timestamp is None])
+            )
+            facts = [f if f.timestamp else f._replace(timestamp=stamps[f.id]) for f in facts]
+        return facts
+
+    @api.model
+    def _upkeep_apply(self, messages, vals_list=None):
         """After the messages are created: update each touched conversation
         once (one UPDATE for the batch) and notify the inbox."""
-        messages = messages.filtered("conversation_id")
+        messages = self._upkeep_facts(messages, vals_list)
         if not messages:
             return
         cr = self.env.cr
         self.flush()
-        conversation_ids = list(set(messages.mapped("conversation_id").ids))
+        conversation_ids = list({message.conversation_id for message in messages})
         cr.execute(
             "SELECT id, last_message_at, waiting_since, unread_count, state, "
             "first_response_seconds, whatsapp_name, partner_id "
@@ -607,7 +665,7 @@ class WhatsappConversation(models.Model):
         current = {row[0]: list(row[1:]) for row in cr.fetchall()}
         by_conversation = {}
         for message in messages:
-            by_conversation.setdefault(message.conversation_id.id, []).append(message)
+            by_conversation.setdefault(message.conversation_id, []).append(message)
         updates = []
         notify_ids = {}
         for conversation_id, batch in by_conversation.items():
@@ -630,7 +688,7 @@ class WhatsappConversation(models.Model):
                         first_response = int((message.timestamp - waiting_since).total_seconds())
                     waiting_since = None
                 if message.partner_id and not partner_id:
-                    partner_id = message.partner_id.id
+                    partner_id = message.partner_id
                 if last_at is None or message.timestamp >= last_at:
                     last, last_at = message, message.timestamp
             if reopen:

@@ -279,7 +279,7 @@ class WhatsappHistory(models.Model):
         Conversation._upkeep_prepare(vals_list)
         records = super().create(vals_list)
         records._remember_user_id_on_partner()
-        Conversation._upkeep_apply(records)
+        Conversation._upkeep_apply(records, vals_list)
         return records
 
     def write(self, vals):
