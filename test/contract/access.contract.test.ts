@@ -37,7 +37,7 @@ describe('the Gateway user', () => {
     expect(error.faultCode).toBe(4);
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/^Sorry, you are not allowed to delete documents of type 'WhatsApp Message' \(whatsapp\.history\)\./);
-    expect(error.message).toContain('WhatsApp/Manager');
+    expect(error.message).toContain('Administration/Settings');
     expect(await env.admin.searchCount(HISTORY, [['id', '=', messageId]])).toBe(1);
   });
 

@@ -23,13 +23,13 @@ describe('write', () => {
   });
 
   test('False empties a field', async () => {
-    const id = await env.gateway.create(HISTORY, historyValues(env, { error_message: 'x', media_url: 'https://example.test/a.jpg' }));
+    const id = await env.gateway.create(HISTORY, historyValues(env, { direction: 'out', error_message: 'x', media_url: 'https://example.test/a.jpg' }));
     await env.gateway.write(HISTORY, [id], { error_message: false, media_url: false });
     expect(await readOne(HISTORY, id, ['error_message', 'media_url'])).toEqual({ id, error_message: false, media_url: false });
   });
 
   test('a Date is written as Odoo’s UTC datetime', async () => {
-    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const id = await env.gateway.create(HISTORY, historyValues(env, { direction: 'out' }));
     await env.gateway.write(HISTORY, [id], { timestamp: new Date('2024-07-08T09:10:11.500Z') });
     expect(await readOne(HISTORY, id, ['timestamp'])).toEqual({ id, timestamp: '2024-07-08 09:10:11' });
   });
@@ -48,21 +48,31 @@ describe('write', () => {
   });
 
   test('emptying a required field is a validation error', async () => {
-    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const id = await env.gateway.create(HISTORY, historyValues(env, { direction: 'out' }));
     const error = await odooError(() => env.gateway.write(HISTORY, [id], { direction: false }));
     expect(error.kind).toBe('validation');
     expect(error.message).toContain('Field: Direction (direction)');
   });
 
   test('the number may be emptied only while a WhatsApp user id names the contact', async () => {
-    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const id = await env.gateway.create(HISTORY, historyValues(env, { direction: 'out' }));
     const error = await odooError(() => env.gateway.write(HISTORY, [id], { phone: false }));
     expect(error.message).toContain('whatsapp_history_phone_or_user_id');
     expect(await env.gateway.write(HISTORY, [id], { phone: false, whatsapp_user_id: 'US.13491208655302741918' })).toBe(true);
   });
 
+  test('a received message: the Gateway records state, error and user id on it, but what the customer wrote cannot change', async () => {
+    const id = await env.gateway.create(HISTORY, historyValues(env, { message: 'Halo' }));
+    expect(await env.gateway.write(HISTORY, [id], { state: 'failed', error_message: 'media refused', whatsapp_user_id: 'US.13491208655302741918' })).toBe(true);
+    const error = await odooError(() => env.gateway.write(HISTORY, [id], { message: 'edited' }));
+    expect(error.kind).toBe('access');
+    expect(error.message).toContain('A received WhatsApp message cannot be changed');
+    const [row] = await env.admin.searchRead(HISTORY, [['id', '=', id]], { fields: ['message', 'state'] });
+    expect(row).toMatchObject({ message: 'Halo', state: 'failed' });
+  });
+
   test('an unknown field is refused', async () => {
-    const id = await env.gateway.create(HISTORY, historyValues(env));
+    const id = await env.gateway.create(HISTORY, historyValues(env, { direction: 'out' }));
     const error = await odooError(() => env.gateway.write(HISTORY, [id], { no_such_field: 1 }));
     expect(error.kind).toBe('internal');
     expect(error.message).toBe("KeyError: 'no_such_field'");

@@ -84,6 +84,19 @@ function bind(method: string, params: [string, unknown][], args: unknown[], kwar
 }
 const REQUIRED = Symbol('required');
 
+
+/** The fields the Gateway may still write on a received message (addon: RECEIVED_WRITABLE_FIELDS). */
+const RECEIVED_WRITABLE_FIELDS = new Set([
+  'state',
+  'partner_id',
+  'attachment_id',
+  'media_mimetype',
+  'media_filename',
+  'error_message',
+  'conversation_id',
+  'whatsapp_user_id',
+]);
+
 export class OdooDatabase implements DomainHost {
   readonly models = new Map<string, ModelDef>();
   private tables = new Map<string, Map<number, Row>>();
@@ -689,6 +702,8 @@ export class OdooDatabase implements DomainHost {
   /** Internal to the double (addon-methods.ts uses it). */
   write(env: CallEnv, model: ModelDef, ids: number[], vals: Record<string, unknown>): boolean {
     if (ids.length === 0) return true;
+    // The addon's write() checks this before anything else (models/whatsapp_history.py).
+    if (model.name === 'whatsapp.history' && vals && typeof vals === 'object') this.checkReceivedUnchanged(env, ids, Object.keys(vals));
     if (model.name === 'ir.attachment') {
       // ir.attachment.write(): check('write', values) before the ORM's own checks
       this.checkAttachmentAccess(env, this.existingRows(model, ids), 'write', vals && typeof vals === 'object' ? vals : undefined);
@@ -724,8 +739,27 @@ export class OdooDatabase implements DomainHost {
     return true;
   }
 
+  /**
+   * whatsapp.history: what a customer wrote stays as received; only the Gateway may still record
+   * delivery state, partner, media, error and user id on a received message (the superuser anything).
+   */
+  private checkReceivedUnchanged(env: CallEnv, ids: number[], fields: string[]): void {
+    if (env.su) return;
+    const allowed = env.groups.has('whatsapp_headless.group_whatsapp_gateway') ? RECEIVED_WRITABLE_FIELDS : new Set<string>();
+    if (!fields.some((name) => !allowed.has(name))) return;
+    const table = this.tableOf('whatsapp.history');
+    if (ids.some((id) => table.get(id)?.direction === 'in')) {
+      throw new AccessError('A received WhatsApp message cannot be changed: it is what the customer wrote.');
+    }
+  }
+
   private unlink(env: CallEnv, model: ModelDef, ids: number[]): boolean {
     if (ids.length === 0) return true;
+    if (model.name === 'whatsapp.history') {
+      // The addon's unlink(): rights first, then only administrators delete messages.
+      this.checkAccess(env, model, 'unlink');
+      if (!env.su && !env.groups.has('base.group_system')) throw new AccessError('Only administrators can delete WhatsApp messages.');
+    }
     if (model.name === 'ir.attachment') {
       // ir.attachment.unlink(): check('unlink'), then it reads store_fname (read rights) before the ORM's unlink
       this.checkAttachmentAccess(env, this.existingRows(model, ids), 'unlink');

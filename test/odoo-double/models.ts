@@ -259,7 +259,8 @@ const whatsappHistory: ModelDef = {
   ],
   access: [
     acl('whatsapp_headless.group_whatsapp_user', 'r'),
-    acl('whatsapp_headless.group_whatsapp_manager', 'rwcu'),
+    acl('whatsapp_headless.group_whatsapp_manager', 'rwc'),
+    acl('base.group_system', 'rwcu'),
     acl('whatsapp_headless.group_whatsapp_gateway', 'rwc'),
   ],
   rules: [],

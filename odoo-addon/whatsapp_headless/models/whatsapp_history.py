@@ -285,6 +285,9 @@ class WhatsappHistory(models.Model):
     def write(self, vals):
         self._check_received_unchanged(vals)
         result = super().write(vals)
+        # Odoo 13 writes the ids that still exist and skips deleted ones silently; the
+        # bookkeeping below must not turn a deleted id into a MissingError.
+        self = self.exists()
         if "partner_id" in vals or "whatsapp_user_id" in vals:
             self._remember_user_id_on_partner()
         if vals.get("partner_id") and not self.env.context.get("whatsapp_partner_sync"):
@@ -324,6 +327,8 @@ class WhatsappHistory(models.Model):
         raise UserError(_("WhatsApp messages cannot be duplicated."))
 
     def unlink(self):
+        # Rights first: a group without delete rights gets Odoo's usual answer.
+        self.check_access_rights("unlink")
         if not self.env.su and not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can delete WhatsApp messages."))
         return super().unlink()
