@@ -57,14 +57,14 @@ def seed(url, db, path):
     print("seeded %d messages (%d stored fields each), 2 partners, 1 attachment" % (len(ids), len(fields)))
 
 
-def check(url, db, path):
+def check(url, db, path, new_version="13.0.1.2.0"):
     call, models, common = connect(url, db)
     with open(path) as src:
         before = json.load(src)
     failures = []
     version = call("ir.module.module", "search_read", [("name", "=", "whatsapp_headless")],
                    ["installed_version", "latest_version", "state"])[0]
-    if version["state"] != "installed" or not version["latest_version"].endswith("1.1.0"):
+    if version["state"] != "installed" or version["latest_version"] != new_version:
         failures.append("module not upgraded: %r" % version)
     rows = call(HISTORY, "read", before["ids"], before["fields"])
     after = {r["id"]: r for r in rows}
@@ -105,6 +105,23 @@ def check(url, db, path):
     if [p["name"] for p in found] != ["Budi Santoso"]:
         failures.append("partner lookup after upgrade: %r" % found)
 
+    # 13.0.1.2.0: the existing messages got their conversations, one per customer and business number.
+    ids = before["ids"]
+    links = {r["id"]: r["conversation_id"] and r["conversation_id"][0]
+             for r in call(HISTORY, "read", ids, ["conversation_id"])}
+    if not all(links.values()):
+        failures.append("messages without conversation after the upgrade: %r" % links)
+    # The first three are one customer (the reply queued without business number included).
+    if len({links[i] for i in ids[:3]}) != 1 or len(set(links.values())) != 5:
+        failures.append("messages not grouped into 5 conversations as expected: %r" % links)
+    conversation = call("whatsapp.conversation", "read", [links[ids[0]]],
+                        ["identity_key", "device", "partner_id", "name", "last_message_id", "last_direction",
+                         "is_waiting", "whatsapp_name"])[0]
+    expected = {"identity_key": "+6281234567890", "device": "6285700000001", "name": "Budi Santoso",
+                "last_direction": "out", "is_waiting": False, "whatsapp_name": "Budi"}
+    if {k: conversation[k] for k in expected} != expected or conversation["last_message_id"][0] != ids[2]:
+        failures.append("conversation summary after the upgrade: %r" % conversation)
+
     if failures:
         print("UPGRADE CHECK FAILED:\n  " + "\n  ".join(failures))
         sys.exit(1)
@@ -114,4 +131,4 @@ def check(url, db, path):
 
 if __name__ == "__main__":
     action, url, db, path = sys.argv[1:5]
-    {"seed": seed, "check": check}[action](url, db, path)
+    {"seed": seed, "check": check}[action](url, db, path, *sys.argv[5:])

@@ -37,6 +37,43 @@ class ResPartner(models.Model):
         groups="whatsapp_headless.group_whatsapp_user",
     )
 
+    whatsapp_conversation_count = fields.Integer(
+        string="WhatsApp Conversations",
+        compute="_compute_whatsapp_conversation_count",
+        groups="whatsapp_headless.group_whatsapp_user",
+    )
+
+    def _compute_whatsapp_conversation_count(self):
+        partner_ids = [pid for pid in self._origin.ids if pid]
+        counts = {}
+        if partner_ids:
+            groups = self.env["whatsapp.conversation"].read_group(
+                [("partner_id", "in", partner_ids)], ["partner_id"], ["partner_id"]
+            )
+            counts = {g["partner_id"][0]: g["partner_id_count"] for g in groups}
+        for partner in self:
+            partner.whatsapp_conversation_count = counts.get(partner._origin.id, 0)
+
+    def action_view_whatsapp_conversations(self):
+        """The partner's conversations in the Inbox (done ones too)."""
+        self.ensure_one()
+        action = self.env.ref("whatsapp_headless.action_whatsapp_conversation").read()[0]
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        # "Link Contact" on a conversation without partner opens this form:
+        # the new contact is linked to that conversation and its messages.
+        conversation_id = self.env.context.get("whatsapp_conversation_id")
+        if conversation_id and len(partners) == 1:
+            conversation = self.env["whatsapp.conversation"].browse(conversation_id).exists()
+            if conversation and not conversation.partner_id:
+                conversation._link_partner(partners)
+        return partners
+
     def _compute_whatsapp_message_count(self):
         # _origin: the partner form recomputes this on onchange, on new-id copies.
         partner_ids = [pid for pid in self._origin.ids if pid]
@@ -56,7 +93,6 @@ class ResPartner(models.Model):
         action["context"] = {
             "default_partner_id": self.id,
             "default_direction": "out",
-            "default_contact_name": self.name,
         }
         return action
 

@@ -1,10 +1,12 @@
 # Copyright 2025 whatsapp-headless contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import re
 
 import psycopg2
 
 from odoo import _, api, fields, models, tools
+from odoo.exceptions import AccessError, UserError
 
 from . import phone_normalize
 
@@ -43,6 +45,28 @@ PENDING_STATE_INDEX = "whatsapp_history_state_pending_index"
 MESSAGE_TRIGRAM_INDEX = "whatsapp_history_message_trgm_index"
 PREVIEW_LENGTH = 60
 DEFAULT_COUNTRY_CODE = "62"  # the gateway's DEFAULT_COUNTRY is ID
+# The gateway renders a location as "lat,lng" (optionally after a name).
+LOCATION = re.compile(r"(-?\d{1,2}\.\d+)\s*,\s*(-?\d{1,3}\.\d+)")
+# Errors after which sending the same message again cannot succeed (see
+# shared/reference/providers.md): the customer is not on WhatsApp, or the
+# last message from them is older than Meta's 24-hour customer-service window
+# (only a template may be sent then). Matched in error_message, lower case.
+NOT_ON_WHATSAPP_ERRORS = ("131026", "63003", "not registered", "not on whatsapp", "invalid number")
+OUTSIDE_WINDOW_ERRORS = ("131047", "63016", "re-engagement", "24 hour", "24-hour")
+# Fields the Gateway may still set on a received message (delivery bookkeeping,
+# partner linking, media); what the customer wrote is never changed.
+RECEIVED_WRITABLE_FIELDS = frozenset(
+    {
+        "state",
+        "partner_id",
+        "attachment_id",
+        "media_mimetype",
+        "media_filename",
+        "error_message",
+        "conversation_id",
+        "whatsapp_user_id",
+    }
+)
 
 
 class WhatsappHistory(models.Model):
@@ -133,6 +157,18 @@ class WhatsappHistory(models.Model):
         help="The provider's original event, kept for audit.",
     )
     message_preview = fields.Char(string="Preview", compute="_compute_message_preview")
+    conversation_id = fields.Many2one(
+        "whatsapp.conversation",
+        string="Conversation",
+        index=True,
+        readonly=True,
+        # A conversation holding messages cannot be deleted: the messages are the record.
+        ondelete="restrict",
+    )
+    retry_hint = fields.Char(
+        compute="_compute_retry_hint",
+        help="Why sending this failed message again cannot help, when the error says so.",
+    )
     phone_search = fields.Char(
         string="Number (any form)",
         compute="_compute_phone_search",
@@ -237,15 +273,60 @@ class WhatsappHistory(models.Model):
         for vals in vals_list:
             if not vals.get("state"):
                 vals["state"] = "queued" if vals.get("direction") == "out" else "received"
+        # Conversation upkeep in the same transaction, a few statements per
+        # batch (not per message): see whatsapp.conversation._upkeep_*.
+        Conversation = self.env["whatsapp.conversation"].sudo()
+        Conversation._upkeep_prepare(vals_list)
         records = super().create(vals_list)
         records._remember_user_id_on_partner()
+        Conversation._upkeep_apply(records)
         return records
 
     def write(self, vals):
+        self._check_received_unchanged(vals)
         result = super().write(vals)
         if "partner_id" in vals or "whatsapp_user_id" in vals:
             self._remember_user_id_on_partner()
+        if vals.get("partner_id") and not self.env.context.get("whatsapp_partner_sync"):
+            # A conversation without partner learns it from its messages.
+            self.env["whatsapp.conversation"].sudo().with_context(
+                whatsapp_partner_sync=True
+            ).search(
+                [("id", "in", self.mapped("conversation_id").ids), ("partner_id", "=", False)]
+            ).write({"partner_id": vals["partner_id"]})
+        if "state" in vals:
+            # Delivery ticks: open threads redraw these messages.
+            by_conversation = {}
+            for record in self.filtered("conversation_id"):
+                by_conversation.setdefault(record.conversation_id.id, []).append(record.id)
+            self.env["whatsapp.conversation"].sudo().browse(
+                list(by_conversation)
+            )._notify_inbox(by_conversation)
         return result
+
+    def _check_received_unchanged(self, vals):
+        """What a customer wrote stays as it was received, whoever asks (the
+        superuser's own bookkeeping excepted).  The Gateway may still record
+        delivery state, partner and media on it."""
+        if self.env.su:
+            return
+        changed = set(vals) - RECEIVED_WRITABLE_FIELDS
+        if not self.env.user.has_group("whatsapp_headless.group_whatsapp_gateway"):
+            changed = set(vals)
+        if changed and any(record.direction == "in" for record in self):
+            raise AccessError(
+                _("A received WhatsApp message cannot be changed: it is what the customer wrote.")
+            )
+
+    def copy(self, default=None):
+        # A copy of an outgoing message would be queued and sent again; a
+        # copy of a received one would be a message nobody sent.
+        raise UserError(_("WhatsApp messages cannot be duplicated."))
+
+    def unlink(self):
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators can delete WhatsApp messages."))
+        return super().unlink()
 
     def _remember_user_id_on_partner(self):
         """Let each linked partner remember the contact's WhatsApp user id, so
@@ -309,14 +390,62 @@ class WhatsappHistory(models.Model):
             self.phone = phone_normalize.to_e164(
                 partner.mobile or partner.phone, self._country_code()
             )
-        if partner and not self.contact_name:
-            self.contact_name = partner.name
+
+    @api.depends("state", "direction", "error_message")
+    def _compute_retry_hint(self):
+        for record in self:
+            record.retry_hint = record._retry_hopeless_reason() or False
+
+    def _retry_hopeless_reason(self):
+        """Why sending this failed message again cannot succeed, or None."""
+        if self.direction != "out" or self.state != "failed":
+            return None
+        error = (self.error_message or "").lower()
+        if any(code in error for code in NOT_ON_WHATSAPP_ERRORS):
+            return _("This number is not on WhatsApp: sending again will fail the same way.")
+        if any(code in error for code in OUTSIDE_WINDOW_ERRORS):
+            return _(
+                "The customer's last message is older than 24 hours: WhatsApp only "
+                "lets a business write first with an approved template. Sending "
+                "again will fail until the customer writes."
+            )
+        return None
 
     def action_retry(self):
-        """Put failed outgoing messages back in the gateway's send queue."""
+        """Put failed outgoing messages back in the gateway's send queue, as
+        new: the time is refreshed so the message comes back to the top."""
+        if not self.env.user.has_group("whatsapp_headless.group_whatsapp_agent"):
+            raise AccessError(_("Only WhatsApp agents and managers can send messages again."))
         failed = self.filtered(lambda r: r.direction == "out" and r.state == "failed")
-        failed.write({"state": "queued", "error_message": False, "provider_message_id": False})
+        hopeless = failed.filtered(lambda r: r._retry_hopeless_reason())
+        if hopeless and len(hopeless) == len(failed):
+            raise UserError(hopeless[0]._retry_hopeless_reason())
+        retried = failed - hopeless
+        # As superuser: agents retry their own replies without write rights
+        # on messages; only these four bookkeeping fields change.
+        retried.sudo().write(
+            {
+                "state": "queued",
+                "error_message": False,
+                "provider_message_id": False,
+                "timestamp": fields.Datetime.now(),
+            }
+        )
         return True
+
+    def _whatsapp_location(self):
+        """{latitude, longitude, url} of a location message, else False."""
+        if self.message_type != "location" or not self.message:
+            return False
+        match = LOCATION.search(self.message)
+        if not match:
+            return False
+        latitude, longitude = match.groups()
+        return {
+            "latitude": float(latitude),
+            "longitude": float(longitude),
+            "url": "https://www.google.com/maps/search/?api=1&query=%s,%s" % (latitude, longitude),
+        }
 
     def action_open_attachment(self):
         self.ensure_one()

@@ -15,6 +15,9 @@ class WhatsappCase(SavepointCase):
         cls.wa_user = new_test_user(
             cls.env, login="wa_user", groups="whatsapp_headless.group_whatsapp_user"
         )
+        cls.wa_agent = new_test_user(
+            cls.env, login="wa_agent", groups="whatsapp_headless.group_whatsapp_agent"
+        )
         cls.wa_manager = new_test_user(
             cls.env, login="wa_manager", groups="whatsapp_headless.group_whatsapp_manager"
         )

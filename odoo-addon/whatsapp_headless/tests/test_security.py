@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 
-from odoo.exceptions import AccessDenied, AccessError, ValidationError
+from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
 from odoo.tests.common import tagged
 from odoo.tools import mute_logger
 
@@ -37,11 +37,14 @@ class TestWhatsappAccess(WhatsappCase):
         payload = self.message.with_user(self.wa_manager).read(["raw_payload"])[0]["raw_payload"]
         self.assertEqual(payload, '{"device": "6285700000001"}')
 
-    def test_manager_has_full_access(self):
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_manager_queues_but_only_administrators_delete(self):
         history = self.History.with_user(self.wa_manager)
         record = history.create({"phone": "+6281", "direction": "out", "provider": "meta"})
         record.write({"message": "Selamat pagi"})
-        record.unlink()
+        with self.assertRaises(AccessError):
+            record.unlink()
+        record.with_user(self.env.ref("base.user_admin")).unlink()
         self.assertFalse(record.exists())
 
     @mute_logger("odoo.addons.base.models.ir_model")
@@ -54,13 +57,13 @@ class TestWhatsappAccess(WhatsappCase):
         self.assertNotIn(menu.id, visible)
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.wa_user)._visible_menu_ids())
         partners = self.env["res.partner"].with_user(employee)
-        self.assertNotIn("whatsapp_message_count", partners.fields_get())
+        self.assertNotIn("whatsapp_conversation_count", partners.fields_get())
         arch = partners.fields_view_get(view_type="form")["arch"]
-        self.assertNotIn("action_view_whatsapp_messages", arch)
+        self.assertNotIn("action_view_whatsapp_conversations", arch)
         user_arch = self.env["res.partner"].with_user(self.wa_user).fields_view_get(
             view_type="form"
         )["arch"]
-        self.assertIn("action_view_whatsapp_messages", user_arch)
+        self.assertIn("action_view_whatsapp_conversations", user_arch)
 
     def test_form_is_read_only_for_users(self):
         arch = self.History.with_user(self.wa_user).fields_view_get(view_type="form")["arch"]
@@ -345,3 +348,89 @@ class TestWhatsappGatewayAccess(WhatsappCase):
         with self.assertRaises(AccessDenied):
             again.with_user(again)._check_credentials("gateway-test-password")
         self.assertEqual(Users.with_context(active_test=False).search_count([("login", "=", "wa_gateway")]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestWhatsappAgentAccess(WhatsappCase):
+    """Agents answer customers; nobody rewrites what a customer wrote."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.received = cls.make_message(contact_name="Made")
+        cls.conversation = cls.received.conversation_id
+
+    def test_agent_group_sits_between_user_and_manager(self):
+        self.assertTrue(self.wa_agent.has_group("whatsapp_headless.group_whatsapp_user"))
+        self.assertFalse(self.wa_agent.has_group("whatsapp_headless.group_whatsapp_manager"))
+        self.assertTrue(self.wa_manager.has_group("whatsapp_headless.group_whatsapp_agent"))
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_agent_replies_but_has_no_generic_create(self):
+        conversation = self.conversation.with_user(self.wa_agent)
+        reply = self.History.browse(conversation.action_reply("Siap"))
+        self.assertEqual(reply.create_uid, self.wa_agent)
+        with self.assertRaises(AccessError):
+            self.History.with_user(self.wa_agent).create(
+                {"phone": "+6281", "direction": "out", "provider": "fonnte"}
+            )
+        arch = self.History.with_user(self.wa_agent).fields_view_get(view_type="form")["arch"]
+        self.assertIn('create="false"', arch)
+        # Technical fields (provider, device, provider message id) are for managers: Odoo
+        # keeps a group-restricted element in the arch, made invisible.
+        hidden = r'<group invisible="1"[^>]*>\s*<field name="provider"'
+        self.assertRegex(arch, hidden)
+        manager_arch = self.History.with_user(self.wa_manager).fields_view_get(view_type="form")["arch"]
+        self.assertNotRegex(manager_arch, hidden)
+        self.assertIn('name="provider_message_id"', manager_arch)
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_nobody_edits_a_received_message(self):
+        for user in (self.wa_user, self.wa_agent, self.wa_manager, self.env.ref("base.user_admin")):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.received.with_user(user).write({"message": "Ya, jadi pesan 3"})
+        self.assertEqual(self.received.message, "Halo, apa kabar?")
+        # The gateway still records delivery and the partner on it.
+        self.received.with_user(self.gateway).write({"state": "read", "partner_id": self.budi.id})
+        self.assertEqual(self.received.partner_id, self.budi)
+        with self.assertRaises(AccessError):
+            self.received.with_user(self.gateway).write({"message": "changed"})
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_manager_may_still_correct_a_queued_reply(self):
+        queued = self.make_message(direction="out", message="Typo")
+        queued.with_user(self.wa_manager).write({"message": "Fixed"})
+        self.assertEqual(queued.message, "Fixed")
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_nobody_duplicates_and_only_administrators_delete(self):
+        for user in (self.wa_agent, self.wa_manager, self.env.ref("base.user_admin")):
+            with self.subTest(user=user.login), self.assertRaises(UserError):
+                self.received.with_user(user).copy()
+        for user in (self.wa_user, self.wa_agent, self.wa_manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.received.with_user(user).unlink()
+        with self.assertRaises(AccessError):
+            self.conversation.with_user(self.wa_manager).unlink()
+        self.assertTrue(self.received.exists())
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_user_reads_conversations_only(self):
+        conversation = self.conversation.with_user(self.wa_user)
+        self.assertEqual(conversation.name, "Made")
+        with self.assertRaises(AccessError):
+            conversation.write({"state": "done"})
+        with self.assertRaises(AccessError):
+            conversation.action_done()
+        with self.assertRaises(AccessError):
+            self.make_message(direction="out", state="failed").with_user(self.wa_user).action_retry()
+        self.assertNotIn(
+            self.env.ref("whatsapp_headless.menu_whatsapp_gateway_health").id,
+            self.env["ir.ui.menu"].with_user(self.wa_agent)._visible_menu_ids(),
+        )
+
+    def test_manager_sees_gateway_health(self):
+        self.make_message(direction="out", state="queued", timestamp="2020-01-01 00:00:00", device="628570")
+        rows = self.env["whatsapp.gateway.health"].with_user(self.wa_manager).search([("device", "=", "628570")])
+        self.assertEqual(rows.queued_late_count, 1)
+        self.assertIn(rows.status, ("late_queue", "silent"))

@@ -4,10 +4,13 @@ import base64
 
 import psycopg2
 
+from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests.common import Form, tagged
 from odoo.tools import mute_logger
 
 from ..models.whatsapp_history import MESSAGE_TRIGRAM_INDEX
+
 from .common import WhatsappCase
 
 
@@ -60,10 +63,13 @@ class TestWhatsappHistory(WhatsappCase):
         second = self.make_message(direction="out", provider_message_id=False)
         self.assertTrue(first and second)
 
-    def test_copy_does_not_duplicate_provider_id(self):
-        original = self.make_message(provider_message_id="wamid.COPY")
-        duplicate = original.copy()
-        self.assertFalse(duplicate.provider_message_id)
+    def test_messages_cannot_be_duplicated(self):
+        # A copy of an outgoing message would be sent again; of a received one, a phantom.
+        for direction in ("in", "out"):
+            original = self.make_message(direction=direction, provider_message_id="wamid.C" + direction)
+            with self.assertRaises(UserError):
+                original.copy()
+        self.assertEqual(self.History.search_count([("provider_message_id", "=like", "wamid.C%")]), 2)
 
     def test_display_name_shows_number_and_preview(self):
         record = self.make_message(message="Halo,\n  mau pesan   tour ke Ubud besok")
@@ -107,16 +113,34 @@ class TestWhatsappHistory(WhatsappCase):
         self.assertIn(group, found)
         self.assertNotIn(target, found)
 
-    def test_retry_requeues_failed_outgoing(self):
+    def test_retry_requeues_failed_outgoing_as_new(self):
         failed = self.make_message(
-            direction="out", state="failed", provider_message_id="m-9", error_message="(#131026) undeliverable"
+            direction="out", state="failed", provider_message_id="m-9", error_message="timeout"
         )
         received = self.make_message(direction="in", state="received")
         (failed | received).with_user(self.wa_manager).action_retry()
         self.assertEqual(failed.state, "queued")
         self.assertFalse(failed.error_message)
         self.assertFalse(failed.provider_message_id)
+        # Back on top of the list, not buried at the time of the first attempt.
+        self.assertGreater(failed.timestamp, fields.Datetime.from_string("2025-01-15 03:00:00"))
         self.assertEqual(received.state, "received")
+
+    def test_retry_explains_when_it_cannot_help(self):
+        cases = {
+            "(#131026) Message undeliverable": "not on WhatsApp",
+            "131047: Re-engagement message": "24 hours",
+            "target not registered": "not on WhatsApp",
+        }
+        for error, hint in cases.items():
+            with self.subTest(error=error):
+                failed = self.make_message(direction="out", state="failed", error_message=error)
+                self.assertIn(hint, failed.retry_hint)
+                with self.assertRaises(UserError) as raised:
+                    failed.with_user(self.wa_manager).action_retry()
+                self.assertIn(hint, str(raised.exception))
+                self.assertEqual(failed.state, "failed")
+        self.assertFalse(self.make_message(direction="out", state="failed", error_message="timeout").retry_hint)
 
     def test_partner_smart_button(self):
         self.make_message(partner_id=self.budi.id)
@@ -128,6 +152,14 @@ class TestWhatsappHistory(WhatsappCase):
         self.assertEqual(action["res_model"], "whatsapp.history")
         self.assertEqual(
             self.History.with_user(self.wa_user).search_count(action["domain"]), 2
+        )
+        self.assertNotIn("default_contact_name", action["context"])
+        # The button shows the conversations: one number, one business number.
+        self.assertEqual(budi.whatsapp_conversation_count, 1)
+        action = budi.action_view_whatsapp_conversations()
+        self.assertEqual(action["res_model"], "whatsapp.conversation")
+        self.assertEqual(
+            self.env["whatsapp.conversation"].with_user(self.wa_user).search_count(action["domain"]), 1
         )
 
     def test_smart_button_count_of_partner_without_messages(self):
@@ -142,7 +174,8 @@ class TestWhatsappHistory(WhatsappCase):
             form.message = "Terima kasih!"
         record = form.save()
         self.assertEqual(record.phone, "+6281234567890")
-        self.assertEqual(record.contact_name, "Budi Santoso")
+        # The WhatsApp name is the customer's own, never the partner's name.
+        self.assertFalse(record.contact_name)
         self.assertEqual(record.direction, "out")
         self.assertEqual(record.state, "queued")
 
