@@ -12,6 +12,7 @@ import { createOdooClient } from './odoo/xmlrpc-client.js';
 import { instrumentOdooClient } from './metrics/odoo-calls.js';
 import { createMetrics, odooCallObserver } from './metrics/registry.js';
 import type { RestServices } from './routes/api/mount.js';
+import { createConversationService } from './services/conversation-service.js';
 import { createHistoryService } from './services/history-service.js';
 import { openSendJournal, type IdempotencyKeys } from './services/outbox/journal.js';
 import { createPartnerResolver } from './services/partner-resolver.js';
@@ -49,7 +50,8 @@ export function createRestServices(
   const defaultCountry = config.DEFAULT_COUNTRY;
   const { sendJournal, outbox } = extras;
   return {
-    history: createHistoryService({ history: repositories.history, defaultCountry }),
+    history: createHistoryService({ history: repositories.history, conversations: repositories.conversations, defaultCountry }),
+    conversations: createConversationService({ conversations: repositories.conversations }),
     stats: createStatsService({ history: repositories.history }),
     ...(sendJournal
       ? {

@@ -31,6 +31,7 @@ async function swaggerPlugin(app: FastifyInstance, opts: { version: string; publ
       ...(opts.publicUrl ? { servers: [{ url: opts.publicUrl }] } : {}),
       tags: [
         { name: 'messages', description: 'History, conversations and sending' },
+        { name: 'conversations', description: 'The Odoo inbox: one conversation per contact and business number, waiting first' },
         { name: 'statistics', description: 'Counts computed in Odoo' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'webhooks', description: 'Called by the providers (Fonnte, Meta, Twilio), authenticated by their secret or signature' },

@@ -39,6 +39,19 @@ export const standardErrorResponses = {
   503: { ...errorResponseSchema, description: 'Odoo (or the provider setup) cannot serve the request now' },
 } as const;
 
+export const MAX_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 50;
+/** Offsets past this make PostgreSQL walk millions of rows; narrow the filters instead. */
+export const MAX_OFFSET = 1_000_000;
+/** Odoo ids are PostgreSQL integers; a larger number reaches Odoo as XML-RPC it cannot parse (`<int>1e+21</int>`). */
+export const MAX_ODOO_ID = 2_147_483_647;
+
+/** limit/offset of every paginated list; the answer's `meta` echoes them. */
+export const paginationProperties = {
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+  offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
+} as const;
+
 export const paginationMetaSchema = {
   type: 'object',
   required: ['total', 'limit', 'offset'],

@@ -7,18 +7,15 @@ import { DIRECTIONS, MESSAGE_STATES, PROVIDERS } from '../domain/message.js';
 import {
   apiDateSchema,
   bearerSecurity,
+  MAX_ODOO_ID,
   messageRecordSchema,
   paginationMetaSchema,
+  paginationProperties,
   partnerRefSchema,
   standardErrorResponses,
 } from './common.js';
+import { conversationSummarySchema } from './conversations.js';
 
-export const MAX_PAGE_SIZE = 500;
-export const DEFAULT_PAGE_SIZE = 50;
-/** Offsets past this make PostgreSQL walk millions of rows; narrow the filters instead. */
-export const MAX_OFFSET = 1_000_000;
-/** Odoo ids are PostgreSQL integers; a larger number reaches Odoo as XML-RPC it cannot parse (`<int>1e+21</int>`). */
-export const MAX_ODOO_ID = 2_147_483_647;
 
 const phoneParam = {
   type: 'string',
@@ -28,11 +25,6 @@ const phoneParam = {
   description:
     'Any usual form: 0812-3456-7890, 6281234567890, +62 812 3456 7890, a group id …@g.us, ' +
     'or a WhatsApp user id (BSUID) such as US.13491208655302741918 for a contact who shows no number',
-} as const;
-
-const paginationProperties = {
-  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
-  offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
 } as const;
 
 export const historyQuerySchema = {
@@ -98,7 +90,8 @@ export const getConversationSchema = {
   tags: ['messages'],
   summary: "One contact's thread",
   description:
-    'Oldest to newest by default, paginated, with the contact name and the linked partner. The contact may be named by ' +
+    'Oldest to newest by default, paginated, with the contact name, the linked partner and the conversation\'s state in ' +
+    'the Odoo inbox (waiting, unread, assigned agent, open/done). The contact may be named by ' +
     'number or by WhatsApp user id: the thread holds the records of every identity the stored messages tie to it ' +
     '(a number and its user id, an old and a new number or user id after a change), listed in identities. Needs the read scope.',
   security: bearerSecurity,
@@ -112,7 +105,7 @@ export const getConversationSchema = {
         ok: { type: 'boolean', enum: [true] },
         data: {
           type: 'object',
-          required: ['phone', 'identities', 'contact_name', 'partner', 'messages'],
+          required: ['phone', 'identities', 'contact_name', 'partner', 'conversation', 'conversations', 'messages'],
           properties: {
             phone: { type: 'string', description: 'The number or WhatsApp user id asked for, normalised' },
             identities: {
@@ -126,6 +119,17 @@ export const getConversationSchema = {
             },
             contact_name: { type: ['string', 'null'], description: 'The latest WhatsApp push name seen' },
             partner: partnerRefSchema,
+            conversation: {
+              ...conversationSummarySchema,
+              type: ['object', 'null'],
+              description:
+                "The contact's conversation in the Odoo inbox (the first of conversations); null when the addon keeps none for it",
+            },
+            conversations: {
+              type: 'array',
+              items: conversationSummarySchema,
+              description: 'One per business number the contact wrote to or was written from, in inbox order (usually one)',
+            },
             messages: { type: 'array', items: messageRecordSchema },
           },
         },

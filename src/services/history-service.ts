@@ -8,9 +8,14 @@
  * of all of them: the identities are widened through the stored records themselves — a record holding
  * a number and a user id ties the two, a change notice ties old and new — never through a group
  * (a group's members are not the group's conversation). Bounded: a few rounds, a few identities.
+ *
+ * The thread also carries the contact's conversation state in the Odoo inbox (waiting, unread, agent),
+ * read fresh on every page: it changes with every message, unlike the name and partner.
  */
+import type { ConversationSummary } from '../domain/conversation.js';
 import type { ContactIdentities, HistoryFilters } from '../domain/history.js';
 import { isWhatsappUserId, type CountryCode } from '../lib/phone.js';
+import type { ConversationRepository } from '../odoo/repositories/conversation-repository.js';
 import type { HistoryRepository } from '../odoo/repositories/history-repository.js';
 import type { ConversationQuery, HistoryQuery } from '../schemas/messages.js';
 import { parseDateRange, parsePhoneFilter, validationError, type ApiMessage, type ApiPartner, type FieldProblem } from './query-fns.js';
@@ -27,6 +32,10 @@ export interface Conversation {
   identities: { phones: string[]; user_ids: string[] };
   contact_name: string | null;
   partner: ApiPartner | null;
+  /** The contact's conversation in the inbox: the first of `conversations`, or null. */
+  conversation: ConversationSummary | null;
+  /** One per business number, in inbox order. */
+  conversations: ConversationSummary[];
   messages: ApiMessage[];
 }
 
@@ -41,6 +50,8 @@ const IDENTITY_CACHE_SIZE = 5000;
 /** Widening rounds (number → user id → new number …) and identities per conversation, at most. */
 const MAX_WIDENING_ROUNDS = 3;
 const MAX_IDENTITIES = 20;
+/** Business numbers one contact's conversations are listed for, at most. */
+const MAX_CONVERSATIONS = 20;
 
 const isGroup = (phone: string) => phone.endsWith('@g.us');
 
@@ -51,6 +62,7 @@ interface Identity {
 
 export function createHistoryService(deps: {
   history: Pick<HistoryRepository, 'page' | 'identityCombinations' | 'contactLabel'>;
+  conversations: Pick<ConversationRepository, 'ofContact'>;
   defaultCountry: CountryCode;
   now?: () => number;
 }) {
@@ -126,13 +138,19 @@ export function createHistoryService(deps: {
       const contact = await conversationIdentities(phone);
       const filters: HistoryFilters = { contact, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) };
       // The thread's identity comes from its newest records, whatever page is asked for.
-      const [{ messages, total }, identity] = await Promise.all([page(filters, query), identityOf(phone, contact)]);
+      const [{ messages, total }, identity, conversations] = await Promise.all([
+        page(filters, query),
+        identityOf(phone, contact),
+        deps.conversations.ofContact(contact, MAX_CONVERSATIONS),
+      ]);
       return {
         data: {
           phone,
           identities: { phones: contact.phones, user_ids: contact.userIds },
           contact_name: identity.contactName,
           partner: identity.partner,
+          conversation: conversations[0] ?? null,
+          conversations,
           messages,
         },
         meta: { total, limit: query.limit, offset: query.offset },

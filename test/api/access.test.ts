@@ -27,6 +27,7 @@ describe('tokens and scopes', () => {
   test.each([
     ['GET', '/api/wa/get_history'],
     ['GET', '/api/wa/conversation/081234567890'],
+    ['GET', '/api/wa/conversations'],
     ['GET', '/api/wa/stats'],
     ['POST', '/api/wa/send_message'],
     ['GET', '/metrics'],
@@ -318,7 +319,7 @@ describe('OpenAPI', () => {
     await SwaggerParser.validate(structuredClone(doc));
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/wa/get_history', '/api/wa/conversation/{phone}', '/api/wa/stats', '/api/wa/send_message', '/metrics']),
+      expect.arrayContaining(['/api/wa/get_history', '/api/wa/conversation/{phone}', '/api/wa/conversations', '/api/wa/stats', '/api/wa/send_message', '/metrics']),
     );
     const history = doc.paths['/api/wa/get_history'].get;
     expect(history.parameters.map((p: { name: string }) => p.name).sort()).toEqual(

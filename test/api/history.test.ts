@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHistoryService } from '../../src/services/history-service.js';
 import { bearer, buildApiApp, READ_TOKEN, rpcsSince, startOdoo, type ApiTestApp, type OdooUnderTest } from './helpers.js';
+import { createConversationRepository } from '../../src/odoo/repositories/conversation-repository.js';
 import { createHistoryRepository } from '../../src/odoo/repositories/history-repository.js';
 
 let odoo: OdooUnderTest;
@@ -188,7 +189,15 @@ describe('conversation', () => {
     expect(none.statusCode).toBe(200);
     expect(none.json()).toEqual({
       ok: true,
-      data: { phone: '+6281399998888', identities: { phones: ['+6281399998888'], user_ids: [] }, contact_name: null, partner: null, messages: [] },
+      data: {
+        phone: '+6281399998888',
+        identities: { phones: ['+6281399998888'], user_ids: [] },
+        contact_name: null,
+        partner: null,
+        conversation: null,
+        conversations: [],
+        messages: [],
+      },
       meta: { total: 0, limit: 50, offset: 0 },
     });
   });
@@ -197,12 +206,18 @@ describe('conversation', () => {
 describe('conversation identity', () => {
   test('the name and partner are remembered for 30 s: later pages cost one Odoo call less, changes show after', async () => {
     let clock = 1_000_000;
-    const service = createHistoryService({ history: createHistoryRepository(odoo.odoo), defaultCountry: 'ID', now: () => clock });
+    const service = createHistoryService({
+      history: createHistoryRepository(odoo.odoo),
+      conversations: createConversationRepository(odoo.odoo),
+      defaultCountry: 'ID',
+      now: () => clock,
+    });
     const query = { limit: 2, offset: 0, order: 'asc' as const };
     let before = odoo.double.log.length;
     expect((await service.getConversation('081311112222', query)).data.contact_name).toBe('Sari');
-    // The page and its count, the name and partner, and the identities the thread is stored under.
+    // The page and its count, the name and partner, the identities the thread is stored under, and its inbox state.
     expect(rpcsSince(odoo.double, before).sort()).toEqual([
+      'whatsapp.conversation.search_read',
       'whatsapp.history.read_group',
       'whatsapp.history.search_count',
       'whatsapp.history.search_read',
@@ -210,7 +225,8 @@ describe('conversation identity', () => {
     ]);
     before = odoo.double.log.length;
     await service.getConversation('081311112222', { ...query, offset: 2 });
-    expect(rpcsSince(odoo.double, before).sort()).toEqual(['whatsapp.history.search_count', 'whatsapp.history.search_read']);
+    // The inbox state changes with every message: read on every page, never remembered.
+    expect(rpcsSince(odoo.double, before).sort()).toEqual(['whatsapp.conversation.search_read', 'whatsapp.history.search_count', 'whatsapp.history.search_read']);
 
     const [id] = odoo.double.seed('whatsapp.history', [
       { phone: SARI, direction: 'in', message: 'nama baru', contact_name: 'Sari Dewi', timestamp: '2024-05-09 00:00:00', provider: 'fonnte', provider_message_id: 'identity-1' },

@@ -15,6 +15,7 @@ import { createOdooClient, type XmlRpcOdooClient } from '../../src/odoo/xmlrpc-c
 import { startOdooDouble, type OdooDouble } from '../odoo-double/index.js';
 
 export const HISTORY = 'whatsapp.history';
+export const CONVERSATION = 'whatsapp.conversation';
 export const PARTNER = 'res.partner';
 export const ATTACHMENT = 'ir.attachment';
 export const GATEWAY_GROUP_XMLID = 'whatsapp_headless.group_whatsapp_gateway';
@@ -145,15 +146,18 @@ function build(
   const tracked = new Map<string, Set<number>>();
 
   async function cleanup(): Promise<void> {
-    // Attachments first, then messages, then partners (messages point at both).
+    // Attachments first, then messages, then their conversations, then partners (messages and conversations point at them).
     const attachments = await admin.search(ATTACHMENT, [['name', '=like', `${tag}%`]]);
     const history = await admin.search(HISTORY, [['device', '=like', `${tag}%`]]).catch(() => [] as number[]);
+    // The addon makes a conversation per contact and business number (device) whenever messages are stored.
+    const conversations = await admin.search(CONVERSATION, [['device', '=like', `${tag}%`]]).catch(() => [] as number[]);
     const partners = await admin.search(PARTNER, [['email', '=like', `${tag}%`]], { context: { active_test: false } });
     const plan: [string, number[]][] = [
       [ATTACHMENT, [...attachments, ...(tracked.get(ATTACHMENT) ?? [])]],
       [HISTORY, [...history, ...(tracked.get(HISTORY) ?? [])]],
+      [CONVERSATION, [...conversations, ...(tracked.get(CONVERSATION) ?? [])]],
       [PARTNER, [...partners, ...(tracked.get(PARTNER) ?? [])]],
-      ...[...tracked].filter(([model]) => ![ATTACHMENT, HISTORY, PARTNER].includes(model)).map(([model, ids]) => [model, [...ids]] as [string, number[]]),
+      ...[...tracked].filter(([model]) => ![ATTACHMENT, HISTORY, CONVERSATION, PARTNER].includes(model)).map(([model, ids]) => [model, [...ids]] as [string, number[]]),
     ];
     for (const [model, ids] of plan) {
       const unique = [...new Set(ids)];

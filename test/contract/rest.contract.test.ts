@@ -14,6 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ConversationSummary } from '../../src/domain/conversation.js';
 import { normalizePhone } from '../../src/lib/phone.js';
 import { closedPortUrl } from '../api/fake-provider.js';
 import { bearer, buildApiApp, FULL_TOKEN, SEND_TOKEN, type ApiTestApp } from '../api/helpers.js';
@@ -291,7 +292,14 @@ describe('conversation/:phone', () => {
     const res = await app().get(`/api/wa/conversation/${encodeURIComponent(phone)}${query ? `?${query}` : ''}`);
     expect(res.statusCode, res.body).toBe(200);
     return res.json<{
-      data: { phone: string; contact_name: string | null; partner: { id: number; name: string } | null; messages: { id: number }[] };
+      data: {
+        phone: string;
+        contact_name: string | null;
+        partner: { id: number; name: string } | null;
+        conversation: ConversationSummary | null;
+        conversations: ConversationSummary[];
+        messages: { id: number; timestamp: string }[];
+      };
       meta: { total: number; limit: number; offset: number };
     }>();
   };
@@ -336,9 +344,36 @@ describe('conversation/:phone', () => {
     expect(keysOf(body.data.messages)).toEqual(['k1', 'k2', 'k3', 'k4', 'k5', 'k8', 'k6', 'k7']);
   });
 
+  // The double does not imitate the addon's upkeep: only a real Odoo has made conversations from the messages.
+  test.skipIf(env.mode === 'double')("the thread carries the conversation the addon keeps: the customer wrote last, nobody answered", async () => {
+    const body = await conversation(BUDI.national);
+    const newest = body.data.messages.at(-1);
+    expect(keysOf(newest ? [newest] : [])).toEqual(['b10']);
+    expect(body.data.conversations).toHaveLength(1);
+    expect(body.data.conversation).toMatchObject({
+      phone: BUDI.e164,
+      device: env.tag,
+      partner: { id: partnerId, name: partnerName },
+      state: 'open',
+      waiting: true,
+      last_direction: 'in',
+      last_message_at: newest?.timestamp,
+      assigned_user: null,
+    });
+    expect(body.data.conversation?.unread_count).toBeGreaterThan(0);
+  });
+
   test('a number with no messages: an empty thread', async () => {
     const body = await conversation(NOBODY.e164);
-    expect(body.data).toEqual({ phone: NOBODY.e164, identities: { phones: [NOBODY.e164], user_ids: [] }, contact_name: null, partner: null, messages: [] });
+    expect(body.data).toEqual({
+      phone: NOBODY.e164,
+      identities: { phones: [NOBODY.e164], user_ids: [] },
+      contact_name: null,
+      partner: null,
+      conversation: null,
+      conversations: [],
+      messages: [],
+    });
     expect(body.meta.total).toBe(0);
   });
 });

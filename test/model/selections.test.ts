@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { CONVERSATION_STATE_SELECTION } from '../../src/domain/conversation.js';
 import { HISTORY_SELECTIONS } from '../../src/domain/selections.js';
 import { MODELS } from '../odoo-double/index.js';
 
@@ -47,5 +48,16 @@ describe('whatsapp.history selections', () => {
   test('the parser of the addon source finds a change (the comparison can fail)', () => {
     const source = readFileSync(ADDON_MODEL, 'utf8').replace('("read", "Read"),', '("read", "Read"),\n    ("deleted", "Deleted"),');
     expect(addonSelections(source)).not.toEqual(expected);
+  });
+});
+
+describe('whatsapp.conversation state', () => {
+  const CONVERSATION_MODEL_SOURCE = new URL('../../odoo-addon/whatsapp_headless/models/whatsapp_conversation.py', import.meta.url);
+  const expectedState = CONVERSATION_STATE_SELECTION.map(([k, l]) => [k, l]);
+
+  test('the addon, the double and the gateway (its REST enum) hold the same states', () => {
+    expect(addonSelections(readFileSync(CONVERSATION_MODEL_SOURCE, 'utf8')).state).toEqual(expectedState);
+    const conversation = MODELS.find((m) => m.name === 'whatsapp.conversation');
+    expect(conversation?.fields.state?.selection?.map(([k, l]) => [k, l])).toEqual(expectedState);
   });
 });

@@ -121,7 +121,8 @@ export const GROUPS: Record<string, GroupDef> = {
   'base.group_no_one': { category: 'Extra Rights', name: 'Technical Features', implied: [] },
   'base.group_private_addresses': { category: null, name: 'Access to Private Addresses', implied: [] },
   'whatsapp_headless.group_whatsapp_user': { category: 'WhatsApp', name: 'User', implied: ['base.group_user'] },
-  'whatsapp_headless.group_whatsapp_manager': { category: 'WhatsApp', name: 'Manager', implied: ['whatsapp_headless.group_whatsapp_user'] },
+  'whatsapp_headless.group_whatsapp_agent': { category: 'WhatsApp', name: 'Agent', implied: ['whatsapp_headless.group_whatsapp_user'] },
+  'whatsapp_headless.group_whatsapp_manager': { category: 'WhatsApp', name: 'Manager', implied: ['whatsapp_headless.group_whatsapp_agent'] },
   'whatsapp_headless.group_whatsapp_gateway': { category: 'WhatsApp', name: 'Gateway', implied: [] },
 };
 
@@ -185,6 +186,11 @@ export const STATES = [
   ['delivered', 'Delivered'],
   ['read', 'Read'],
   ['failed', 'Failed'],
+] as const;
+
+export const CONVERSATION_STATES = [
+  ['open', 'Open'],
+  ['done', 'Done'],
 ] as const;
 
 const PREVIEW_LENGTH = 60;
@@ -506,4 +512,56 @@ const whatsappGatewayLease: ModelDef = {
   },
 };
 
-export const MODELS: readonly ModelDef[] = [whatsappHistory, resPartner, irAttachment, whatsappGatewayLease];
+// ---------------------------------------------------------------- whatsapp.conversation
+
+/**
+ * models/whatsapp_conversation.py, as far as the gateway reads it. The addon's upkeep (conversations
+ * made and updated by whatsapp.history.create) is not imitated: tests seed conversations directly.
+ */
+const whatsappConversation: ModelDef = {
+  name: 'whatsapp.conversation',
+  description: 'WhatsApp Conversation',
+  order: 'is_waiting desc, last_message_at desc, id desc',
+  recName: 'name',
+  fields: withMagic({
+    name: {
+      type: 'char',
+      string: 'Name',
+      // _compute_name: the partner's name, else the WhatsApp name, the number, the user id, the identity.
+      storedCompute: (row, env) => {
+        const partner = typeof row.partner_id === 'number' ? env.row('res.partner', row.partner_id) : undefined;
+        for (const value of [partner?.name, row.whatsapp_name, row.phone, row.whatsapp_user_id, row.identity_key]) {
+          if (typeof value === 'string' && value !== '') return value;
+        }
+        return null;
+      },
+    },
+    identity_key: { type: 'char', string: 'Contact Identity', required: true },
+    device: { type: 'char', string: 'Business Number' },
+    phone: { type: 'char', string: 'Number' },
+    whatsapp_user_id: { type: 'char', string: 'WhatsApp User ID' },
+    partner_id: { type: 'many2one', string: 'Partner', comodel: 'res.partner' },
+    whatsapp_name: { type: 'char', string: 'WhatsApp Name' },
+    last_message_id: { type: 'many2one', string: 'Last Message', comodel: 'whatsapp.history' },
+    last_message_at: { type: 'datetime', string: 'Last Activity' },
+    last_direction: { type: 'selection', string: 'Last Direction', selection: DIRECTIONS },
+    last_message_preview: { type: 'char', string: 'Last Message Text' },
+    waiting_since: { type: 'datetime', string: 'Waiting Since' },
+    // _compute_is_waiting (stored): somebody waits and the conversation is open.
+    is_waiting: { type: 'boolean', string: 'Waiting', storedCompute: (row) => Boolean(row.waiting_since) && row.state === 'open' },
+    unread_count: { type: 'integer', string: 'Unread', default: () => 0 },
+    user_id: { type: 'many2one', string: 'Agent', comodel: 'res.users' },
+    state: { type: 'selection', string: 'State', required: true, selection: CONVERSATION_STATES, default: () => 'open' },
+    first_response_seconds: { type: 'integer', string: 'First Response (s)', groupOperator: 'avg' },
+  }),
+  constraints: [],
+  access: [
+    acl('whatsapp_headless.group_whatsapp_user', 'r'),
+    acl('whatsapp_headless.group_whatsapp_agent', 'rw'),
+    acl('base.group_system', 'rwcu'),
+    acl('whatsapp_headless.group_whatsapp_gateway', 'r'),
+  ],
+  rules: [],
+};
+
+export const MODELS: readonly ModelDef[] = [whatsappHistory, whatsappConversation, resPartner, irAttachment, whatsappGatewayLease];

@@ -1,6 +1,6 @@
 /**
- * The REST facade under /api/wa (paths kept from the seed): get_history, conversation/:phone, stats
- * (read scope) and send_message (send scope), plus GET /metrics. Every answer is an envelope:
+ * The REST facade under /api/wa (paths kept from the seed): get_history, conversation/:phone,
+ * conversations, stats (read scope) and send_message (send scope), plus GET /metrics. Every answer is an envelope:
  * `{ok: true, data, meta?}` here, `{ok: false, error}` from the error handler.
  *
  * Authentication runs at preValidation: after the rate limit (onRequest), before the 400s, so an
@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Auth } from '../../plugins/auth.js';
 import type { Metrics } from '../../plugins/metrics.js';
 import type { RequestTypesFromSchema } from '../../schemas/type-provider.js';
+import { getConversationsSchema } from '../../schemas/conversations.js';
 import {
   getConversationSchema,
   getHistorySchema,
@@ -18,6 +19,7 @@ import {
   type SendBody,
   type SendHeaders,
 } from '../../schemas/messages.js';
+import type { ConversationService } from '../../services/conversation-service.js';
 import type { HistoryService } from '../../services/history-service.js';
 import type { SendService } from '../../services/send-service.js';
 import type { StatsService } from '../../services/stats-service.js';
@@ -26,6 +28,7 @@ import { SendingDisabledError } from '../../services/send-service.js';
 export interface ApiRouteOptions {
   auth: Auth;
   history: HistoryService;
+  conversations: ConversationService;
   stats: StatsService;
   /** Absent when the gateway has no send journal: send_message answers 503. */
   send?: SendService;
@@ -54,6 +57,11 @@ export async function apiRoutes(fastify: FastifyInstance, opts: ApiRouteOptions)
       return { ok: true, data: page.data, meta: page.meta };
     },
   );
+
+  app.get('/api/wa/conversations', { schema: getConversationsSchema, preValidation: canRead }, async (request) => {
+    const page = await opts.conversations.list(request.query);
+    return { ok: true, data: page.data, meta: page.meta };
+  });
 
   app.get('/api/wa/stats', { schema: getStatsSchema, preValidation: canRead }, async (request) => {
     return { ok: true, data: await opts.stats.getStats(request.query) };

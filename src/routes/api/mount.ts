@@ -11,6 +11,7 @@ import { createAuth } from '../../plugins/auth.js';
 import { httpMetrics, type Metrics } from '../../plugins/metrics.js';
 import { rateLimits } from '../../plugins/rate-limit.js';
 import { openApiDocs } from '../../plugins/swagger.js';
+import type { ConversationService } from '../../services/conversation-service.js';
 import type { HistoryService } from '../../services/history-service.js';
 import type { SendService } from '../../services/send-service.js';
 import type { StatsService } from '../../services/stats-service.js';
@@ -19,6 +20,7 @@ import { apiRoutes } from './index.js';
 /** The services behind /api/wa, built by the composition root (src/gateway.ts, createRestServices). */
 export interface RestServices {
   history: HistoryService;
+  conversations: ConversationService;
   stats: StatsService;
   /** Absent without a send journal (SEND_JOURNAL_PATH): send_message answers 503 send_disabled. */
   send?: SendService | undefined;
@@ -56,6 +58,7 @@ export async function mountRestApi(
     metrics: deps.metrics,
     metricsRequireToken: config.METRICS_REQUIRE_TOKEN,
     history: services.history,
+    conversations: services.conversations,
     stats: services.stats,
     ...(services.send ? { send: services.send } : {}),
   });
