@@ -14,7 +14,7 @@ const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
 /** Runs `script` in a fresh Node process (this test's Node); its exit code, signal and output. */
 function run(script: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH ?? '', BETTER_SQLITE3: betterSqlite3 } });
+    const child = spawn(process.execPath, ['--expose-gc', '-e', script], { env: { PATH: process.env.PATH ?? '', BETTER_SQLITE3: betterSqlite3 } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -35,6 +35,7 @@ function churn() {
     let junk = [];
     for (let i = 0; i < 100000; i++) junk.push({ i });
     junk = null;
+    gc(); // a collection for certain each round, not only when the allocations above happen to cause one
   }
 }
 `;

@@ -175,6 +175,12 @@ describe('X-Twilio-Signature', () => {
     expect(app.spool.stats().pending).toBe(1);
   });
 
+  test('PUBLIC_URL with several trailing slashes signs the URL the status callback was given (regression: only one was cut)', async () => {
+    const app = await appWith({ config: { PUBLIC_URL: `${TEST_PUBLIC_URL}//` } });
+    expectEmptyTwiml(await post(params, { app }));
+    expect(app.spool.stats().pending).toBe(1);
+  });
+
   test('without PUBLIC_URL the URL is rebuilt from the request (behind a trusted proxy: X-Forwarded-Proto/Host)', async () => {
     const app = await appWith({ config: { PUBLIC_URL: '', TRUST_PROXY: 'true' } });
     const signature = twilioSignature(`https://gateway.example.org${TWILIO_PATH}`, params);

@@ -1,6 +1,10 @@
 # Copyright 2025 whatsapp-headless contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
 from odoo import api, models
+
+_logger = logging.getLogger(__name__)
 
 
 class WhatsappHistory(models.Model):
@@ -10,7 +14,13 @@ class WhatsappHistory(models.Model):
     def create(self, vals_list):
         messages = super().create(vals_list)
         if not self.env.context.get("whatsapp_headless_crm_no_lead"):
-            messages._whatsapp_leads_for_new_conversations()
+            # A lead is a convenience; the messages are not. Whatever the CRM refuses (a required
+            # field another module added, a bad team setting) must not roll back the gateway's batch.
+            try:
+                with self.env.cr.savepoint():
+                    messages._whatsapp_leads_for_new_conversations()
+            except Exception:
+                _logger.exception("WhatsApp: could not create the leads of new conversations; the messages are stored")
         return messages
 
     def _whatsapp_leads_for_new_conversations(self):

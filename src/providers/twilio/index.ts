@@ -36,7 +36,7 @@ export const twilioAdapter: ProviderAdapter = {
         // One linear pass, capped (413 too_many_fields): the signature covers every field, so they are read first.
         const fields = parseFormFields(request.body);
         // Twilio signs the URL it called; behind a proxy only PUBLIC_URL knows it.
-        const base = settings.PUBLIC_URL ? settings.PUBLIC_URL.replace(/\/$/, '') : request.origin;
+        const base = publicBase(settings.PUBLIC_URL) || request.origin;
         if (!verifyTwilioSignature(`${base}${request.url}`, fields, header, settings.TWILIO_AUTH_TOKEN)) {
           return { ok: false, reason: 'Wrong X-Twilio-Signature' };
         }

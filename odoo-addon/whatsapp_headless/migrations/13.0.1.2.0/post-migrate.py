@@ -43,13 +43,15 @@ def migrate(cr, version):
              ORDER BY whatsapp_user_id, coalesce(device, ''), "timestamp" DESC
         )
         SELECT h.id,
-               coalesce(nullif(h.phone, ''), un.phone, 'user:' || h.whatsapp_user_id) AS identity_key,
+               coalesce(nullif(h.phone, ''), un.phone, 'user:' || nullif(h.whatsapp_user_id, '')) AS identity_key,
                coalesce(h.device, '') AS device
           FROM whatsapp_history h
           LEFT JOIN user_numbers un
                  ON coalesce(h.phone, '') = '' AND un.whatsapp_user_id = h.whatsapp_user_id
                 AND un.device = coalesce(h.device, '')
          WHERE h.conversation_id IS NULL
+           -- a row with neither (older than the CHECK constraint) has no identity: left without conversation
+           AND (coalesce(h.phone, '') <> '' OR coalesce(h.whatsapp_user_id, '') <> '')
         """
     )
     progress("identities of messages without conversation", cr.rowcount)
